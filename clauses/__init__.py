@@ -1,0 +1,82 @@
+"""Drafting: the clause library, validated answers, and agreement assembly and rendering.
+
+Never imports docassemble, the CLI, the web console or the obligations package.
+"""
+
+from __future__ import annotations
+
+from ._agreement import (
+    SCHEMA_VERSION,
+    Agreement,
+    BoundDeadline,
+    BoundSpec,
+    DefinedTermRec,
+    OverrideRec,
+    ParagraphRec,
+    PartyRec,
+    SectionRec,
+    SupplierRec,
+    canonical_json,
+)
+from ._exceptions import (
+    Conflict,
+    EngineError,
+    InputError,
+    InvalidTransition,
+    LibraryError,
+    NotFound,
+    Problem,
+    TemplateError,
+    ToolMissing,
+)
+from ._schema import (
+    Alternative,
+    AlternativeKind,
+    ClauseDef,
+    ObligationKind,
+    ObligationSpec,
+    PowerSpec,
+    Trigger,
+    VariableDef,
+    VarType,
+    library_json_schema,
+)
+from ._vocabulary import EVENT_FIELDS, EVENT_REQUIRED, PARTY_ROLES, SPEC_ROLES, Role
+
+__all__ = [
+    "EVENT_FIELDS",
+    "EVENT_REQUIRED",
+    "PARTY_ROLES",
+    "SCHEMA_VERSION",
+    "SPEC_ROLES",
+    "Agreement",
+    "Alternative",
+    "AlternativeKind",
+    "BoundDeadline",
+    "BoundSpec",
+    "ClauseDef",
+    "Conflict",
+    "DefinedTermRec",
+    "EngineError",
+    "InputError",
+    "InvalidTransition",
+    "LibraryError",
+    "NotFound",
+    "ObligationKind",
+    "ObligationSpec",
+    "OverrideRec",
+    "ParagraphRec",
+    "PartyRec",
+    "PowerSpec",
+    "Problem",
+    "Role",
+    "SectionRec",
+    "SupplierRec",
+    "TemplateError",
+    "ToolMissing",
+    "Trigger",
+    "VarType",
+    "VariableDef",
+    "canonical_json",
+    "library_json_schema",
+]

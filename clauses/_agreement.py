@@ -1,0 +1,183 @@
+"""The assembled agreement: a pure, hashable value and its JSON record (schema version 1).
+
+The record is what every later stage reads: the document renderers, the redline, the obligation
+compiler (``wsr track``), the console. Its JSON is canonical (sorted keys, decimals as strings,
+no floats), so the same answers and the same library give byte-identical files; ``id`` and
+``content_hash`` are derived from that canonical form of everything else.
+
+Record layout (``schema_version: 1``)::
+
+    id                 "agr-" + the first 12 hex digits of content_hash
+    content_hash       "sha256:<hex>" over the canonical JSON of the record minus id/content_hash
+    schema_version     1
+    title, effective_date (ISO date), timezone (IANA), currency (ISO 4217), governing_law
+    parties            [{role, name, address, email, signatory}]
+    suppliers          [{id, name, country}]
+    defined_terms      [{term, definition, clause_id}]   definition text already rendered
+    sections           [Section]  in agreement order, numbered from 1
+    overrides          [{clause_id, variable, value, floor, reason, approved_by}]
+
+Section::
+
+    number "5", clause_id, clause_version, title, alternative, alternative_kind,
+    variables {name: json value}     every variable in force (answers + defaults), typed as JSON:
+                                     decimal/money/percent as strings, dates ISO, lists of objects
+    paragraphs [{number "5.1", text}]
+    obligations [BoundSpec]          the clause's obligation specs active under the alternative,
+                                     with every variable reference replaced by its value
+    powers [PowerSpec as dict]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+
+class _Rec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PartyRec(_Rec):
+    role: str
+    name: str
+    address: str
+    email: str
+    signatory: str
+
+
+class SupplierRec(_Rec):
+    id: str
+    name: str
+    country: str
+
+
+class DefinedTermRec(_Rec):
+    term: str
+    definition: str
+    clause_id: str
+
+
+class ParagraphRec(_Rec):
+    number: str
+    text: str
+
+
+class BoundDeadline(_Rec):
+    anchor: str
+    days: int
+    months: int
+    calendar: str
+    rounding: str
+
+
+class BoundSpec(_Rec):
+    """An obligation spec with its variables resolved: what the obligations compiler reads."""
+
+    id: str  # full id: "<clause id>.<local id>"
+    clause_id: str
+    clause_version: str
+    section: str
+    title: str
+    description: str
+    kind: str
+    obligor: str
+    beneficiary: str
+    subject: str | None
+    trigger: dict[str, Any]  # Trigger as dict; `every`/`period` resolved to the period name
+    deadline: BoundDeadline
+    amount_formula: str | None
+    evidence: list[str]
+    reminders: list[int]
+    grace_days: int
+    cure: dict[str, Any] | None  # {"days": int, "powers": [...]}
+    surviving: bool
+    kpi: bool
+
+
+class SectionRec(_Rec):
+    number: str
+    clause_id: str
+    clause_version: str
+    title: str
+    alternative: str
+    alternative_kind: str
+    variables: dict[str, Any]
+    paragraphs: list[ParagraphRec]
+    obligations: list[BoundSpec] = Field(default_factory=list)
+    powers: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class OverrideRec(_Rec):
+    clause_id: str
+    variable: str
+    value: Any
+    floor: str
+    reason: str
+    approved_by: str
+
+
+class Agreement(_Rec):
+    id: str
+    content_hash: str
+    schema_version: int = SCHEMA_VERSION
+    title: str
+    effective_date: date
+    timezone: str
+    currency: str
+    governing_law: str
+    parties: list[PartyRec]
+    suppliers: list[SupplierRec]
+    defined_terms: list[DefinedTermRec]
+    sections: list[SectionRec]
+    overrides: list[OverrideRec] = Field(default_factory=list)
+
+    # -- derived views -------------------------------------------------------------------
+    def section(self, clause_id: str) -> SectionRec:
+        for s in self.sections:
+            if s.clause_id == clause_id:
+                return s
+        raise KeyError(clause_id)
+
+    def party(self, role: str) -> PartyRec:
+        for p in self.parties:
+            if p.role == role:
+                return p
+        raise KeyError(role)
+
+    @property
+    def specs(self) -> list[BoundSpec]:
+        return [spec for s in self.sections for spec in s.obligations]
+
+    # -- canonical JSON -----------------------------------------------------------------
+    def to_json(self) -> str:
+        """The canonical record: sorted keys, two-space indent, trailing newline."""
+        return canonical_json(self.model_dump(mode="json"), indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Agreement:
+        return cls.model_validate_json(text)
+
+
+def canonical_json(value: Any, *, indent: int | None = None) -> str:
+    seps = (",", ":") if indent is None else (",", ": ")
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=indent, separators=seps)
+
+
+def seal(body: dict[str, Any]) -> Agreement:
+    """Compute content_hash and id over the canonical form of ``body`` and build the record."""
+    body = {k: v for k, v in body.items() if k not in ("id", "content_hash")}
+    body.setdefault("schema_version", SCHEMA_VERSION)
+    # Normalise through the model first so the hash covers exactly what is serialised.
+    probe = Agreement.model_validate({**body, "id": "agr-0", "content_hash": "sha256:0"})
+    dumped = probe.model_dump(mode="json")
+    dumped.pop("id")
+    dumped.pop("content_hash")
+    digest = hashlib.sha256(canonical_json(dumped).encode("utf-8")).hexdigest()
+    return probe.model_copy(update={"id": f"agr-{digest[:12]}", "content_hash": f"sha256:{digest}"})

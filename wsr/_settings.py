@@ -1,0 +1,45 @@
+"""Settings resolved once per command from options and the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from clauses import InputError
+
+DEFAULT_DB = "sqlite:///wsr.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_url: str
+    now_text: str | None  # as given by --now / WSR_NOW; parsed lazily so bad input names the field
+    outbox: Path
+
+    def now(self) -> datetime:
+        """The instant commands act at: --now, else WSR_NOW, else the system clock (UTC)."""
+        if self.now_text is None:
+            return datetime.now(timezone.utc)
+        return parse_now(self.now_text)
+
+
+def parse_now(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError.single("--now", f"{text!r} is not an ISO 8601 date-time") from None
+    if value.tzinfo is None:
+        raise InputError.single(
+            "--now", f"{text!r} has no UTC offset; give one, e.g. {text}+00:00 or {text}-05:00"
+        )
+    return value
+
+
+def resolve(db: str | None, now: str | None) -> Settings:
+    return Settings(
+        db_url=db or os.environ.get("WSR_DATABASE_URL") or DEFAULT_DB,
+        now_text=now or os.environ.get("WSR_NOW") or None,
+        outbox=Path(os.environ.get("WSR_OUTBOX", "outbox")),
+    )

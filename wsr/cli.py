@@ -1,0 +1,91 @@
+"""The ``wsr`` command line (Typer). Exit codes: 0 success, 2 bad input, 1 anything else.
+
+Each command lives in its own module and registers itself on :data:`app`; this module owns the
+global options and the one place where engine errors become messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from clauses import Conflict, EngineError, InputError, InvalidTransition, NotFound, TemplateError
+
+from ._settings import Settings, resolve
+
+app = typer.Typer(
+    name="wsr",
+    help="Draft enforceable WSR brand agreements and track every obligation they create.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+USER_ERRORS = (InputError, NotFound, Conflict, InvalidTransition, TemplateError)
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None, typer.Option("--db", help="Database URL (default: WSR_DATABASE_URL or sqlite:///wsr.db).")
+    ] = None,
+    now: Annotated[
+        str | None, typer.Option("--now", help="Act as if it were this aware ISO date-time (or WSR_NOW).")
+    ] = None,
+) -> None:
+    ctx.obj = resolve(db, now)
+
+
+def settings(ctx: typer.Context) -> Settings:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Settings)
+    return obj
+
+
+def report(exc: EngineError) -> int:
+    """Print an engine error the way the contract says and return its exit code."""
+    if isinstance(exc, USER_ERRORS):
+        for p in exc.problems:
+            typer.echo(str(p), err=True)
+        return 2
+    typer.echo(f"error: {exc}", err=True)
+    return 1
+
+
+def _register() -> None:
+    # Imported for their side effect of adding commands to `app`.
+    from . import _cmd_library  # noqa: F401
+    from . import _cmd_draft  # noqa: F401
+
+    try:
+        from . import _cmd_obligations  # noqa: F401
+    except ImportError as exc:  # the obligations package is optional until it lands
+        if "obligations" not in str(exc) and "_cmd_obligations" not in str(exc):
+            raise
+
+
+def main(argv: list[str] | None = None) -> None:
+    _register()
+    try:
+        app(args=argv, standalone_mode=False)
+    except EngineError as exc:
+        sys.exit(report(exc))
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(1)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.UsageError):
+            exc.show()
+            sys.exit(2)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    sys.exit(0)
