@@ -18,6 +18,9 @@ from ._agreement import (
     SupplierRec,
     canonical_json,
 )
+from ._answers import AgreementInfo, Answers, ClauseChoice, Override, parse_answers
+from ._assemble import assemble
+from ._check import check_library
 from ._exceptions import (
     Conflict,
     EngineError,
@@ -29,6 +32,7 @@ from ._exceptions import (
     TemplateError,
     ToolMissing,
 )
+from ._library import Library, load_library
 from ._schema import (
     Alternative,
     AlternativeKind,
@@ -44,6 +48,15 @@ from ._schema import (
 from ._vocabulary import EVENT_FIELDS, EVENT_REQUIRED, PARTY_ROLES, SPEC_ROLES, Role
 
 __all__ = [
+    "AgreementInfo",
+    "Answers",
+    "ClauseChoice",
+    "Library",
+    "Override",
+    "assemble",
+    "check_library",
+    "load_library",
+    "parse_answers",
     "EVENT_FIELDS",
     "EVENT_REQUIRED",
     "PARTY_ROLES",

@@ -70,7 +70,8 @@ def _register() -> None:
 def main(argv: list[str] | None = None) -> None:
     _register()
     try:
-        app(args=argv, standalone_mode=False)
+        # In non-standalone mode click *returns* the code of a `raise typer.Exit(code)`.
+        code = app(args=argv, standalone_mode=False)
     except EngineError as exc:
         sys.exit(report(exc))
     except typer.Exit as exc:
@@ -79,7 +80,10 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo("aborted", err=True)
         sys.exit(1)
     except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
+        try:
+            import click
+        except ImportError:  # typer >= 0.24 vendors click as typer._click
+            from typer._click import exceptions as click
 
         if isinstance(exc, click.UsageError):
             exc.show()
@@ -88,4 +92,4 @@ def main(argv: list[str] | None = None) -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

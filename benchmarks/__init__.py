@@ -1,0 +1,1 @@
+"""Measured figures (medians and ratios against floors measured in the same run)."""

@@ -1,0 +1,463 @@
+"""Answers: the negotiator's choices, validated against the library into typed values.
+
+An answers file (YAML or JSON) or mapping says who the parties are, which suppliers are
+covered, and for each clause which alternative and which variable values. Validation collects
+*every* problem (a negotiator fixing a file one error at a time is wasted hours) and names
+each by a dotted path such as ``clauses.premium.rate``. Values below a WSR floor are refused
+unless the clause carries an explicit, recorded override.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import zoneinfo
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from ._agreement import PartyRec, SupplierRec
+from ._codes import COUNTRIES, CURRENCIES
+from ._exceptions import InputError, Problem
+from ._formula import FormulaError, formula_names
+from ._library import Library, _YamlSyntax, display_path, load_yaml_text
+from ._schema import ClauseDef, ObligationSpec, VariableDef
+from ._templating import template_names
+from ._variables import _Bad, coerce, describe, floor_breach, to_date
+from ._vocabulary import PARTY_ROLES
+
+LITERAL_PERIODS = frozenset({"weekly", "monthly", "quarterly", "annually"})
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+SECTIONS = ("agreement", "parties", "suppliers", "clauses")
+AGREEMENT_FIELDS = ("title", "effective_date", "timezone", "currency", "governing_law")
+PARTY_FIELDS = ("role", "name", "address", "email", "signatory")
+SUPPLIER_FIELDS = ("id", "name", "country")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AgreementInfo(_Frozen):
+    title: str
+    effective_date: date
+    timezone: str
+    currency: str
+    governing_law: str
+
+
+class Override(_Frozen):
+    """Explicit approval to draft a clause with a value past its WSR floor."""
+
+    reason: str
+    approved_by: str
+
+
+class ClauseChoice(_Frozen):
+    alternative: str = "standard"
+    variables: dict[str, Any]  # typed values: Decimal, int, date, bool, str, list[dict], None
+    override: Override | None = None
+
+
+class Answers(_Frozen):
+    agreement: AgreementInfo
+    parties: list[PartyRec]
+    suppliers: list[SupplierRec]
+    clauses: dict[str, ClauseChoice]  # in library order
+
+    def as_standard(self, lib: Library) -> Answers:
+        """The same agreement with every clause on its standard text and standard defaults.
+
+        This is the baseline a redline compares against: what the worker organization's
+        model text would have said for the same parties and suppliers.
+        """
+        out: dict[str, ClauseChoice] = {}
+        for cid, choice in self.clauses.items():
+            cdef = lib.get(cid)
+            std = cdef.alternatives["standard"]
+            values: dict[str, Any] = {}
+            for name, vdef in cdef.variables.items():
+                raw = std.defaults.get(name, vdef.default)
+                if raw is not None:
+                    typed, probs = coerce(vdef, raw, name)
+                    if not probs:
+                        values[name] = typed
+                        continue
+                if name in choice.variables:
+                    values[name] = choice.variables[name]
+                elif not vdef.required:
+                    values[name] = None
+            out[cid] = ClauseChoice(alternative="standard", variables=values, override=None)
+        return self.model_copy(update={"clauses": out})
+
+
+# -- which variables an alternative uses ------------------------------------------------
+
+
+def spec_names(spec: ObligationSpec) -> set[str]:
+    """Names an obligation spec may take from clause variables (before intersecting)."""
+    names: set[str] = set()
+    for v in (spec.deadline.days, spec.deadline.months, spec.grace_days):
+        if isinstance(v, str):
+            names.add(v)
+    if spec.cure is not None and isinstance(spec.cure.days, str):
+        names.add(spec.cure.days)
+    for period in (spec.trigger.every, spec.trigger.period):
+        if period is not None and period not in LITERAL_PERIODS:
+            names.add(period)
+    if spec.amount is not None:
+        try:
+            names |= formula_names(spec.amount.formula)
+        except FormulaError:
+            pass
+    return names
+
+
+def active_specs(cdef: ClauseDef, alternative: str) -> list[ObligationSpec]:
+    wanted = cdef.alternatives[alternative].obligations
+    if wanted is None:
+        return list(cdef.obligations)
+    return [s for s in cdef.obligations if s.id in wanted]
+
+
+def _safe_names(source: str) -> set[str]:
+    try:
+        return template_names(source)
+    except Exception:  # a syntax error is reported by the checker / at render time
+        return set()
+
+
+def applicable_variables(cdef: ClauseDef, alternative: str) -> set[str]:
+    """Declared variables used by the alternative's text, the defines and its active specs."""
+    names = _safe_names(cdef.alternatives[alternative].text)
+    for d in cdef.defines:
+        names |= _safe_names(d.definition)
+    for spec in active_specs(cdef, alternative):
+        names |= spec_names(spec)
+    return names & set(cdef.variables)
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def read_answers_file(path: Path) -> Any:
+    where = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError.single(where, "no such answers file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError.single(where, f"cannot read the answers file: {exc}") from None
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError as exc:
+            raise InputError.single(
+                where, f"JSON syntax error at line {exc.lineno}: {exc.msg}"
+            ) from None
+    try:
+        return load_yaml_text(text, where)
+    except _YamlSyntax as exc:
+        raise InputError([exc.problem]) from None
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _text(value: Any, path: str, problems: list[Problem]) -> str:
+    if not isinstance(value, str) or not value.strip():
+        problems.append(
+            Problem(
+                path, "required (non-empty text)" if value is None else "must be non-empty text"
+            )
+        )
+        return ""
+    return value.strip()
+
+
+def _mapping(
+    value: Any, path: str, fields: tuple[str, ...], problems: list[Problem]
+) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        problems.append(Problem(path, f"must be a mapping with: {', '.join(fields)}"))
+        return {}
+    expected = ", ".join(fields)
+    problems.extend(
+        Problem(f"{path}.{key}", f"unknown field (expected: {expected})")
+        for key in value
+        if key not in fields
+    )
+    return value
+
+
+def _agreement(raw: Any, problems: list[Problem]) -> AgreementInfo | None:
+    if raw is None:
+        problems.append(Problem("agreement", "required"))
+        return None
+    data = _mapping(raw, "agreement", AGREEMENT_FIELDS, problems)
+    if not data:
+        return None
+    n = len(problems)
+    title = _text(data.get("title"), "agreement.title", problems)
+    law = _text(data.get("governing_law"), "agreement.governing_law", problems)
+    eff: date | None = None
+    if data.get("effective_date") is None:
+        problems.append(Problem("agreement.effective_date", "required"))
+    else:
+        try:
+            eff = to_date(data["effective_date"])
+        except _Bad as bad:
+            problems.append(Problem("agreement.effective_date", bad.message))
+    tz = data.get("timezone")
+    if tz is None:
+        problems.append(Problem("agreement.timezone", "required"))
+    elif not isinstance(tz, str) or tz not in _zones():
+        problems.append(Problem("agreement.timezone", f"unknown IANA time zone {describe(tz)}"))
+    cur = data.get("currency")
+    if cur is None:
+        problems.append(Problem("agreement.currency", "required"))
+    elif not isinstance(cur, str) or cur not in CURRENCIES:
+        hint = ""
+        if isinstance(cur, str) and cur.upper() in CURRENCIES:
+            hint = f" (write it in capitals: {cur.upper()})"
+        problems.append(
+            Problem("agreement.currency", f"unknown ISO 4217 currency code {describe(cur)}{hint}")
+        )
+    if len(problems) > n or eff is None:
+        return None
+    assert isinstance(tz, str) and isinstance(cur, str)
+    return AgreementInfo(
+        title=title, effective_date=eff, timezone=tz, currency=cur, governing_law=law
+    )
+
+
+def _parties(raw: Any, problems: list[Problem]) -> list[PartyRec]:
+    if raw is None:
+        problems.append(
+            Problem("parties", "required: the buyer, the worker organization(s) and the monitor")
+        )
+        return []
+    if not isinstance(raw, list):
+        problems.append(Problem("parties", "must be a list of parties"))
+        return []
+    out: list[PartyRec] = []
+    roles: list[str] = []
+    for i, item in enumerate(raw):
+        path = f"parties[{i}]"
+        data = _mapping(item, path, PARTY_FIELDS, problems)
+        if not data:
+            continue
+        n = len(problems)
+        fields = {f: _text(data.get(f), f"{path}.{f}", problems) for f in PARTY_FIELDS}
+        role = data.get("role")
+        if isinstance(role, str) and role.strip() and role not in PARTY_ROLES:
+            problems.append(
+                Problem(
+                    f"{path}.role",
+                    f"unknown role {role!r} (choose one of: {', '.join(sorted(PARTY_ROLES))})",
+                )
+            )
+        if fields["email"] and not EMAIL.match(fields["email"]):
+            problems.append(Problem(f"{path}.email", f"not an e-mail address: {fields['email']!r}"))
+        if isinstance(role, str):
+            roles.append(role)
+        if len(problems) == n:
+            out.append(PartyRec(**fields))
+    for role, rule in (
+        ("buyer", "exactly one"),
+        ("monitor", "exactly one"),
+        ("worker_organization", "at least one"),
+    ):
+        count = roles.count(role)
+        if (rule == "exactly one" and count != 1) or (rule == "at least one" and count < 1):
+            problems.append(Problem("parties", f"needs {rule} {role} (found {count})"))
+    return out
+
+
+def _suppliers(raw: Any, problems: list[Problem]) -> list[SupplierRec]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        problems.append(Problem("suppliers", "must be a list of suppliers"))
+        return []
+    out: list[SupplierRec] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        path = f"suppliers[{i}]"
+        data = _mapping(item, path, SUPPLIER_FIELDS, problems)
+        if not data:
+            continue
+        n = len(problems)
+        fields = {f: _text(data.get(f), f"{path}.{f}", problems) for f in SUPPLIER_FIELDS}
+        if fields["id"]:
+            if fields["id"] in seen:
+                problems.append(Problem(f"{path}.id", f"duplicate supplier id {fields['id']!r}"))
+            seen.add(fields["id"])
+        if fields["country"] and fields["country"] not in COUNTRIES:
+            problems.append(
+                Problem(
+                    f"{path}.country",
+                    f"unknown ISO 3166 alpha-2 country code {fields['country']!r}",
+                )
+            )
+        if len(problems) == n:
+            out.append(SupplierRec(**fields))
+    return out
+
+
+def _override(raw: Any, path: str, problems: list[Problem]) -> Override | None:
+    if raw is None:
+        return None
+    data = _mapping(raw, path, ("reason", "approved_by"), problems)
+    if not data:
+        return None
+    n = len(problems)
+    reason = _text(data.get("reason"), f"{path}.reason", problems)
+    by = _text(data.get("approved_by"), f"{path}.approved_by", problems)
+    return Override(reason=reason, approved_by=by) if len(problems) == n else None
+
+
+def _default(cdef: ClauseDef, alternative: str, name: str) -> Any:
+    alt = cdef.alternatives[alternative]
+    return alt.defaults.get(name, cdef.variables[name].default)
+
+
+def _clause(cdef: ClauseDef, raw: Any, problems: list[Problem]) -> ClauseChoice | None:
+    base = f"clauses.{cdef.id}"
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        problems.append(Problem(base, "must be a mapping: alternative, variables, override"))
+        return None
+    n = len(problems)
+    alt = raw.get("alternative", "standard")
+    if alt is None:
+        alt = "standard"
+    if not isinstance(alt, str) or alt not in cdef.alternatives:
+        problems.append(
+            Problem(
+                f"{base}.alternative",
+                f"unknown alternative {describe(alt)} "
+                f"(choose one of: {', '.join(cdef.alternatives)})",
+            )
+        )
+        return None
+    override = _override(raw.get("override"), f"{base}.override", problems)
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in ("alternative", "override"):
+            continue
+        path = f"{base}.{key}"
+        vdef = cdef.variables.get(key) if isinstance(key, str) else None
+        if vdef is None:
+            problems.append(Problem(path, "unknown variable"))
+            continue
+        if value is None:
+            continue
+        typed, probs = coerce(vdef, value, path)
+        problems.extend(probs)
+        if not probs:
+            values[key] = typed
+    for name in sorted(applicable_variables(cdef, alt)):
+        if name in values:
+            continue
+        vdef = cdef.variables[name]
+        default = _default(cdef, alt, name)
+        if default is not None:
+            typed, probs = coerce(vdef, default, f"{base}.{name}")
+            problems.extend(
+                Problem(p.path, f"library default is invalid: {p.message}") for p in probs
+            )
+            values[name] = typed
+        elif vdef.required:
+            problems.append(Problem(f"{base}.{name}", "required"))
+        else:
+            values[name] = None
+    if len(problems) > n:
+        return None
+    breaches = floor_breaches(cdef, values)
+    if breaches and override is None:
+        problems.extend(
+            Problem(
+                f"{base}.{name}",
+                f"{msg}; record an override with {base}.override.reason and .approved_by "
+                "to draft below the floor",
+            )
+            for name, msg in breaches.items()
+        )
+    if override is not None and not breaches:
+        problems.append(
+            Problem(f"{base}.override", "override given but no variable is below its floor")
+        )
+    if len(problems) > n:
+        return None
+    ordered = {k: values[k] for k in cdef.variables if k in values}
+    return ClauseChoice(alternative=alt, variables=ordered, override=override)
+
+
+def floor_breaches(cdef: ClauseDef, values: Mapping[str, Any]) -> dict[str, str]:
+    """Variable name → how its value goes past the floor, for every variable that does."""
+    out: dict[str, str] = {}
+    for name, value in values.items():
+        vdef: VariableDef | None = cdef.variables.get(name)
+        if vdef is None:
+            continue
+        msg = floor_breach(vdef, value)
+        if msg:
+            out[name] = msg
+    return out
+
+
+def _clauses(raw: Any, lib: Library, problems: list[Problem]) -> dict[str, ClauseChoice]:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        problems.append(Problem("clauses", "must be a mapping of clause id to choices"))
+        raw = {}
+    known = ", ".join(lib.clauses)
+    problems.extend(
+        Problem(
+            f"clauses.{key}",
+            f"unknown clause id {describe(key) if not isinstance(key, str) else repr(key)} "
+            f"(known: {known})",
+        )
+        for key in raw
+        if not isinstance(key, str) or key not in lib.clauses
+    )
+    out: dict[str, ClauseChoice] = {}
+    for cid, cdef in lib.clauses.items():
+        if cid not in raw and not cdef.mandatory:
+            continue
+        choice = _clause(cdef, raw.get(cid), problems)
+        if choice is not None:
+            out[cid] = choice
+    return out
+
+
+def parse_answers(source: Path | Mapping[str, Any], lib: Library) -> Answers:
+    """Validate answers against ``lib``; raise InputError listing every problem found."""
+    data: Any = read_answers_file(Path(source)) if isinstance(source, str | Path) else source
+    if not isinstance(data, Mapping):
+        raise InputError.single("answers", f"must be a mapping with: {', '.join(SECTIONS)}")
+    problems: list[Problem] = [
+        Problem(
+            str(key) if str(key).strip() else f"answers[{key!r}]",
+            f"unknown section (expected: {', '.join(SECTIONS)})",
+        )
+        for key in data
+        if key not in SECTIONS
+    ]
+    info = _agreement(data.get("agreement"), problems)
+    parties = _parties(data.get("parties"), problems)
+    suppliers = _suppliers(data.get("suppliers"), problems)
+    clauses = _clauses(data.get("clauses"), lib, problems)
+    if problems or info is None:
+        raise InputError(problems or [Problem("agreement", "required")])
+    return Answers(agreement=info, parties=parties, suppliers=suppliers, clauses=clauses)

@@ -1,0 +1,184 @@
+"""Assembly: validated answers + the library → the sealed :class:`Agreement` record.
+
+Pure and deterministic: nothing here reads files, clocks or the environment, so the same
+answers and the same library always give byte-identical ``agreement.to_json()``. Sections
+are numbered *before* any text is rendered, because ``ref('clause')`` in one clause needs
+the number of another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ._agreement import Agreement, BoundDeadline, BoundSpec, PartyRec, seal
+from ._answers import LITERAL_PERIODS, Answers, ClauseChoice, active_specs, floor_breaches
+from ._exceptions import InputError, Problem
+from ._library import Library
+from ._schema import ClauseDef, ObligationSpec
+from ._templating import clause_functions, paragraphs, render
+from ._variables import describe_floor, to_json_value
+
+
+def _party_lookup(parties: list[PartyRec]) -> Any:
+    def party(role: str) -> PartyRec:
+        for p in parties:
+            if p.role == role:
+                return p
+        raise LookupError(f"no party with the role {role!r} in this agreement")
+
+    return party
+
+
+def _context(
+    answers: Answers, cid: str, choice: ClauseChoice, numbers: Mapping[str, str]
+) -> dict[str, Any]:
+    ctx: dict[str, Any] = dict(choice.variables)
+    ctx.update(
+        agreement=answers.agreement,
+        party=_party_lookup(answers.parties),
+        parties=answers.parties,
+        suppliers=answers.suppliers,
+    )
+    ctx.update(clause_functions(cid, numbers))
+    return ctx
+
+
+def _int_of(cid: str, spec: ObligationSpec, value: int | str, values: Mapping[str, Any]) -> int:
+    if isinstance(value, int):
+        return value
+    got = values.get(value)
+    if isinstance(got, bool) or not isinstance(got, int):
+        raise InputError.single(
+            f"clauses.{cid}.{value}",
+            f"obligation {spec.id!r} needs a whole number of days/months here (got {got!r})",
+        )
+    return got
+
+
+def _period_of(cid: str, value: str | None, values: Mapping[str, Any]) -> str | None:
+    if value is None or value in LITERAL_PERIODS:
+        return value
+    got = values.get(value)
+    if not isinstance(got, str):
+        raise InputError.single(
+            f"clauses.{cid}.{value}", "needs a period (weekly, monthly, quarterly, annually)"
+        )
+    return got
+
+
+def bind_spec(
+    cdef: ClauseDef, spec: ObligationSpec, section: str, values: Mapping[str, Any]
+) -> BoundSpec:
+    """Resolve an obligation spec's variable references into values for this agreement."""
+    cid = cdef.id
+    trigger = spec.trigger.model_dump(mode="json")
+    trigger["every"] = _period_of(cid, spec.trigger.every, values)
+    trigger["period"] = _period_of(cid, spec.trigger.period, values)
+    dl = spec.deadline
+    cure = None
+    if spec.cure is not None:
+        cure = {
+            "days": _int_of(cid, spec, spec.cure.days, values),
+            "powers": list(spec.cure.powers),
+        }
+    return BoundSpec(
+        id=f"{cid}.{spec.id}",
+        clause_id=cid,
+        clause_version=cdef.version,
+        section=section,
+        title=spec.title,
+        description=spec.description,
+        kind=spec.kind.value,
+        obligor=spec.obligor,
+        beneficiary=spec.beneficiary,
+        subject=spec.subject,
+        trigger=trigger,
+        deadline=BoundDeadline(
+            anchor=dl.anchor,
+            days=_int_of(cid, spec, dl.days, values),
+            months=_int_of(cid, spec, dl.months, values),
+            calendar=dl.calendar,
+            rounding=dl.rounding,
+        ),
+        amount_formula=spec.amount.formula if spec.amount is not None else None,
+        evidence=list(spec.evidence),
+        reminders=list(spec.reminders),
+        grace_days=_int_of(cid, spec, spec.grace_days, values),
+        cure=cure,
+        surviving=spec.surviving,
+        kpi=spec.kpi,
+    )
+
+
+def assemble(answers: Answers, lib: Library) -> Agreement:
+    """Number, render and bind every included clause; seal the record."""
+    included = [cid for cid in lib.clauses if cid in answers.clauses]
+    unknown = sorted(set(answers.clauses) - set(lib.clauses))
+    if unknown:
+        raise InputError(
+            [Problem(f"clauses.{cid}", f"unknown clause id {cid!r}") for cid in unknown]
+        )
+    numbers = {cid: str(i) for i, cid in enumerate(included, start=1)}
+    sections: list[dict[str, Any]] = []
+    terms: list[dict[str, Any]] = []
+    overrides: list[dict[str, Any]] = []
+    for cid in included:
+        cdef = lib.get(cid)
+        choice = answers.clauses[cid]
+        alt = cdef.alternatives[choice.alternative]
+        number = numbers[cid]
+        ctx = _context(answers, cid, choice, numbers)
+        text = render(cid, alt.text, ctx)
+        paras = [
+            {"number": f"{number}.{n}", "text": p} for n, p in enumerate(paragraphs(text), start=1)
+        ]
+        for d in cdef.defines:
+            definition = " ".join(paragraphs(render(cid, d.definition, ctx)))
+            terms.append({"term": d.term, "definition": definition, "clause_id": cid})
+        specs = [
+            bind_spec(cdef, s, number, choice.variables)
+            for s in active_specs(cdef, choice.alternative)
+        ]
+        sections.append(
+            {
+                "number": number,
+                "clause_id": cid,
+                "clause_version": cdef.version,
+                "title": cdef.title,
+                "alternative": choice.alternative,
+                "alternative_kind": alt.kind.value,
+                "variables": to_json_value(choice.variables),
+                "paragraphs": paras,
+                "obligations": [s.model_dump(mode="json") for s in specs],
+                "powers": [p.model_dump(mode="json") for p in cdef.powers],
+            }
+        )
+        if choice.override is not None:
+            for name in floor_breaches(cdef, choice.variables):
+                floor = cdef.variables[name].floor
+                assert floor is not None
+                overrides.append(
+                    {
+                        "clause_id": cid,
+                        "variable": name,
+                        "value": to_json_value(choice.variables[name]),
+                        "floor": describe_floor(floor),
+                        "reason": choice.override.reason,
+                        "approved_by": choice.override.approved_by,
+                    }
+                )
+    info = answers.agreement
+    body: dict[str, Any] = {
+        "title": info.title,
+        "effective_date": info.effective_date.isoformat(),
+        "timezone": info.timezone,
+        "currency": info.currency,
+        "governing_law": info.governing_law,
+        "parties": [p.model_dump() for p in answers.parties],
+        "suppliers": [s.model_dump() for s in answers.suppliers],
+        "defined_terms": terms,
+        "sections": sections,
+        "overrides": overrides,
+    }
+    return seal(body)

@@ -1,0 +1,276 @@
+"""``wsr library --check``: the cross-checks the schema cannot express.
+
+Loading proves every file is well-formed; this proves the library is *coherent*: every
+template variable is declared and every declared one is used, cross-references name real
+clauses, obligation specs name real variables, roles, events and powers, and no default
+quietly sits below its WSR floor. Problems are located as ``<file>: <where>``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import jinja2
+
+from ._answers import LITERAL_PERIODS, spec_names
+from ._exceptions import Problem
+from ._formula import FormulaError, formula_names
+from ._library import Library
+from ._schema import ClauseDef, ObligationSpec, VarType
+from ._templating import template_calls, template_names
+from ._variables import coerce, floor_breach
+from ._vocabulary import EVENT_FIELDS, SPEC_ROLES
+
+#: fields the obligations engine adds to an event before matching ``where`` and evaluating
+#: formulas (``obligations._rules._apply_payment``: a payment names the obligation it paid).
+#: Belongs in ``_vocabulary`` beside EVENT_FIELDS once the owners agree.
+DERIVED_EVENT_FIELDS: dict[str, frozenset[str]] = {
+    "payment_recorded": frozenset({"spec", "clause", "supplier", "source_obligation"}),
+}
+
+
+def event_fields(event: str | None) -> set[str]:
+    """The fields a spec triggered by ``event`` may filter on or compute with."""
+    if event is None:
+        return set()
+    return set(EVENT_FIELDS.get(event, {})) | set(DERIVED_EVENT_FIELDS.get(event, frozenset()))
+
+
+class _Clause:
+    """Problems for one clause file, each prefixed with the file name."""
+
+    def __init__(self, lib: Library, cdef: ClauseDef) -> None:
+        self.lib = lib
+        self.cdef = cdef
+        self.file = lib.file_of(cdef.id)
+        self.problems: list[Problem] = []
+        self.used: set[str] = set()
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.append(Problem(f"{self.file}: {where}", message))
+
+    # -- templates ------------------------------------------------------------------
+    def template(self, where: str, source: str) -> None:
+        try:
+            names = template_names(source)
+            calls = template_calls(source)
+        except jinja2.TemplateSyntaxError as exc:
+            self.add(where, f"template syntax error at line {exc.lineno}: {exc.message}")
+            return
+        self.used |= names
+        for name in sorted(names - set(self.cdef.variables)):
+            self.add(where, f"template uses undeclared variable {name!r}")
+        for fn, target, line in calls:
+            if target not in self.lib.clauses:
+                self.add(
+                    where, f"{fn}({target!r}) at line {line} names a clause not in the library"
+                )
+
+    # -- obligation specs ------------------------------------------------------------
+    def _int_var(self, where: str, value: int | str) -> None:
+        if isinstance(value, str):
+            vdef = self.cdef.variables.get(value)
+            if vdef is None:
+                self.add(where, f"names undeclared variable {value!r}")
+            elif vdef.type is not VarType.INTEGER:
+                self.add(
+                    where, f"variable {value!r} must be of type integer (it is {vdef.type.value})"
+                )
+
+    def _period(self, where: str, value: str | None) -> None:
+        if value is None or value in LITERAL_PERIODS:
+            return
+        vdef = self.cdef.variables.get(value)
+        if vdef is None:
+            self.add(
+                where,
+                f"{value!r} is neither a period ({', '.join(sorted(LITERAL_PERIODS))}) "
+                "nor a declared variable",
+            )
+        elif vdef.type is not VarType.ENUM:
+            self.add(
+                where, f"variable {value!r} must be an enum of periods (it is {vdef.type.value})"
+            )
+        elif not set(vdef.choices or []) <= LITERAL_PERIODS:
+            self.add(
+                where, f"variable {value!r} may only offer: {', '.join(sorted(LITERAL_PERIODS))}"
+            )
+
+    def _event(self, where: str, event: str | None) -> None:
+        if event is not None and event not in EVENT_FIELDS:
+            self.add(
+                where, f"unknown event type {event!r} (known: {', '.join(sorted(EVENT_FIELDS))})"
+            )
+
+    def spec(self, i: int, spec: ObligationSpec) -> None:
+        w = f"obligations[{i}]"
+        for field in ("obligor", "beneficiary"):
+            role = getattr(spec, field)
+            if role not in SPEC_ROLES:
+                self.add(
+                    f"{w}.{field}",
+                    f"unknown role {role!r} (known: {', '.join(sorted(SPEC_ROLES))})",
+                )
+        self._int_var(f"{w}.deadline.days", spec.deadline.days)
+        self._int_var(f"{w}.deadline.months", spec.deadline.months)
+        self._int_var(f"{w}.grace_days", spec.grace_days)
+        if spec.cure is not None:
+            self._int_var(f"{w}.cure.days", spec.cure.days)
+            power_ids = {p.id for p in self.cdef.powers}
+            for p in spec.cure.powers:
+                if p not in power_ids:
+                    self.add(f"{w}.cure.powers", f"unknown power {p!r}")
+        t = spec.trigger
+        self._period(f"{w}.trigger.every", t.every)
+        self._period(f"{w}.trigger.period", t.period)
+        self._event(f"{w}.trigger.event", t.event)
+        self._event(f"{w}.trigger.until", t.until)
+        if t.event in EVENT_FIELDS:
+            for key in t.where:
+                if key not in event_fields(t.event):
+                    self.add(f"{w}.trigger.where.{key}", f"event {t.event!r} has no field {key!r}")
+        if spec.amount is not None:
+            try:
+                names = formula_names(spec.amount.formula)
+            except FormulaError as exc:
+                self.add(f"{w}.amount.formula", "; ".join(p.message for p in exc.problems))
+            else:
+                fields = event_fields(t.event)
+                for name in sorted(names - set(self.cdef.variables) - fields):
+                    self.add(
+                        f"{w}.amount.formula",
+                        f"{name!r} is neither a declared variable nor a field of the trigger event",
+                    )
+        self.used |= spec_names(spec)
+
+    # -- everything ----------------------------------------------------------------------
+    def run(self) -> list[Problem]:
+        c = self.cdef
+        if self.lib.root is not None or self.file.endswith(".yaml"):
+            if Path(self.file).name != f"{c.id}.yaml":
+                self.add("id", f"the file must be named {c.id}.yaml")
+        for name, alt in c.alternatives.items():
+            self.template(f"alternatives.{name}.text", alt.text)
+        for i, d in enumerate(c.defines):
+            self.template(f"defines[{i}].definition", d.definition)
+        self._duplicates("obligations", [s.id for s in c.obligations])
+        self._duplicates("powers", [p.id for p in c.powers])
+        for i, spec in enumerate(c.obligations):
+            self.spec(i, spec)
+        self.powers()
+        self.alternatives()
+        self.defaults()
+        self.traces()
+        for name in c.variables:
+            if name not in self.used:
+                self.add(
+                    f"variables.{name}",
+                    "declared but not used by any text, definition or obligation",
+                )
+        return self.problems
+
+    def _duplicates(self, where: str, ids: list[str]) -> None:
+        seen: set[str] = set()
+        for ident in ids:
+            if ident in seen:
+                self.add(where, f"duplicate id {ident!r}")
+            seen.add(ident)
+
+    def powers(self) -> None:
+        spec_ids = {s.id for s in self.cdef.obligations}
+        for i, p in enumerate(self.cdef.powers):
+            for field in ("holder", "against"):
+                role = getattr(p, field)
+                if role not in SPEC_ROLES:
+                    self.add(f"powers[{i}].{field}", f"unknown role {role!r}")
+            if p.trigger.startswith("violation:"):
+                target = p.trigger.removeprefix("violation:")
+                if target not in spec_ids:
+                    self.add(
+                        f"powers[{i}].trigger", f"violation of unknown obligation spec {target!r}"
+                    )
+            elif p.trigger not in EVENT_FIELDS:
+                self.add(
+                    f"powers[{i}].trigger",
+                    f"{p.trigger!r} is neither violation:<spec id> nor a known event type",
+                )
+
+    def alternatives(self) -> None:
+        spec_ids = {s.id for s in self.cdef.obligations}
+        for name, alt in self.cdef.alternatives.items():
+            for sid in alt.obligations or []:
+                if sid not in spec_ids:
+                    self.add(f"alternatives.{name}.obligations", f"unknown obligation spec {sid!r}")
+            for var in alt.defaults:
+                if var not in self.cdef.variables:
+                    self.add(f"alternatives.{name}.defaults.{var}", "not a declared variable")
+
+    def traces(self) -> None:
+        """Trace scenarios must speak the clause's own language: its variables, events, specs."""
+        c = self.cdef
+        for i, test in enumerate(c.tests):
+            w = f"tests[{i}]"
+            for name, raw in test.variables.items():
+                vdef = c.variables.get(name)
+                if vdef is None:
+                    self.add(f"{w}.variables.{name}", "not a declared variable")
+                    continue
+                for p in coerce(vdef, raw, f"{w}.variables.{name}")[1]:
+                    self.add(p.path, p.message)
+            for j, event in enumerate(test.events):
+                if event.type not in EVENT_FIELDS:
+                    self._event(f"{w}.events[{j}].type", event.type)
+                    continue
+                for key in event.set:
+                    if key not in EVENT_FIELDS[event.type]:
+                        self.add(
+                            f"{w}.events[{j}].set.{key}",
+                            f"event {event.type!r} has no field {key!r}",
+                        )
+            for j, expect in enumerate(test.expect):
+                owner, _, local = expect.spec.rpartition(".")
+                target = self.lib.clauses.get(owner or c.id)
+                if target is None or local not in {s.id for s in target.obligations}:
+                    self.add(f"{w}.expect[{j}].spec", f"unknown obligation spec {expect.spec!r}")
+
+    def defaults(self) -> None:
+        c = self.cdef
+        for name, vdef in c.variables.items():
+            if vdef.default is None:
+                continue
+            typed, probs = coerce(vdef, vdef.default, f"variables.{name}.default")
+            for p in probs:
+                self.add(p.path, f"default fails its own variable: {p.message}")
+            if not probs and (msg := floor_breach(vdef, typed)):
+                self.add(f"variables.{name}.default", f"the default is past the floor: {msg}")
+        for alt_name, alt in c.alternatives.items():
+            for var, raw in alt.defaults.items():
+                adef = c.variables.get(var)
+                if adef is None:
+                    continue
+                where = f"alternatives.{alt_name}.defaults.{var}"
+                typed, probs = coerce(adef, raw, where)
+                for p in probs:
+                    self.add(p.path, f"default fails its own variable: {p.message}")
+                if not probs and (msg := floor_breach(adef, typed)):
+                    self.add(
+                        where, f"a {alt.kind.value} default must not fall past the floor: {msg}"
+                    )
+
+
+def check_library(lib: Library) -> list[Problem]:
+    """Every coherence problem in the library; ``[]`` when it is clean."""
+    problems: list[Problem] = []
+    by_order: dict[int, list[str]] = defaultdict(list)
+    for cdef in lib.clauses.values():
+        problems.extend(_Clause(lib, cdef).run())
+        by_order[cdef.order].append(cdef.id)
+    for order, ids in sorted(by_order.items()):
+        if len(ids) > 1:
+            for cid in ids:
+                others = ", ".join(i for i in ids if i != cid)
+                problems.append(
+                    Problem(f"{lib.file_of(cid)}: order", f"order {order} is also used by {others}")
+                )
+    return problems

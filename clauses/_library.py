@@ -1,0 +1,202 @@
+"""Loading the clause library: one YAML file per clause, validated against ``_schema``.
+
+Loading only proves each file is well-formed; the cross-checks a schema cannot express
+(undeclared template variables, unknown spec ids, defaults below their floor …) live in
+``_check.py`` so that ``wsr library --check`` can report all of them at once.
+
+The YAML loader here is shared with the answers reader: it never runs tags (it is a
+``SafeLoader``) and it keeps every float as a :class:`~decimal.Decimal` built from the source
+text, so ``0.1`` in a file is exactly ``Decimal("0.1")`` and never passes through binary floats.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ._agreement import canonical_json
+from ._exceptions import LibraryError, NotFound, Problem
+from ._schema import ClauseDef
+
+#: the library shipped with the package
+DEFAULT_LIBRARY = Path(__file__).resolve().parent / "library"
+
+
+class DecimalSafeLoader(yaml.SafeLoader):
+    """A SafeLoader whose floats are Decimals made from their source text."""
+
+
+def _construct_decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
+    assert isinstance(node, yaml.ScalarNode)
+    text = str(loader.construct_scalar(node)).replace("_", "").strip()
+    lowered = text.lower()
+    if lowered in (".inf", "+.inf"):
+        return Decimal("Infinity")
+    if lowered == "-.inf":
+        return Decimal("-Infinity")
+    if lowered == ".nan":
+        return Decimal("NaN")
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the YAML resolver only matches numbers
+        return Decimal("NaN")
+
+
+DecimalSafeLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+
+# YAML 1.2 booleans only: in YAML 1.1 `on`, `off`, `yes`, `no` are booleans, which would turn
+# the trigger key `on:` into True and a supplier in Norway (`country: NO`) into False.
+DecimalSafeLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+DecimalSafeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def load_yaml_text(text: str, where: str) -> Any:
+    """Parse YAML text safely; a syntax error becomes a LibraryError-ready InputError problem."""
+    try:
+        return yaml.load(text, Loader=DecimalSafeLoader)  # a SafeLoader subclass: no tags run
+    except yaml.YAMLError as exc:
+        raise _YamlSyntax(where, _yaml_message(exc)) from None
+
+
+class _YamlSyntax(Exception):
+    def __init__(self, where: str, message: str) -> None:
+        self.problem = Problem(where, message)
+        super().__init__(str(self.problem))
+
+
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    if mark is not None:
+        return f"YAML syntax error at line {mark.line + 1}, column {mark.column + 1}: {problem}"
+    return f"YAML syntax error: {problem}"
+
+
+def display_path(path: Path) -> str:
+    """How problems name a file: relative to the working directory when it lies beneath it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def loc_path(loc: tuple[int | str, ...]) -> str:
+    """A pydantic error location as a dotted path with ``[i]`` indexes."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def validation_problems(prefix: str, exc: ValidationError) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        where = loc_path(tuple(err["loc"]))
+        msg = str(err["msg"])
+        msg = msg.removeprefix("Value error, ")
+        path = f"{prefix}: {where}" if where else prefix
+        problems.append(Problem(path, msg))
+    return problems
+
+
+@dataclass(frozen=True)
+class Library:
+    """The loaded clause library: clause definitions in agreement order."""
+
+    clauses: dict[str, ClauseDef]
+    files: dict[str, str] = field(default_factory=dict)  # clause id -> display path of its file
+    root: Path | None = None
+    fingerprint: str = ""
+
+    def get(self, clause_id: str) -> ClauseDef:
+        try:
+            return self.clauses[clause_id]
+        except KeyError:
+            raise NotFound(
+                "clause",
+                clause_id,
+                path=f"clauses.{clause_id}",
+                hint=f"known: {', '.join(sorted(self.clauses))}",
+            ) from None
+
+    def __iter__(self) -> Iterator[ClauseDef]:
+        return iter(self.clauses.values())
+
+    def __len__(self) -> int:
+        return len(self.clauses)
+
+    def file_of(self, clause_id: str) -> str:
+        return self.files.get(clause_id, f"{clause_id}.yaml")
+
+
+def library_from_defs(
+    defs: Mapping[str, ClauseDef], files: Mapping[str, str] | None = None, root: Path | None = None
+) -> Library:
+    """Build a Library (sorted by order, then id) and its fingerprint from parsed clauses."""
+    ordered = dict(sorted(defs.items(), key=lambda kv: (kv[1].order, kv[0])))
+    canon = canonical_json({cid: c.model_dump(mode="json") for cid, c in sorted(defs.items())})
+    digest = hashlib.sha256(canon.encode("utf-8")).hexdigest()
+    return Library(clauses=ordered, files=dict(files or {}), root=root, fingerprint=digest)
+
+
+def load_library(path: Path | None = None) -> Library:
+    """Load every ``*.yaml`` clause file under ``path`` (default: the shipped library).
+
+    Raises :class:`LibraryError` listing every file that fails YAML parsing or the schema.
+    """
+    root = Path(path) if path is not None else DEFAULT_LIBRARY
+    if not root.is_dir():
+        raise LibraryError([Problem(display_path(root), "not a directory of clause files")])
+    problems: list[Problem] = []
+    defs: dict[str, ClauseDef] = {}
+    files: dict[str, str] = {}
+    for file in sorted(root.glob("*.yaml")):
+        where = display_path(file)
+        try:
+            data = load_yaml_text(file.read_text(encoding="utf-8"), where)
+        except _YamlSyntax as exc:
+            problems.append(exc.problem)
+            continue
+        except UnicodeDecodeError:
+            problems.append(Problem(where, "not UTF-8 text"))
+            continue
+        if not isinstance(data, dict):
+            problems.append(
+                Problem(where, "a clause file must be a mapping (id, version, title, …)")
+            )
+            continue
+        try:
+            cdef = ClauseDef.model_validate(data)
+        except ValidationError as exc:
+            problems.extend(validation_problems(where, exc))
+            continue
+        if cdef.id in defs:
+            problems.append(
+                Problem(where, f"id: duplicate clause id {cdef.id!r} (also in {files[cdef.id]})")
+            )
+            continue
+        defs[cdef.id] = cdef
+        files[cdef.id] = where
+    if problems:
+        raise LibraryError(problems)
+    if not defs:
+        raise LibraryError([Problem(display_path(root), "no clause files (*.yaml) found")])
+    return library_from_defs(defs, files, root)

@@ -1,0 +1,250 @@
+"""Clause templates: one sandboxed Jinja2 environment, the drafting filters, and paragraphs.
+
+Clause text is written by people who are not developers, so templates run in Jinja's sandbox
+(no reaching into Python internals) with ``StrictUndefined`` (a missing amount is an error,
+never a blank in a signed contract). Every failure becomes a :class:`TemplateError` naming the
+clause and, where Jinja knows it, the template line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from types import TracebackType
+from typing import Any
+
+import jinja2
+from jinja2 import StrictUndefined, meta, nodes
+from jinja2.sandbox import SandboxedEnvironment
+
+from ._exceptions import TemplateError
+from ._variables import _Bad, fmt_decimal, to_decimal
+from ._vocabulary import TEMPLATE_GLOBALS
+
+_ONES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen"
+).split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+def number_words(n: int) -> str | None:
+    """0–100 in words (``45`` → ``forty-five``); None outside that range."""
+    if n < 0 or n > 100:
+        return None
+    if n == 100:
+        return "one hundred"
+    if n < 20:
+        return _ONES[n]
+    tens, ones = divmod(n, 10)
+    return _TENS[tens] + (f"-{_ONES[ones]}" if ones else "")
+
+
+def _defined(value: Any) -> None:
+    """A filter given an undefined name must fail as undefined, not as a wrong type."""
+    if isinstance(value, jinja2.Undefined):
+        str(value)  # StrictUndefined raises UndefinedError naming the variable
+
+
+def _num(value: Any) -> Decimal:
+    _defined(value)
+    try:
+        return to_decimal(value)
+    except _Bad as bad:
+        raise ValueError(bad.message) from None
+
+
+def _grouped(d: Decimal, places: int | None) -> str:
+    if places is not None:
+        d = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        text = f"{d:,.{places}f}"
+    else:
+        text = fmt_decimal(d)
+        neg = text.startswith("-")
+        whole, _, frac = text.lstrip("-").partition(".")
+        text = ("-" if neg else "") + f"{int(whole):,}" + (f".{frac}" if frac else "")
+    return text
+
+
+@jinja2.pass_context
+def money_filter(ctx: jinja2.runtime.Context, value: Any, currency: str | None = None) -> str:
+    """``2500`` → ``USD 2,500.00`` in the agreement's currency.
+
+    Always at least two decimals; more only when the amount has them (a premium of
+    ``0.015`` per pound prints as ``USD 0.015``, never rounded to a different promise).
+    """
+    cur = currency
+    if cur is None:
+        agreement = ctx.get("agreement")
+        cur = getattr(agreement, "currency", None) if agreement is not None else None
+    d = _num(value)
+    # Two decimals, but never round away a sub-cent rate such as a premium of 0.015 per pound.
+    exponent = d.normalize().as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    amount = _grouped(d, places)
+    return f"{cur} {amount}" if cur else amount
+
+
+def number_filter(value: Any) -> str:
+    """``12500.50`` → ``12,500.5``: thousands separators, no trailing zeros."""
+    return _grouped(_num(value), None)
+
+
+def pct_filter(value: Any) -> str:
+    """``97`` → ``97%``, ``2.50`` → ``2.5%``."""
+    return f"{fmt_decimal(_num(value))}%"
+
+
+def longdate_filter(value: Any) -> str:
+    """``2026-01-05`` → ``5 January 2026``."""
+    _defined(value)
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    if not isinstance(value, date):
+        raise ValueError(f"longdate needs a date, got {type(value).__name__}")
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def _counted(value: Any, unit: str) -> str:
+    d = _num(value)
+    if d != d.to_integral_value():
+        raise ValueError(f"{unit}s needs a whole number, got {fmt_decimal(d)}")
+    n = int(d)
+    noun = unit if n == 1 else f"{unit}s"
+    words = number_words(n)
+    return f"{words} ({n}) {noun}" if words is not None else f"{n:,} {noun}"
+
+
+def days_filter(value: Any) -> str:
+    """``7`` → ``seven (7) days``; ``1`` → ``one (1) day``."""
+    return _counted(value, "day")
+
+
+def months_filter(value: Any) -> str:
+    """``6`` → ``six (6) months``."""
+    return _counted(value, "month")
+
+
+def words_filter(value: Any) -> str:
+    """``3`` → ``three (3)``: a bare number in words and figures."""
+    n = int(_num(value))
+    words = number_words(n)
+    return f"{words} ({n})" if words is not None else f"{n:,}"
+
+
+def _make_env() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
+    )
+    env.filters.update(
+        money=money_filter,
+        number=number_filter,
+        pct=pct_filter,
+        longdate=longdate_filter,
+        days=days_filter,
+        months=months_filter,
+        words=words_filter,
+    )
+    return env
+
+
+#: the one environment every clause template is parsed and rendered with
+ENV: SandboxedEnvironment = _make_env()
+
+
+def parse(source: str) -> nodes.Template:
+    """Parse a template (raises jinja2.TemplateSyntaxError)."""
+    return ENV.parse(source)
+
+
+def template_names(source: str) -> set[str]:
+    """Names a template reads from its context, minus the globals every clause may use."""
+    return set(meta.find_undeclared_variables(parse(source))) - TEMPLATE_GLOBALS
+
+
+def template_calls(source: str) -> list[tuple[str, str, int]]:
+    """Every ``ref('x')`` / ``has('x')`` with a literal argument: (function, clause id, line)."""
+    return [
+        (call.node.name, arg.value, call.lineno)
+        for call in parse(source).find_all(nodes.Call)
+        if isinstance(call.node, nodes.Name) and call.node.name in ("ref", "has")
+        for arg in call.args
+        if isinstance(arg, nodes.Const) and isinstance(arg.value, str)
+    ]
+
+
+def _template_line(tb: TracebackType | None) -> int | None:
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def render(clause_id: str, source: str, context: Mapping[str, Any]) -> str:
+    """Render one clause template; every failure becomes a TemplateError for ``clause_id``."""
+    try:
+        template = ENV.from_string(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(
+            clause_id, f"template syntax error: {exc.message}", line=exc.lineno
+        ) from None
+    try:
+        return template.render(dict(context))
+    except TemplateError:
+        raise
+    except jinja2.exceptions.SecurityError as exc:
+        raise TemplateError(
+            clause_id,
+            f"refused unsafe template access: {exc}",
+            line=_template_line(exc.__traceback__),
+        ) from None
+    except jinja2.TemplateError as exc:
+        raise TemplateError(clause_id, str(exc), line=_template_line(exc.__traceback__)) from None
+    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
+        raise TemplateError(
+            clause_id, f"{type(exc).__name__}: {exc}", line=_template_line(exc.__traceback__)
+        ) from None
+
+
+_BLANK = re.compile(r"\n[ \t]*\n")
+_SPACE = re.compile(r"\s+")
+
+
+def paragraphs(text: str) -> list[str]:
+    """Rendered text → paragraphs: split on blank lines, whitespace collapsed, empties dropped."""
+    out = []
+    for chunk in _BLANK.split(text):
+        para = _SPACE.sub(" ", chunk).strip()
+        if para:
+            out.append(para)
+    return out
+
+
+def clause_functions(clause_id: str, numbers: Mapping[str, str]) -> dict[str, Callable[[str], Any]]:
+    """``ref``/``has``/``term`` bound to the sections of one agreement, for one clause."""
+
+    def ref(other: str) -> str:
+        try:
+            return numbers[other]
+        except KeyError:
+            raise TemplateError(
+                clause_id,
+                f"ref({other!r}): clause {other!r} is not in this agreement, so clause "
+                f"{clause_id!r} cannot refer to it; include {other!r} or wrap the reference "
+                f"in {{% if has({other!r}) %}}",
+            ) from None
+
+    def has(other: str) -> bool:
+        return other in numbers
+
+    def term(name: str) -> str:
+        return name
+
+    return {"ref": ref, "has": has, "term": term}

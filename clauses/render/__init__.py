@@ -1,0 +1,3 @@
+"""Renderers: the sealed Agreement record → documents (Markdown here; DOCX/PDF alongside)."""
+
+from __future__ import annotations

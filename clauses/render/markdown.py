@@ -1,0 +1,55 @@
+"""The agreement as Markdown: a plain, diff-friendly reading copy of the record.
+
+It renders only what the record holds (no templates run here), so the Markdown always says
+exactly what the sealed JSON says, section numbers included.
+"""
+
+from __future__ import annotations
+
+from clauses._agreement import Agreement
+from clauses._templating import longdate_filter
+
+_ROLE_NAMES = {
+    "buyer": "Buyer",
+    "worker_organization": "Worker Organization",
+    "monitor": "Monitor",
+}
+
+
+def render_markdown(agreement: Agreement) -> str:
+    a = agreement
+    out: list[str] = [f"# {a.title}", ""]
+    out.append(f"Effective date: {longdate_filter(a.effective_date)}  ")
+    out.append(f"Governing law: {a.governing_law}  ")
+    out.append(f"Currency: {a.currency}  ")
+    out.append(f"Time zone: {a.timezone}  ")
+    out.append(f"Agreement id: `{a.id}` ({a.content_hash})")
+    out += ["", "## Parties", ""]
+    for p in a.parties:
+        role = _ROLE_NAMES.get(p.role, p.role)
+        out.append(f"- **{p.name}** ({role}), {p.address}; signatory: {p.signatory}; {p.email}")
+    if a.suppliers:
+        out += ["", "## Covered suppliers", ""]
+        out += [f"- {s.name} (`{s.id}`, {s.country})" for s in a.suppliers]
+    if a.defined_terms:
+        out += ["", "## Definitions", ""]
+        for t in sorted(a.defined_terms, key=lambda t: t.term.lower()):
+            out.append(f"- **{t.term}**: {t.definition}")
+    for s in a.sections:
+        out += ["", f"## {s.number}. {s.title}", ""]
+        for para in s.paragraphs:
+            out.append(f"**{para.number}** {para.text}")
+            out.append("")
+        if out[-1] == "":
+            out.pop()
+    if a.overrides:
+        out += ["", "## Annex: recorded floor overrides", ""]
+        for o in a.overrides:
+            out.append(
+                f"- Clause `{o.clause_id}`, `{o.variable}` = {o.value} (floor: {o.floor}); "
+                f"reason: {o.reason}; approved by {o.approved_by}"
+            )
+    out += ["", "## Signatures", ""]
+    for p in a.parties:
+        out.append(f"For {p.name}: ______________________ ({p.signatory})  ")
+    return "\n".join(out).rstrip() + "\n"

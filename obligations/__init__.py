@@ -1,0 +1,70 @@
+"""Obligation tracking: the model, lifecycle, compile-from-clauses, events & rules, the service.
+
+Depends only on :mod:`clauses`. Stores are adapters in :mod:`obligations.stores`; the usual
+entry point is :class:`ObligationService` over a store::
+
+    service = ObligationService(MemoryObligationStore())
+    service.track(agreement, signed_on=date(2026, 1, 5), now=now)
+    service.record_event(
+        agreement.id, "purchase_recorded", on="2026-01-07",
+        fields={"supplier": "GROWER-G", "quantity": "250000", "unit": "lb"}, now=now,
+    )
+"""
+
+from __future__ import annotations
+
+from ._audit import GENESIS, chain_hash, verify_chain
+from ._calendar import due_date, end_of_local_day, period_of
+from ._compile import HORIZON, compile_agreement
+from ._enums import FINAL, OPEN, AgreementStatus, EvidenceState, Flag, LegalState, Timing
+from ._lifecycle import replay, transition
+from ._model import (
+    AuditEntry,
+    Event,
+    EvidenceRef,
+    Money,
+    Obligation,
+    TrackedAgreement,
+    event_id,
+    obligation_id,
+)
+from ._rules import Outcome, apply_event
+from ._service import EventResult, ObligationService, TrackResult
+from ._units import convert
+from .abc import Clock, ObligationStore
+
+__all__ = [
+    "FINAL",
+    "GENESIS",
+    "HORIZON",
+    "OPEN",
+    "AgreementStatus",
+    "AuditEntry",
+    "Clock",
+    "Event",
+    "EventResult",
+    "EvidenceRef",
+    "EvidenceState",
+    "Flag",
+    "LegalState",
+    "Money",
+    "Obligation",
+    "ObligationService",
+    "ObligationStore",
+    "Outcome",
+    "Timing",
+    "TrackResult",
+    "TrackedAgreement",
+    "apply_event",
+    "chain_hash",
+    "compile_agreement",
+    "convert",
+    "due_date",
+    "end_of_local_day",
+    "event_id",
+    "obligation_id",
+    "period_of",
+    "replay",
+    "transition",
+    "verify_chain",
+]

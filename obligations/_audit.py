@@ -1,0 +1,73 @@
+"""The audit log's hash chain: pure functions shared by every store and by verification.
+
+Each entry's hash covers the previous entry's hash and the entry's canonical JSON (everything
+except ``seq`` and ``hash``), so editing any stored row breaks its own hash and deleting a row
+breaks the next row's ``prev_hash`` (and leaves a gap in ``seq``). Stores call
+:func:`chain_hash` when appending; :func:`verify_chain` is what ``wsr audit --verify`` and the
+tests run over what a store returns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import attrs
+
+from clauses import Problem, canonical_json
+
+from ._model import AuditEntry
+
+#: the prev_hash of the first entry in a chain
+GENESIS = "0" * 64
+
+
+def chain_hash(prev_hash: str | None, entry: AuditEntry) -> str:
+    """sha256 over ``prev_hash`` + the canonical JSON of the entry without seq/hash."""
+    body = attrs.evolve(entry, prev_hash=prev_hash).hashed_body()
+    text = (prev_hash or GENESIS) + canonical_json(body)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def link(entries: Sequence[AuditEntry], *, last: AuditEntry | None) -> list[AuditEntry]:
+    """Give new entries their seq, prev_hash and hash, continuing after ``last``."""
+    out: list[AuditEntry] = []
+    seq = 0 if last is None or last.seq is None else last.seq
+    prev = GENESIS if last is None or last.hash is None else last.hash
+    for entry in entries:
+        seq += 1
+        linked = attrs.evolve(entry, seq=seq, prev_hash=prev)
+        linked = attrs.evolve(linked, hash=chain_hash(prev, linked))
+        out.append(linked)
+        prev = linked.hash or GENESIS
+    return out
+
+
+def verify_chain(entries: Sequence[AuditEntry]) -> list[Problem]:
+    """Every break in the chain, located by ``audit.<seq>``; an empty list means intact.
+
+    Pass the whole chain in ``seq`` order: a row edited in place fails its own hash, a deleted
+    row shows as a gap in ``seq`` and as a ``prev_hash`` that no longer matches.
+    """
+    problems: list[Problem] = []
+    prev_hash = GENESIS
+    prev_seq = 0
+    for entry in entries:
+        where = f"audit.{entry.seq}"
+        if entry.seq is None or entry.hash is None:
+            problems.append(Problem(where, "entry was never chained (no seq or hash)"))
+            continue
+        if entry.seq != prev_seq + 1:
+            problems.append(
+                Problem(where, f"seq jumps from {prev_seq} to {entry.seq}: an entry was removed")
+            )
+        first = prev_seq == 0 and entry.prev_hash is None  # a chain may start from None
+        if entry.prev_hash != prev_hash and not first:
+            problems.append(
+                Problem(where, "prev_hash does not match the previous entry: the chain was broken")
+            )
+        if chain_hash(entry.prev_hash, entry) != entry.hash:
+            problems.append(Problem(where, "hash does not match the content: the entry was edited"))
+        prev_hash = entry.hash
+        prev_seq = entry.seq
+    return problems

@@ -1,0 +1,156 @@
+"""Database edges: build an engine from a URL, run the migrations, open the SQL store.
+
+SQLite (the default, a file next to the user) is set up for several processes at once: WAL
+journal (readers never block the writer), foreign keys on, a busy timeout instead of instant
+"database is locked", and ``BEGIN IMMEDIATE`` for every transaction so two writers queue up
+rather than deadlock when both upgrade a read lock. PostgreSQL needs nothing special.
+
+A database without an ``alembic_version`` table and without tables is migrated on first use;
+one that is behind the code is refused with the command that fixes it (migrating a shared
+database is a decision, not a side effect of listing obligations).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.pool import NullPool
+
+from clauses import EngineError, InputError
+
+from .stores.sqlalchemy import SqlAlchemyObligationStore
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+#: key of the PostgreSQL advisory lock held while migrating (any constant unique to us)
+_MIGRATION_LOCK = 0x575352_0001
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class SchemaOutdated(EngineError, RuntimeError):
+    """The database schema is older than this version of the engine."""
+
+    def __init__(self, current: str | None, head: str) -> None:
+        super().__init__(
+            f"the database schema is at revision {current or 'none'} but this engine needs "
+            f"{head}; run `wsr db upgrade` (back the database up first)"
+        )
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url`` with the connection settings the store relies on."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InputError.single("--db", f"{url!r} is not a database URL") from None
+    if parsed.get_backend_name() == "sqlite":
+        db = parsed.database
+        if db and db != ":memory:" and not db.startswith("file:"):
+            parent = Path(db).expanduser().resolve().parent
+            if not parent.is_dir():
+                raise InputError.single("--db", f"the folder {parent} does not exist")
+        kwargs.setdefault("poolclass", NullPool)
+        engine = create_engine(parsed, **kwargs)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    try:
+        return create_engine(parsed, **kwargs)
+    except Exception as exc:  # an unknown dialect or a missing driver
+        raise InputError.single("--db", f"cannot use {url!r}: {exc}") from None
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's implicit BEGIN is deferred).
+    dbapi_connection.isolation_level = None
+    cur = dbapi_connection.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA synchronous = NORMAL")
+    cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def alembic_config() -> Config:
+    """A programmatic Alembic config: no ini file, no dependence on the working directory."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(target: str | Engine, revision: str = "head") -> str:
+    """Migrate the database to ``revision``; returns the revision it is at afterwards.
+
+    Concurrent upgraders are serialised (an advisory lock on PostgreSQL, ``BEGIN IMMEDIATE``
+    on SQLite) and each re-reads the version inside the lock, so racing first uses are safe.
+    """
+    engine = make_engine(target) if isinstance(target, str) else target
+    cfg = alembic_config()
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+    except OperationalError as exc:
+        raise _unreachable(engine, exc) from None
+    rev = current_revision(engine)
+    assert rev is not None
+    return rev
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Migrate a brand-new database; refuse one that is behind (see the module docstring)."""
+    head = head_revision()
+    try:
+        current = current_revision(engine)
+        if current == head:
+            return
+        if current is None and not _has_tables(engine):
+            upgrade(engine)
+            return
+    except OperationalError as exc:
+        raise _unreachable(engine, exc) from None
+    raise SchemaOutdated(current, head)
+
+
+def _has_tables(engine: Engine) -> bool:
+    return bool(inspect(engine).get_table_names())
+
+
+def _unreachable(engine: Engine, exc: OperationalError) -> InputError:
+    url = engine.url.render_as_string(hide_password=True)
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    return InputError.single("--db", f"cannot open {url}: {reason}")
+
+
+def open_store(url: str) -> SqlAlchemyObligationStore:
+    """The SQL store for ``url``, migrating a new database first (the caller may dispose
+    ``store.engine`` when done)."""
+    engine = make_engine(url)
+    ensure_schema(engine)
+    return SqlAlchemyObligationStore(engine)

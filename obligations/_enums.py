@@ -1,0 +1,88 @@
+"""The engine's enumerations: legal state, timing and evidence overlays, agreement status.
+
+Legal state follows Symboleo's obligation lifecycle; everything else is an *operational overlay*
+that never changes the legal state (architecture.md §Obligation lifecycle). Values are the
+lowercase names the CLI contract and the JSON views use, so they are spelled out rather than
+generated with ``auto()``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class LegalState(StrEnum):
+    """Where an obligation stands in law (Symboleo)."""
+
+    CREATED = "created"
+    """The instance exists but its antecedent has not yet held (not yet binding)."""
+    IN_EFFECT = "in_effect"
+    """Binding: the obligor must perform by the due date."""
+    SUSPENDED = "suspended"
+    """Temporarily not binding (e.g. while a supplier is suspended); resumes to in_effect."""
+    FULFILLED = "fulfilled"
+    """Performed (possibly late; lateness is the ``late`` flag, not a state)."""
+    VIOLATED = "violated"
+    """A person confirmed a breach; rules only ever raise the ``breach_suspected`` flag."""
+    DISCHARGED = "discharged"
+    """Released without performance: waiver with a reason, expiry, or an ending event."""
+    TERMINATED = "terminated"
+    """Ended with the agreement (or replaced by an amendment's new instance)."""
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL
+
+
+#: final states absorb: no transition leaves them
+FINAL: frozenset[LegalState] = frozenset(
+    {LegalState.FULFILLED, LegalState.VIOLATED, LegalState.DISCHARGED, LegalState.TERMINATED}
+)
+
+#: states in which an obligation still has to be watched
+OPEN: frozenset[LegalState] = frozenset(
+    {LegalState.CREATED, LegalState.IN_EFFECT, LegalState.SUSPENDED}
+)
+
+
+class Timing(StrEnum):
+    """Derived at a given ``now`` for an open obligation; never stored."""
+
+    UPCOMING = "upcoming"
+    """More than seven days before the end of the due day."""
+    DUE_SOON = "due_soon"
+    """Within seven days of the end of the due day."""
+    OVERDUE = "overdue"
+    """The due day has ended and the obligation is still open."""
+
+
+class EvidenceState(StrEnum):
+    """Whether proof of performance has been supplied and judged."""
+
+    NONE = "none"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class AgreementStatus(StrEnum):
+    """The tracked agreement as a whole."""
+
+    EXECUTED = "executed"
+    """Signed and tracked, but before its effective date."""
+    ACTIVE = "active"
+    """Between the effective date and the end of the term."""
+    EXPIRED = "expired"
+    """The term ended without renewal."""
+    TERMINATED = "terminated"
+    """Ended early by a party exercising a power."""
+
+
+class Flag(StrEnum):
+    """Well-known obligation flags (the ``flags`` set holds their values as strings)."""
+
+    BREACH_SUSPECTED = "breach_suspected"
+    PASS_THROUGH_SHORTFALL = "pass_through_shortfall"
+    LATE = "late"
+    DISPUTED = "disputed"
+    PARTIALLY_PAID = "partially_paid"

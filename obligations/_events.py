@@ -1,0 +1,233 @@
+"""Turn a raw event (``wsr event ID TYPE --on … --set key=value …``) into a validated Event.
+
+Everything a person types arrives as text; this module is the one place it is typed against
+``clauses.EVENT_FIELDS`` and checked against the agreement (covered suppliers, its currency,
+its obligations, its execution date). Every problem is collected and reported together as an
+:class:`InputError` whose path is the field (or ``--on``/``type``), so nothing is written
+until the whole event is right.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from clauses import EVENT_FIELDS, EVENT_REQUIRED, InputError, Problem
+
+from ._calendar import local_date, start_of_local_day
+from ._context import AgreementContext
+from ._model import Event, Money, Obligation, minor_units
+from ._units import UNITS
+
+SEVERITIES: tuple[str, ...] = ("minor", "moderate", "major", "critical")
+
+
+def parse_on(value: str | date | datetime, *, ctx: AgreementContext) -> tuple[datetime, date]:
+    """(occurred_at in UTC, local date) for ``--on``; a bare date is the START of that local day.
+
+    A naive date-time is refused (we never guess a zone), as is a date before execution.
+    """
+    if isinstance(value, datetime):
+        when = value
+    elif isinstance(value, date):
+        when = None
+        day = value
+    else:
+        text = str(value).strip()
+        try:
+            if len(text) == 10:
+                when, day = None, date.fromisoformat(text)
+            else:
+                when = datetime.fromisoformat(text)
+        except ValueError:
+            raise InputError.single(
+                "--on", f"{text!r} is not an ISO date (YYYY-MM-DD) or date-time with offset"
+            ) from None
+    if when is not None:
+        if when.tzinfo is None or when.utcoffset() is None:
+            raise InputError.single(
+                "--on", f"{when.isoformat()} has no UTC offset (add e.g. -05:00 or Z)"
+            )
+        day = local_date(when, ctx.tz)
+        at = when
+    else:
+        at = start_of_local_day(day, ctx.tz)
+    if day < ctx.signed_on:
+        raise InputError.single(
+            "--on",
+            f"{day.isoformat()} is before the agreement was executed on "
+            f"{ctx.signed_on.isoformat()}",
+        )
+    return at, day
+
+
+def parse_money(text: str, *, currency: str, path: str) -> Money:
+    """ "2500", "2500.00 USD" or "USD 2500.00" in the agreement currency."""
+    parts = text.replace(",", "").split()
+    code = None
+    if len(parts) == 2:
+        if parts[0].isalpha():
+            code, number = parts[0].upper(), parts[1]
+        else:
+            number, code = parts[0], parts[1].upper()
+    elif len(parts) == 1:
+        number = parts[0]
+    else:
+        raise InputError.single(
+            path, f"{text!r} is not an amount (e.g. 2500.00 or 2500.00 {currency})"
+        )
+    if code is not None and code != currency:
+        raise InputError.single(
+            path, f"currency {code} does not match the agreement currency {currency}"
+        )
+    value = _decimal(number, path)
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > minor_units(currency):
+        raise InputError.single(
+            path,
+            f"{number} has more decimal places than {currency} allows ({minor_units(currency)})",
+        )
+    return Money(value=value, currency=currency)
+
+
+def _decimal(text: str, path: str) -> Decimal:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise InputError.single(path, f"{text!r} is not a number") from None
+    if not value.is_finite():
+        raise InputError.single(path, f"{text!r} is not a finite number")
+    if value < 0:
+        raise InputError.single(path, f"{text} must not be negative")
+    return value
+
+
+def _items(raw: Any, path: str) -> list[dict[str, Any]]:
+    """CAP items: a JSON list of {text, due} (or of strings), or "text; text@YYYY-MM-DD; …"."""
+    if isinstance(raw, str):
+        stripped = raw.strip()
+        if stripped.startswith("["):
+            try:
+                raw = json.loads(stripped)
+            except json.JSONDecodeError as exc:
+                raise InputError.single(path, f"not valid JSON: {exc.msg}") from None
+        else:
+            raw = [part.strip() for part in stripped.split(";") if part.strip()]
+    if not isinstance(raw, list):
+        raise InputError.single(path, "must be a list of items")
+    out: list[dict[str, Any]] = []
+    for i, item in enumerate(raw):
+        if isinstance(item, str):
+            text, _, due = item.partition("@")
+            item = {"text": text.strip(), "due": due.strip() or None}
+        if not isinstance(item, dict) or not str(item.get("text", "")).strip():
+            raise InputError.single(f"{path}[{i}]", "each item needs a text")
+        due_raw = item.get("due")
+        try:
+            due_val = None if due_raw in (None, "") else date.fromisoformat(str(due_raw))
+        except ValueError:
+            raise InputError.single(f"{path}[{i}].due", f"{due_raw!r} is not an ISO date") from None
+        out.append({"text": str(item["text"]).strip(), "due": due_val})
+    return out
+
+
+def _typed(
+    kind: str,
+    raw: Any,
+    *,
+    path: str,
+    ctx: AgreementContext,
+    find: Callable[[str], Obligation | None],
+) -> Any:
+    text = raw if isinstance(raw, str) else str(raw)
+    if kind == "supplier":
+        if text not in ctx.suppliers:
+            covered = ", ".join(ctx.suppliers) or "none"
+            raise InputError.single(path, f"unknown supplier {text!r} (covered: {covered})")
+        return text
+    if kind == "decimal":
+        return _decimal(text, path)
+    if kind == "money":
+        return parse_money(text, currency=ctx.currency, path=path)
+    if kind == "unit":
+        if text not in UNITS:
+            raise InputError.single(
+                path, f"unknown unit {text!r} (known: {', '.join(sorted(UNITS))})"
+            )
+        return text
+    if kind == "date":
+        try:
+            return date.fromisoformat(text.strip())
+        except ValueError:
+            raise InputError.single(path, f"{text!r} is not an ISO date (YYYY-MM-DD)") from None
+    if kind == "integer":
+        try:
+            number = int(text.strip())
+        except ValueError:
+            raise InputError.single(path, f"{text!r} is not a whole number") from None
+        if number < 0:
+            raise InputError.single(path, f"{number} must not be negative")
+        return number
+    if kind == "obligation":
+        ob = find(text)
+        if ob is None or ob.agreement_id != ctx.id:
+            raise InputError.single(path, f"no obligation {text!r} in agreement {ctx.id}")
+        return text
+    if kind == "items":
+        return _items(raw, path)
+    if kind == "severity":
+        if text not in SEVERITIES:
+            raise InputError.single(
+                path, f"unknown severity {text!r} (choose one of: {', '.join(SEVERITIES)})"
+            )
+        return text
+    if not text.strip():
+        raise InputError.single(path, "must not be empty")
+    return text
+
+
+def validate_event(
+    ctx: AgreementContext,
+    type: str,
+    *,
+    on: str | date | datetime,
+    fields: Mapping[str, Any],
+    now: datetime,
+    find: Callable[[str], Obligation | None],
+) -> Event:
+    """The validated event (no id yet: the store gives it one), or InputError with every problem."""
+    if type not in EVENT_FIELDS:
+        known = ", ".join(sorted(EVENT_FIELDS))
+        raise InputError.single("type", f"unknown event type {type!r} (known: {known})")
+    problems: list[Problem] = []
+    try:
+        at, day = parse_on(on, ctx=ctx)
+    except InputError as exc:
+        problems.extend(exc.problems)
+        at, day = now, ctx.signed_on
+    types = EVENT_FIELDS[type]
+    payload: dict[str, Any] = {}
+    for key, raw in fields.items():
+        if key not in types:
+            known = ", ".join(sorted(types)) or "none"
+            problems.append(Problem(key, f"unknown field for {type} (known: {known})"))
+            continue
+        try:
+            payload[key] = _typed(types[key], raw, path=key, ctx=ctx, find=find)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    missing = sorted(EVENT_REQUIRED[type] - set(fields))
+    problems.extend(Problem(key, f"required for {type}") for key in missing)
+    if problems:
+        raise InputError(problems)
+    return Event(
+        agreement_id=ctx.id,
+        type=type,
+        occurred_at=at,
+        occurred_on=day,
+        payload=payload,
+        recorded_at=now,
+    )

@@ -1,0 +1,155 @@
+"""The legal lifecycle of an obligation (Symboleo) as pure functions over frozen values.
+
+::
+
+    created ──activate──► in_effect ◄──resume── suspended
+       │                   │  ▲ └──suspend──────►  │
+       │ expire            │  │                    │ terminate
+       ▼                   ▼  │                    ▼
+    discharged   fulfil / violate / discharge / terminate        terminated
+
+Only ``in_effect`` may become fulfilled, violated or discharged; ``terminated`` is reachable
+from in_effect and suspended; ``created`` can only be activated or expire (discharged). The
+four final states absorb: every move out of them raises :class:`clauses.InvalidTransition`
+and changes nothing. Rules never violate an obligation — they raise ``breach_suspected`` and a
+person confirms — so ``violate`` is only ever called on behalf of a named actor.
+
+Every move is recorded as an :class:`AuditEntry` whose ``before``/``after`` are complete
+``to_dict()`` snapshots; :func:`replay` rebuilds the current state of every obligation from
+those entries alone, which is what makes the log the record rather than a by-product.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from clauses import InvalidTransition
+
+from ._enums import LegalState
+from ._model import AuditEntry, Obligation
+
+_S = LegalState
+
+#: action → {from state: to state}
+TRANSITIONS: Mapping[str, Mapping[LegalState, LegalState]] = {
+    "activate": {_S.CREATED: _S.IN_EFFECT},
+    "suspend": {_S.IN_EFFECT: _S.SUSPENDED},
+    "resume": {_S.SUSPENDED: _S.IN_EFFECT},
+    "fulfil": {_S.IN_EFFECT: _S.FULFILLED},
+    "violate": {_S.IN_EFFECT: _S.VIOLATED},
+    "discharge": {_S.IN_EFFECT: _S.DISCHARGED},
+    "expire": {_S.CREATED: _S.DISCHARGED},
+    "terminate": {_S.IN_EFFECT: _S.TERMINATED, _S.SUSPENDED: _S.TERMINATED},
+}
+ACTIONS: tuple[str, ...] = tuple(TRANSITIONS)
+
+#: the audit action recorded for each lifecycle move
+AUDIT_ACTION: Mapping[str, str] = {
+    "activate": "activated",
+    "suspend": "suspended",
+    "resume": "resumed",
+    "fulfil": "fulfilled",
+    "violate": "violated",
+    "discharge": "discharged",
+    "expire": "expired",
+    "terminate": "terminated",
+}
+
+
+def allowed_actions(state: LegalState) -> list[str]:
+    """The actions the given state allows (none for a final state)."""
+    return [a for a, moves in TRANSITIONS.items() if state in moves]
+
+
+def transition(
+    ob: Obligation,
+    action: str,
+    *,
+    at: datetime,
+    reason: str = "",
+    changes: Mapping[str, Any] | None = None,
+) -> Obligation:
+    """``ob`` after ``action`` at ``at``; ``changes`` sets overlay fields in the same step.
+
+    Raises InvalidTransition (and returns nothing) when the current state forbids the move.
+    """
+    moves = TRANSITIONS.get(action)
+    if moves is None:
+        raise ValueError(f"unknown lifecycle action {action!r} (known: {', '.join(ACTIONS)})")
+    target = moves.get(ob.state)
+    if target is None:
+        allowed = [AUDIT_ACTION[a] for a in allowed_actions(ob.state)]
+        raise InvalidTransition(ob.id, ob.state.value, AUDIT_ACTION[action], allowed=allowed)
+    data = dict(ob.data)
+    if reason and target.is_final:
+        data["reason"] = reason
+    fields: dict[str, Any] = {"data": data, **(changes or {})}
+    return attrs.evolve(ob, state=target, updated_at=at, **fields)
+
+
+def annotate(ob: Obligation, *, at: datetime, **changes: Any) -> Obligation:
+    """Change overlay fields only (flags, paid, amount, data, evidence); never the legal state."""
+    if "state" in changes:
+        raise ValueError("annotate never changes the legal state; use transition()")
+    return attrs.evolve(ob, updated_at=at, **changes)
+
+
+def audit(
+    before: Obligation | None,
+    after: Obligation,
+    *,
+    action: str,
+    at: datetime,
+    actor: str,
+    reason: str = "",
+) -> AuditEntry:
+    """The log entry for one change of one obligation (complete before/after snapshots)."""
+    return AuditEntry(
+        agreement_id=after.agreement_id,
+        obligation_id=after.id,
+        at=at,
+        actor=actor,
+        action=action,
+        reason=reason,
+        before=None if before is None else before.to_dict(),
+        after=after.to_dict(),
+    )
+
+
+def move(
+    ob: Obligation,
+    action: str,
+    *,
+    at: datetime,
+    actor: str,
+    reason: str = "",
+    changes: Mapping[str, Any] | None = None,
+) -> tuple[Obligation, AuditEntry]:
+    """:func:`transition` plus its audit entry."""
+    after = transition(ob, action, at=at, reason=reason, changes=changes)
+    return after, audit(ob, after, action=AUDIT_ACTION[action], at=at, actor=actor, reason=reason)
+
+
+def birth(
+    ob: Obligation, *, at: datetime, actor: str, reason: str = ""
+) -> tuple[Obligation, list[AuditEntry]]:
+    """A new ``created`` instance made binding at once: audited as created, then activated."""
+    if ob.state is not LegalState.CREATED:
+        raise ValueError("birth() takes an obligation in the created state")
+    created = audit(None, ob, action="created", at=at, actor=actor, reason=reason)
+    active, activated = move(ob, "activate", at=at, actor=actor, reason=reason)
+    return active, [created, activated]
+
+
+def replay(entries: Iterable[AuditEntry]) -> dict[str, Obligation]:
+    """Current state of every obligation, rebuilt from the audit log in order."""
+    state: dict[str, Obligation] = {}
+    for entry in entries:
+        if entry.obligation_id is None or entry.after is None:
+            continue
+        state[entry.obligation_id] = Obligation.from_dict(entry.after)
+    return state

@@ -1,0 +1,554 @@
+"""The obligation engine's values: frozen, validated at construction, losslessly JSON-able.
+
+Every class here is immutable (``attrs`` frozen, keyword-only); lifecycle moves and rules build
+new objects with :func:`attrs.evolve`. Timestamps must be timezone-aware (a naive datetime is a
+bug at the edge, so it is refused here rather than silently localised) and are normalised to UTC.
+``to_dict``/``from_dict`` give a complete JSON round trip: the audit log stores obligations as
+before/after snapshots and state is rebuilt from them, so nothing may be lost on the way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from clauses import EVENT_FIELDS, canonical_json
+
+from ._enums import FINAL, AgreementStatus, EvidenceState, LegalState, Timing
+
+#: how close to the end of the due day an open obligation counts as due soon
+DUE_SOON = timedelta(days=7)
+
+#: ISO 4217 minor units that differ from the usual two decimal places
+_MINOR_UNITS: dict[str, int] = {
+    "JPY": 0,
+    "KRW": 0,
+    "VND": 0,
+    "CLP": 0,
+    "ISK": 0,
+    "UGX": 0,
+    "PYG": 0,
+    "XOF": 0,
+    "XAF": 0,
+    "BHD": 3,
+    "KWD": 3,
+    "JOD": 3,
+    "OMR": 3,
+    "TND": 3,
+    "IQD": 3,
+    "LYD": 3,
+}
+
+
+def minor_units(currency: str) -> int:
+    """Decimal places of the currency's minor unit (2 unless ISO 4217 says otherwise)."""
+    return _MINOR_UNITS.get(currency, 2)
+
+
+def quantize(value: Decimal, currency: str) -> Decimal:
+    """Round half-up to the currency's minor unit, the way a payment would be made."""
+    return value.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding="ROUND_HALF_UP")
+
+
+# -- validators / converters -----------------------------------------------------------------
+
+
+def _aware_utc(value: datetime) -> datetime:
+    if not isinstance(value, datetime):
+        raise TypeError(f"expected a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{value.isoformat()} has no UTC offset; naive datetimes are refused")
+    return value.astimezone(UTC)
+
+
+def _opt_aware_utc(value: datetime | None) -> datetime | None:
+    return None if value is None else _aware_utc(value)
+
+
+def _decimal(value: Decimal | int | str) -> Decimal:
+    if isinstance(value, float):
+        raise TypeError("money and quantities are Decimal, never float")
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _currency(value: str) -> str:
+    if not (isinstance(value, str) and len(value) == 3 and value.isalpha() and value.isupper()):
+        raise ValueError(f"{value!r} is not an ISO 4217 currency code")
+    return value
+
+
+def _date(value: date | str) -> date:
+    if isinstance(value, datetime):
+        raise TypeError("expected a date, got a datetime")
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _opt_date(value: date | str | None) -> date | None:
+    return None if value is None else _date(value)
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _dt_iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _dt(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _mapping(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    return dict(value or {})
+
+
+def _flags(value: Any) -> frozenset[str]:
+    return frozenset(str(getattr(f, "value", f)) for f in (value or ()))
+
+
+# -- Money -------------------------------------------------------------------------------------
+
+
+@attrs.define(kw_only=True, frozen=True)
+class Money:
+    """An amount in one currency; the value is kept at the currency's minor unit."""
+
+    value: Decimal = attrs.field(converter=_decimal)
+    currency: str = attrs.field(converter=_currency)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "value", quantize(self.value, self.currency))
+
+    def to_json(self) -> dict[str, str]:
+        return {"value": str(self.value), "currency": self.currency}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Money:
+        return cls(value=Decimal(str(data["value"])), currency=str(data["currency"]))
+
+    def __str__(self) -> str:
+        return f"{self.value} {self.currency}"
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(value=self.value + other.value, currency=self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(value=self.value - other.value, currency=self.currency)
+
+    def _same(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot combine {self.currency} with {other.currency}")
+
+
+# -- TrackedAgreement --------------------------------------------------------------------------
+
+
+@attrs.define(kw_only=True, frozen=True)
+class TrackedAgreement:
+    """An executed agreement under tracking; ``record_json`` is the agreement record as given."""
+
+    id: str
+    title: str
+    timezone: str
+    currency: str = attrs.field(converter=_currency)
+    signed_on: date = attrs.field(converter=_date)
+    effective_date: date = attrs.field(converter=_date)
+    term_end: date = attrs.field(converter=_date)
+    status: AgreementStatus = attrs.field(converter=AgreementStatus)
+    record_json: str
+    created_at: datetime = attrs.field(converter=_aware_utc)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "timezone": self.timezone,
+            "currency": self.currency,
+            "signed_on": self.signed_on.isoformat(),
+            "effective_date": self.effective_date.isoformat(),
+            "term_end": self.term_end.isoformat(),
+            "status": self.status.value,
+            "record_json": self.record_json,
+            "created_at": self.created_at.isoformat(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TrackedAgreement:
+        return cls(
+            id=data["id"],
+            title=data["title"],
+            timezone=data["timezone"],
+            currency=data["currency"],
+            signed_on=data["signed_on"],
+            effective_date=data["effective_date"],
+            term_end=data["term_end"],
+            status=data["status"],
+            record_json=data["record_json"],
+            created_at=datetime.fromisoformat(data["created_at"]),
+        )
+
+    def view(self) -> dict[str, Any]:
+        """The summary a listing shows (everything but the record itself)."""
+        d = self.to_dict()
+        d.pop("record_json")
+        return d
+
+
+# -- Obligation --------------------------------------------------------------------------------
+
+
+def obligation_id(agreement_id: str, spec_id: str, subject: str | None, key: str) -> str:
+    """Deterministic id, so compiling or replaying the same facts never duplicates an instance."""
+    raw = f"{agreement_id}|{spec_id}|{subject or ''}|{key}".encode()
+    return "ob-" + hashlib.sha256(raw).hexdigest()[:16]
+
+
+@attrs.define(kw_only=True, frozen=True)
+class Obligation:
+    """One instance of an obligation spec: who owes what to whom, by when, and where it stands."""
+
+    id: str
+    agreement_id: str
+    clause_id: str
+    clause_version: str
+    spec_id: str
+    section: str
+    title: str
+    kind: str
+    obligor: str
+    beneficiary: str
+    subject: str | None = None
+    key: str
+    period_start: date | None = attrs.field(default=None, converter=_opt_date)
+    period_end: date | None = attrs.field(default=None, converter=_opt_date)
+    due: date = attrs.field(converter=_date)
+    due_at: datetime = attrs.field(converter=_aware_utc)
+    state: LegalState = attrs.field(converter=LegalState)
+    amount: Money | None = None
+    paid: Decimal = attrs.field(default=Decimal(0), converter=_decimal)
+    flags: frozenset[str] = attrs.field(factory=frozenset, converter=_flags)
+    evidence: EvidenceState = attrs.field(default=EvidenceState.NONE, converter=EvidenceState)
+    fulfilled_on: date | None = attrs.field(default=None, converter=_opt_date)
+    late: bool = False
+    kpi: bool = False
+    surviving: bool = False
+    trigger_event_id: str | None = None
+    data: Mapping[str, Any] = attrs.field(factory=dict, converter=_mapping)
+    created_at: datetime = attrs.field(converter=_aware_utc)
+    updated_at: datetime = attrs.field(converter=_aware_utc)
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL
+
+    @property
+    def outstanding(self) -> Decimal | None:
+        """What remains to be paid, for payment obligations with an amount."""
+        return None if self.amount is None else self.amount.value - self.paid
+
+    def timing(self, now: datetime) -> Timing | None:
+        """Upcoming / due soon / overdue at ``now``; None once the obligation is final."""
+        if self.state in FINAL:
+            return None
+        now = _aware_utc(now)
+        if now >= self.due_at:
+            return Timing.OVERDUE
+        if self.due_at - now <= DUE_SOON:
+            return Timing.DUE_SOON
+        return Timing.UPCOMING
+
+    def _paid_str(self) -> str:
+        cur = self.amount.currency if self.amount else "USD"
+        return str(quantize(self.paid, cur))
+
+    def to_view(self, now: datetime) -> dict[str, Any]:
+        """One element of ``wsr obligations --json`` (the CLI contract)."""
+        timing = self.timing(now)
+        return {
+            "id": self.id,
+            "agreement_id": self.agreement_id,
+            "clause_id": self.clause_id,
+            "clause_version": self.clause_version,
+            "spec_id": self.spec_id,
+            "title": self.title,
+            "obligor": self.obligor,
+            "beneficiary": self.beneficiary,
+            "subject": self.subject,
+            "due": self.due.isoformat(),
+            "state": self.state.value,
+            "timing": None if timing is None else timing.value,
+            "flags": sorted(self.flags),
+            "amount": None if self.amount is None else self.amount.to_json(),
+            "paid": self._paid_str(),
+            "late": self.late,
+            "evidence": self.evidence.value,
+            "section": self.section,
+            "period_start": _iso(self.period_start),
+            "period_end": _iso(self.period_end),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Complete JSON form (the audit log's before/after)."""
+        return {
+            "id": self.id,
+            "agreement_id": self.agreement_id,
+            "clause_id": self.clause_id,
+            "clause_version": self.clause_version,
+            "spec_id": self.spec_id,
+            "section": self.section,
+            "title": self.title,
+            "kind": self.kind,
+            "obligor": self.obligor,
+            "beneficiary": self.beneficiary,
+            "subject": self.subject,
+            "key": self.key,
+            "period_start": _iso(self.period_start),
+            "period_end": _iso(self.period_end),
+            "due": self.due.isoformat(),
+            "due_at": self.due_at.isoformat(),
+            "state": self.state.value,
+            "amount": None if self.amount is None else self.amount.to_json(),
+            "paid": str(self.paid),
+            "flags": sorted(self.flags),
+            "evidence": self.evidence.value,
+            "fulfilled_on": _iso(self.fulfilled_on),
+            "late": self.late,
+            "kpi": self.kpi,
+            "surviving": self.surviving,
+            "trigger_event_id": self.trigger_event_id,
+            "data": dict(self.data),
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Obligation:
+        return cls(
+            id=d["id"],
+            agreement_id=d["agreement_id"],
+            clause_id=d["clause_id"],
+            clause_version=d["clause_version"],
+            spec_id=d["spec_id"],
+            section=d["section"],
+            title=d["title"],
+            kind=d["kind"],
+            obligor=d["obligor"],
+            beneficiary=d["beneficiary"],
+            subject=d.get("subject"),
+            key=d["key"],
+            period_start=d.get("period_start"),
+            period_end=d.get("period_end"),
+            due=d["due"],
+            due_at=datetime.fromisoformat(d["due_at"]),
+            state=d["state"],
+            amount=None if d.get("amount") is None else Money.from_json(d["amount"]),
+            paid=Decimal(str(d.get("paid", "0"))),
+            flags=frozenset(d.get("flags", ())),
+            evidence=d.get("evidence", "none"),
+            fulfilled_on=d.get("fulfilled_on"),
+            late=bool(d.get("late", False)),
+            kpi=bool(d.get("kpi", False)),
+            surviving=bool(d.get("surviving", False)),
+            trigger_event_id=d.get("trigger_event_id"),
+            data=dict(d.get("data") or {}),
+            created_at=datetime.fromisoformat(d["created_at"]),
+            updated_at=datetime.fromisoformat(d["updated_at"]),
+        )
+
+
+# -- Event -------------------------------------------------------------------------------------
+
+
+def payload_to_json(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Typed event payload → JSON values (Decimal → str, date → ISO, Money → {value, currency})."""
+
+    def conv(v: Any) -> Any:
+        if isinstance(v, Money):
+            return v.to_json()
+        if isinstance(v, Decimal):
+            return str(v)
+        if isinstance(v, datetime | date):
+            return v.isoformat()
+        if isinstance(v, Mapping):
+            return {str(k): conv(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [conv(x) for x in v]
+        return v
+
+    return {k: conv(v) for k, v in payload.items()}
+
+
+def payload_from_json(event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Inverse of :func:`payload_to_json`, typed by ``clauses.EVENT_FIELDS``."""
+    types = EVENT_FIELDS.get(event_type, {})
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        t = types.get(k, "text")
+        if v is None:
+            out[k] = None
+        elif t == "decimal":
+            out[k] = Decimal(str(v))
+        elif t == "money":
+            out[k] = Money.from_json(v)
+        elif t == "date":
+            out[k] = date.fromisoformat(v)
+        elif t == "integer":
+            out[k] = int(v)
+        elif t == "items":
+            out[k] = [{"text": i["text"], "due": _opt_date(i.get("due"))} for i in v]
+        else:
+            out[k] = v
+    return out
+
+
+def event_id(
+    agreement_id: str, type: str, occurred_on: date, payload: Mapping[str, Any], sequence: int
+) -> str:
+    """Deterministic event id; the store gives ``sequence`` so identical repeats stay distinct."""
+    raw = canonical_json(
+        [agreement_id, type, occurred_on.isoformat(), payload_to_json(payload), sequence]
+    ).encode()
+    return "ev-" + hashlib.sha256(raw).hexdigest()[:16]
+
+
+@attrs.define(kw_only=True, frozen=True)
+class Event:
+    """A validated incoming event. ``id`` is None until the store has given it a sequence."""
+
+    id: str | None = None
+    agreement_id: str
+    type: str
+    occurred_at: datetime = attrs.field(converter=_aware_utc)
+    occurred_on: date = attrs.field(converter=_date)
+    payload: Mapping[str, Any] = attrs.field(factory=dict, converter=_mapping)
+    recorded_at: datetime = attrs.field(converter=_aware_utc)
+
+    def with_sequence(self, sequence: int) -> Event:
+        """The event with its deterministic id for the store's sequence number."""
+        return attrs.evolve(
+            self,
+            id=event_id(self.agreement_id, self.type, self.occurred_on, self.payload, sequence),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "agreement_id": self.agreement_id,
+            "type": self.type,
+            "occurred_at": self.occurred_at.isoformat(),
+            "occurred_on": self.occurred_on.isoformat(),
+            "payload": payload_to_json(self.payload),
+            "recorded_at": self.recorded_at.isoformat(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Event:
+        return cls(
+            id=d.get("id"),
+            agreement_id=d["agreement_id"],
+            type=d["type"],
+            occurred_at=datetime.fromisoformat(d["occurred_at"]),
+            occurred_on=d["occurred_on"],
+            payload=payload_from_json(d["type"], d.get("payload") or {}),
+            recorded_at=datetime.fromisoformat(d["recorded_at"]),
+        )
+
+
+# -- AuditEntry --------------------------------------------------------------------------------
+
+
+@attrs.define(kw_only=True, frozen=True)
+class AuditEntry:
+    """One line of the append-only, hash-chained log: who did what, when, why, before → after.
+
+    The store assigns ``seq``, ``prev_hash`` and ``hash`` (:func:`obligations._audit.chain_hash`).
+    """
+
+    seq: int | None = None
+    agreement_id: str
+    obligation_id: str | None = None
+    at: datetime = attrs.field(converter=_aware_utc)
+    actor: str
+    action: str
+    reason: str = ""
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
+    prev_hash: str | None = None
+    hash: str | None = None
+
+    def hashed_body(self) -> dict[str, Any]:
+        """What the chain hash covers: everything except ``seq`` and ``hash``."""
+        return {
+            "agreement_id": self.agreement_id,
+            "obligation_id": self.obligation_id,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "action": self.action,
+            "reason": self.reason,
+            "before": None if self.before is None else dict(self.before),
+            "after": None if self.after is None else dict(self.after),
+            "prev_hash": self.prev_hash,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, **self.hashed_body(), "hash": self.hash}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> AuditEntry:
+        return cls(
+            seq=d.get("seq"),
+            agreement_id=d["agreement_id"],
+            obligation_id=d.get("obligation_id"),
+            at=datetime.fromisoformat(d["at"]),
+            actor=d["actor"],
+            action=d["action"],
+            reason=d.get("reason", ""),
+            before=d.get("before"),
+            after=d.get("after"),
+            prev_hash=d.get("prev_hash"),
+            hash=d.get("hash"),
+        )
+
+
+# -- EvidenceRef -------------------------------------------------------------------------------
+
+
+@attrs.define(kw_only=True, frozen=True)
+class EvidenceRef:
+    """A stored piece of evidence, addressed by the sha256 of its content."""
+
+    sha256: str
+    filename: str
+    size: int
+    obligation_id: str
+    submitted_at: datetime = attrs.field(converter=_aware_utc)
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sha256": self.sha256,
+            "filename": self.filename,
+            "size": self.size,
+            "obligation_id": self.obligation_id,
+            "submitted_at": self.submitted_at.isoformat(),
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> EvidenceRef:
+        return cls(
+            sha256=d["sha256"],
+            filename=d["filename"],
+            size=int(d["size"]),
+            obligation_id=d["obligation_id"],
+            submitted_at=datetime.fromisoformat(d["submitted_at"]),
+            note=d.get("note", ""),
+        )

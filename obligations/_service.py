@@ -1,0 +1,379 @@
+"""The engine service: the one place that reads the store, runs the pure rules and writes back.
+
+Every public method is one unit of work (``store.transaction()``): validation, rules, the new
+and changed obligations and their audit entries are written together or not at all, so a bad
+event or a formula error leaves the store exactly as it was. Time is a value (``now``): the CLI
+passes ``--now``/``WSR_NOW`` or the clock, tests pass fixed instants, and nothing here reads
+the system clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import attrs
+
+from clauses import Agreement, Conflict, InputError, NotFound
+
+from ._calendar import local_date
+from ._compile import compile_instances, horizon, pending_periods, period_instances, subjects
+from ._context import AgreementContext, initial_term_end, term_variable
+from ._enums import OPEN, AgreementStatus
+from ._events import parse_on, validate_event
+from ._lifecycle import birth
+from ._model import AuditEntry, Event, Obligation, TrackedAgreement
+from ._rules import agreement_status, apply_event, confirm_breach, fulfil, waive
+from .abc import ObligationStore
+
+_TICK = timedelta(microseconds=1)
+
+
+@attrs.define(frozen=True, kw_only=True)
+class TrackResult:
+    agreement_id: str
+    obligations: int
+
+
+@attrs.define(frozen=True, kw_only=True)
+class EventResult:
+    event: Event
+    created: list[Obligation]
+    changed: list[Obligation]
+    messages: list[str]
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        """The ``wsr event --json`` document."""
+        return {
+            "event": self.event.to_dict(),
+            "created": [o.to_view(now) for o in self.created],
+            "changed": [o.to_view(now) for o in self.changed],
+            "messages": list(self.messages),
+        }
+
+
+def _aware(now: datetime, path: str = "--now") -> datetime:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise InputError.single(path, f"{now.isoformat()} has no UTC offset")
+    return now
+
+
+class _StoreLookup:
+    """The rules' read access to one agreement's obligations, backed by the store."""
+
+    def __init__(self, store: ObligationStore, agreement_id: str) -> None:
+        self.store = store
+        self.agreement_id = agreement_id
+
+    def get(self, obligation_id: str) -> Obligation | None:
+        try:
+            ob = self.store.get_obligation(obligation_id)
+        except NotFound:
+            return None
+        return ob if ob.agreement_id == self.agreement_id else None
+
+    def by_key(self, spec_id: str, subject: str | None, key: str) -> Obligation | None:
+        found = self.store.find_obligations(
+            agreement_id=self.agreement_id, spec_id=spec_id, subject=subject, key=key
+        )
+        return next((o for o in found if o.subject == subject), None)
+
+    def open(self, *, subject: str | None = None) -> list[Obligation]:
+        return self.store.find_obligations(
+            agreement_id=self.agreement_id, subject=subject, states=OPEN
+        )
+
+
+class ObligationService:
+    """Track agreements, record events and decisions, and answer what is due."""
+
+    def __init__(self, store: ObligationStore, *, actor: str = "cli") -> None:
+        self.store = store
+        self.actor = actor
+        self._records: dict[str, Agreement] = {}
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _record(self, tracked: TrackedAgreement) -> Agreement:
+        record = self._records.get(tracked.id)
+        if record is None:
+            record = Agreement.from_json(tracked.record_json)
+            self._records[tracked.id] = record
+        return record
+
+    def _context(self, tracked: TrackedAgreement) -> AgreementContext:
+        return AgreementContext(
+            agreement=self._record(tracked), signed_on=tracked.signed_on, term_end=tracked.term_end
+        )
+
+    def _entry(
+        self,
+        agreement_id: str,
+        action: str,
+        *,
+        at: datetime,
+        reason: str = "",
+        before: Mapping[str, Any] | None = None,
+        after: Mapping[str, Any] | None = None,
+    ) -> AuditEntry:
+        return AuditEntry(
+            agreement_id=agreement_id,
+            at=at,
+            actor=self.actor,
+            action=action,
+            reason=reason,
+            before=before,
+            after=after,
+        )
+
+    def _status(self, tracked: TrackedAgreement, now: datetime) -> TrackedAgreement:
+        """The agreement with its status and term end as of ``now`` (renewals rolled over)."""
+        record = self._record(tracked)
+        status, term_end = agreement_status(
+            current=tracked.status,
+            effective_date=tracked.effective_date,
+            term_end=tracked.term_end,
+            today=local_date(now, tracked.timezone),
+            auto_renew=bool(term_variable(record, "auto_renew", False)),
+            renewal_term_months=int(term_variable(record, "renewal_term_months", 0) or 0),
+        )
+        return attrs.evolve(tracked, status=status, term_end=term_end)
+
+    def _refresh(self, tracked: TrackedAgreement, now: datetime) -> TrackedAgreement:
+        """Bring status up to date and materialise recurrences up to the horizon (idempotent)."""
+        fresh = self._status(tracked, now)
+        if fresh != tracked:
+            self.store.update_agreement(fresh)
+            self.store.append_audit(
+                [
+                    self._entry(
+                        tracked.id,
+                        "agreement_status",
+                        at=now,
+                        reason=f"{tracked.status.value} → {fresh.status.value}",
+                        before=tracked.view(),
+                        after=fresh.view(),
+                    )
+                ]
+            )
+        ctx = self._context(fresh)
+        through = horizon(ctx, now)
+        new: list[Obligation] = []
+        for spec in ctx.specs:
+            if spec.trigger.get("on") != "recurrence":
+                continue
+            wanted = set(subjects(ctx, spec))
+            for period, due in reversed(list(pending_periods(ctx, spec, through=through))):
+                have = {
+                    o.subject
+                    for o in self.store.find_obligations(
+                        agreement_id=ctx.id, spec_id=spec.id, key=period[0].isoformat()
+                    )
+                }
+                missing = frozenset(wanted - have)
+                if missing:
+                    new.extend(period_instances(ctx, spec, period, due, at=now, only=missing))
+                if have:
+                    break  # everything before an existing period was materialised with it
+        if new:
+            self._add(new, at=now, reason="recurring instances up to the horizon")
+        return fresh
+
+    def _add(self, created: list[Obligation], *, at: datetime, reason: str) -> list[Obligation]:
+        active: list[Obligation] = []
+        entries: list[AuditEntry] = []
+        for ob in created:
+            after, log = birth(ob, at=at, actor=self.actor, reason=reason)
+            active.append(after)
+            entries.extend(log)
+        self.store.add_obligations(active)
+        self.store.append_audit(entries)
+        return active
+
+    def _obligation(self, obligation_id: str) -> Obligation:
+        return self.store.get_obligation(obligation_id)
+
+    def _on(self, on: str | date | datetime, tracked: TrackedAgreement) -> date:
+        return parse_on(on, ctx=self._context(tracked))[1]
+
+    # -- commands ----------------------------------------------------------------------------
+    def track(self, agreement: Agreement, *, signed_on: date, now: datetime) -> TrackResult:
+        """Register an executed agreement and compile its obligations (Conflict if tracked)."""
+        now = _aware(now)
+        with self.store.transaction():
+            try:
+                have = self.store.get_agreement(agreement.id)
+            except NotFound:
+                pass
+            else:
+                raise Conflict(
+                    "agreement",
+                    f"agreement {agreement.id} is already tracked (since "
+                    f"{have.created_at.isoformat()}); nothing changed",
+                )
+            tracked = TrackedAgreement(
+                id=agreement.id,
+                title=agreement.title,
+                timezone=agreement.timezone,
+                currency=agreement.currency,
+                signed_on=signed_on,
+                effective_date=agreement.effective_date,
+                term_end=initial_term_end(agreement),
+                status=AgreementStatus.EXECUTED,
+                record_json=agreement.to_json(),
+                created_at=now,
+            )
+            self._records[tracked.id] = agreement
+            tracked = self._status(tracked, now)
+            self.store.add_agreement(tracked)
+            self.store.append_audit(
+                [
+                    self._entry(
+                        tracked.id,
+                        "agreement_tracked",
+                        at=now,
+                        reason=f"executed on {signed_on.isoformat()}",
+                        after={**tracked.view(), "content_hash": agreement.content_hash},
+                    )
+                ]
+            )
+            instances = compile_instances(self._context(tracked), now=now)
+            self._add(instances, at=now, reason=f"agreement executed on {signed_on.isoformat()}")
+            return TrackResult(agreement_id=tracked.id, obligations=len(instances))
+
+    def record_event(
+        self,
+        agreement_id: str,
+        type: str,
+        *,
+        on: date | datetime | str,
+        fields: Mapping[str, Any],
+        now: datetime,
+    ) -> EventResult:
+        """Validate and store an event, then apply every rule it triggers (all or nothing)."""
+        now = _aware(now)
+        with self.store.transaction():
+            tracked = self._refresh(self.store.get_agreement(agreement_id), now)
+            ctx = self._context(tracked)
+            lookup = _StoreLookup(self.store, agreement_id)
+            event = validate_event(ctx, type, on=on, fields=fields, now=now, find=lookup.get)
+            stored = self.store.add_event(event)
+            outcome = apply_event(ctx, stored, lookup, actor=self.actor)
+            self.store.append_audit(
+                [
+                    self._entry(
+                        agreement_id,
+                        "event_recorded",
+                        at=now,
+                        reason=f"{type} on {stored.occurred_on.isoformat()}",
+                        after=stored.to_dict(),
+                    )
+                ]
+            )
+            if outcome.created:
+                self.store.add_obligations(outcome.created)
+            if outcome.changed:
+                self.store.update_obligations(outcome.changed)
+            self.store.append_audit(outcome.audit)
+            return EventResult(
+                event=stored,
+                created=outcome.created,
+                changed=outcome.changed,
+                messages=outcome.messages,
+            )
+
+    def fulfil(
+        self,
+        obligation_id: str,
+        *,
+        on: date | str,
+        evidence: tuple[str, bytes] | None,
+        note: str,
+        now: datetime,
+    ) -> Obligation:
+        """Record performance (late if after the due date), with evidence stored by hash."""
+        now = _aware(now)
+        with self.store.transaction():
+            ob = self._obligation(obligation_id)
+            day = self._on(on, self.store.get_agreement(ob.agreement_id))
+            if evidence is not None:
+                filename, content = evidence
+                ref = self.store.put_evidence(
+                    content, filename=filename, obligation_id=ob.id, note=note, submitted_at=now
+                )
+                ob = attrs.evolve(
+                    ob,
+                    data={**ob.data, "evidence": [*ob.data.get("evidence", []), ref.to_dict()]},
+                )
+            after, entry = fulfil(
+                ob, on=day, evidence=evidence is not None, note=note, at=now, actor=self.actor
+            )
+            self.store.update_obligations([after])
+            self.store.append_audit([entry])
+            return after
+
+    def confirm_breach(
+        self, obligation_id: str, *, on: date | str, reason: str, now: datetime
+    ) -> Obligation:
+        """A person confirms a suspected (or overdue) breach: violated, plus cure and powers."""
+        now = _aware(now)
+        with self.store.transaction():
+            ob = self._obligation(obligation_id)
+            tracked = self.store.get_agreement(ob.agreement_id)
+            day = self._on(on, tracked)
+            outcome = confirm_breach(
+                self._context(tracked), ob, on=day, reason=reason, at=now, actor=self.actor
+            )
+            if outcome.created:
+                self.store.add_obligations(outcome.created)
+            self.store.update_obligations(outcome.changed)
+            self.store.append_audit(outcome.audit)
+            return next(o for o in outcome.changed if o.id == ob.id)
+
+    def waive(self, obligation_id: str, *, reason: str, now: datetime) -> Obligation:
+        """Discharge an obligation in effect by waiver, with the reason on the record."""
+        now = _aware(now)
+        with self.store.transaction():
+            ob = self._obligation(obligation_id)
+            after, entry = waive(ob, reason=reason, at=now, actor=self.actor)
+            self.store.update_obligations([after])
+            self.store.append_audit([entry])
+            return after
+
+    # -- queries (they also bring recurrences and status up to date) -------------------------
+    def agreements(self, *, now: datetime) -> list[TrackedAgreement]:
+        """Every tracked agreement with its status as of ``now``."""
+        now = _aware(now)
+        with self.store.transaction():
+            return [self._refresh(t, now) for t in self.store.list_agreements()]
+
+    def obligations(self, *, agreement_id: str | None, now: datetime) -> list[Obligation]:
+        """All obligations (of one agreement, or all), ordered by due instant then id."""
+        now = _aware(now)
+        with self.store.transaction():
+            if agreement_id is not None:
+                self._refresh(self.store.get_agreement(agreement_id), now)
+            else:
+                for tracked in self.store.list_agreements():
+                    self._refresh(tracked, now)
+            return self.store.find_obligations(agreement_id=agreement_id)
+
+    def due_within(self, *, now: datetime, days: int = 7) -> list[Obligation]:
+        """Open obligations not yet overdue whose due day ends within ``days`` days of now."""
+        now = _aware(now)
+        if days < 0:
+            raise InputError.single("--due-within", "must not be negative")
+        with self.store.transaction():
+            for tracked in self.store.list_agreements():
+                self._refresh(tracked, now)
+            return self.store.find_obligations(
+                states=OPEN, due_from=now + _TICK, due_before=now + timedelta(days=days) + _TICK
+            )
+
+    def overdue(self, *, now: datetime, limit: int | None = None) -> list[Obligation]:
+        """Open obligations whose due day has ended, oldest first."""
+        now = _aware(now)
+        with self.store.transaction():
+            for tracked in self.store.list_agreements():
+                self._refresh(tracked, now)
+            return self.store.find_obligations(states=OPEN, due_before=now + _TICK, limit=limit)

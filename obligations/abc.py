@@ -1,0 +1,105 @@
+"""The interfaces the engine depends on; adapters live in :mod:`obligations.stores`.
+
+The service talks only to :class:`ObligationStore`, so the in-memory store (tests, demos) and
+the SQLAlchemy store (SQLite by default, PostgreSQL when shared) are interchangeable. A store
+persists and finds; it never decides anything about obligations.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Collection, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+
+from ._enums import LegalState
+from ._model import AuditEntry, Event, EvidenceRef, Obligation, TrackedAgreement
+
+#: a source of the current, timezone-aware time (services take one; domain code takes ``now``)
+Clock = Callable[[], datetime]
+
+
+class ObligationStore(ABC):
+    """Persistence for tracked agreements, obligations, events, the audit chain and evidence."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """One unit of work: all of it is written or none of it; nested calls join the outer one."""
+
+    @abstractmethod
+    def add_agreement(self, agreement: TrackedAgreement) -> None:
+        """Store a newly tracked agreement; ``Conflict`` if its id is already tracked."""
+
+    @abstractmethod
+    def get_agreement(self, agreement_id: str) -> TrackedAgreement:
+        """The agreement by id; ``NotFound("agreement", id)`` if it is not tracked."""
+
+    @abstractmethod
+    def list_agreements(self) -> list[TrackedAgreement]:
+        """Every tracked agreement, ordered by id."""
+
+    @abstractmethod
+    def update_agreement(self, agreement: TrackedAgreement) -> None:
+        """Replace a tracked agreement (status, term end); ``NotFound`` if it is not tracked."""
+
+    @abstractmethod
+    def add_obligations(self, obligations: Sequence[Obligation]) -> None:
+        """Store new obligations; ``Conflict`` if an id already exists."""
+
+    @abstractmethod
+    def update_obligations(self, obligations: Sequence[Obligation]) -> None:
+        """Replace existing obligations by id; ``NotFound`` if one does not exist."""
+
+    @abstractmethod
+    def get_obligation(self, obligation_id: str) -> Obligation:
+        """The obligation by id; ``NotFound("obligation", id)`` if there is none."""
+
+    @abstractmethod
+    def find_obligations(
+        self,
+        *,
+        agreement_id: str | None = None,
+        spec_id: str | None = None,
+        subject: str | None = None,
+        key: str | None = None,
+        states: Collection[LegalState] | None = None,
+        due_from: datetime | None = None,
+        due_before: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Obligation]:
+        """Obligations matching every given filter, ordered by ``due_at`` then id.
+
+        ``due_from`` is inclusive and ``due_before`` exclusive, both compared with ``due_at``.
+        """
+
+    @abstractmethod
+    def add_event(self, event: Event) -> Event:
+        """Store an event; returns it with its id (see :meth:`Event.with_sequence`)."""
+
+    @abstractmethod
+    def list_events(self, agreement_id: str, *, type: str | None = None) -> list[Event]:
+        """The agreement's events, ordered by ``occurred_at`` (then the order they were stored)."""
+
+    @abstractmethod
+    def append_audit(self, entries: Sequence[AuditEntry]) -> list[AuditEntry]:
+        """Append to the hash chain; returns the entries with seq, prev_hash and hash filled."""
+
+    @abstractmethod
+    def audit_entries(self, agreement_id: str | None = None) -> list[AuditEntry]:
+        """The chain (or one agreement's entries), ordered by ``seq``."""
+
+    @abstractmethod
+    def put_evidence(
+        self,
+        content: bytes,
+        *,
+        filename: str,
+        obligation_id: str,
+        note: str,
+        submitted_at: datetime,
+    ) -> EvidenceRef:
+        """Store evidence content-addressed by sha256 (identical content is stored once)."""
+
+    @abstractmethod
+    def list_evidence(self, obligation_id: str) -> list[EvidenceRef]:
+        """Evidence submitted for an obligation, oldest first."""

@@ -1,0 +1,206 @@
+"""The SQL schema of :class:`~obligations.stores.sqlalchemy.SqlAlchemyObligationStore` (Core).
+
+This metadata is what the store queries; the Alembic migration ``0001_initial`` creates exactly
+the same schema (a test compares the two), so a database is only ever built by migrations.
+
+Representation choices, and why:
+
+* instants are ``TIMESTAMP WITH TIME ZONE`` on PostgreSQL and UTC text on SQLite, through
+  :class:`UTCDateTime`, which refuses naive values and always returns aware UTC datetimes;
+* money and quantities are decimal *text* (exact on both engines, no float anywhere); the
+  currency sits next to the amount;
+* ``flags``, ``data``, event payloads and audit before/after are canonical JSON text;
+* ``subject`` is ``''`` (never NULL) for an obligation that concerns no supplier, so the
+  natural-key unique index (agreement, spec, subject, key) also holds for those rows
+  (NULLs never collide in a unique index);
+* evidence bytes live in the database (``evidence``, keyed by sha256, stored once) and
+  ``evidence_links`` ties a digest to an obligation with its file name and note: one place to
+  back up, and it works unchanged when several people share a PostgreSQL database;
+* ``audit_log`` is append-only (the store never updates or deletes a row); ``audit_head`` is a
+  one-row table holding the last seq and hash: appenders lock it (``SELECT … FOR UPDATE``) so
+  two processes can never fork the chain, and verification compares it with the last row to
+  notice entries cut off the end.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware instant stored as UTC; naive datetimes are refused, results are aware UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"{value.isoformat()} is naive; the store only takes aware datetimes")
+        value = value.astimezone(UTC)
+        # SQLite keeps text; without an offset it compares correctly because all of it is UTC.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+ID = String(64)
+
+agreements = Table(
+    "agreements",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("signed_on", Date, nullable=False),
+    Column("effective_date", Date, nullable=False),
+    Column("term_end", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("record_json", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+obligations = Table(
+    "obligations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("agreement_id", ID, ForeignKey("agreements.id"), nullable=False),
+    Column("clause_id", String(64), nullable=False),
+    Column("clause_version", String(32), nullable=False),
+    Column("spec_id", String(128), nullable=False),
+    Column("section", String(16), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("obligor", String(64), nullable=False),
+    Column("beneficiary", String(64), nullable=False),
+    Column("subject", String(128), nullable=False),  # '' when the obligation has no subject
+    Column("key", String(128), nullable=False),
+    Column("period_start", Date),
+    Column("period_end", Date),
+    Column("due", Date, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("amount_value", String(40)),  # decimal text
+    Column("amount_currency", String(3)),
+    Column("paid", String(40), nullable=False),  # decimal text
+    Column("flags", Text, nullable=False),  # JSON list, sorted
+    Column("evidence", String(16), nullable=False),
+    Column("fulfilled_on", Date),
+    Column("late", Boolean, nullable=False),
+    Column("kpi", Boolean, nullable=False),
+    Column("surviving", Boolean, nullable=False),
+    Column("trigger_event_id", ID),
+    Column("data", Text, nullable=False),  # JSON object
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: secondary indexes; `bulk_load` drops and rebuilds them around a large load
+OBLIGATION_INDEXES = (
+    Index("ix_obligations_state_due_at", obligations.c.state, obligations.c.due_at),
+    Index(
+        "ix_obligations_agreement_spec_subject",
+        obligations.c.agreement_id,
+        obligations.c.spec_id,
+        obligations.c.subject,
+    ),
+    Index(
+        "uq_obligations_natural_key",
+        obligations.c.agreement_id,
+        obligations.c.spec_id,
+        obligations.c.subject,
+        obligations.c.key,
+        unique=True,
+    ),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("seq", Integer, nullable=False, unique=True),
+    Column("agreement_id", ID, ForeignKey("agreements.id"), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("occurred_on", Date, nullable=False),
+    Column("payload", Text, nullable=False),  # JSON object
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Index("ix_events_agreement_occurred", "agreement_id", "occurred_at", "seq"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("agreement_id", ID, nullable=False),
+    Column("obligation_id", ID),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("before", Text),  # JSON object or NULL
+    Column("after", Text),  # JSON object or NULL
+    Column("prev_hash", String(64)),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_log_agreement", "agreement_id", "seq"),
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64)),
+    CheckConstraint("id = 1", name="ck_audit_head_single_row"),
+)
+
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
+
+evidence_links = Table(
+    "evidence_links",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sha256", String(64), ForeignKey("evidence.sha256"), nullable=False),
+    Column("obligation_id", ID, ForeignKey("obligations.id"), nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("submitted_at", UTCDateTime, nullable=False),
+    Index("ix_evidence_links_obligation", "obligation_id", "submitted_at"),
+)

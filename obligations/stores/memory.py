@@ -1,0 +1,204 @@
+"""An in-memory :class:`~obligations.abc.ObligationStore` for tests, demos and the trace runner.
+
+Transactions copy the state when the outermost one begins and put the copy back if it fails,
+so a failed unit of work leaves nothing behind — the same guarantee the SQL store gives. The
+values are immutable, so shallow copies of the dicts are enough.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from clauses import Conflict, NotFound
+
+from .._audit import link
+from .._enums import LegalState
+from .._model import AuditEntry, Event, EvidenceRef, Obligation, TrackedAgreement
+from ..abc import ObligationStore
+
+
+class MemoryObligationStore(ObligationStore):
+    """Dict-based store; not shared between processes, gone when the process ends."""
+
+    def __init__(self) -> None:
+        self._agreements: dict[str, TrackedAgreement] = {}
+        self._obligations: dict[str, Obligation] = {}
+        self._natural: dict[tuple[str, str, str | None, str], str] = {}
+        self._events: list[tuple[int, Event]] = []
+        self._audit: list[AuditEntry] = []
+        self._blobs: dict[str, bytes] = {}
+        self._evidence: list[EvidenceRef] = []
+        self._depth = 0
+
+    # -- unit of work ----------------------------------------------------------------------
+    def _state(self) -> dict[str, Any]:
+        return {
+            "_agreements": dict(self._agreements),
+            "_obligations": dict(self._obligations),
+            "_natural": dict(self._natural),
+            "_events": list(self._events),
+            "_audit": list(self._audit),
+            "_blobs": dict(self._blobs),
+            "_evidence": list(self._evidence),
+        }
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        saved = self._state()
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            for name, value in saved.items():
+                setattr(self, name, value)
+            raise
+        finally:
+            self._depth = 0
+
+    # -- agreements ------------------------------------------------------------------------
+    def add_agreement(self, agreement: TrackedAgreement) -> None:
+        with self.transaction():
+            if agreement.id in self._agreements:
+                have = self._agreements[agreement.id]
+                raise Conflict(
+                    "agreement",
+                    f"agreement {agreement.id} is already tracked (since "
+                    f"{have.created_at.isoformat()}); nothing changed",
+                )
+            self._agreements[agreement.id] = agreement
+
+    def get_agreement(self, agreement_id: str) -> TrackedAgreement:
+        try:
+            return self._agreements[agreement_id]
+        except KeyError:
+            raise NotFound("agreement", agreement_id) from None
+
+    def list_agreements(self) -> list[TrackedAgreement]:
+        return [self._agreements[k] for k in sorted(self._agreements)]
+
+    def update_agreement(self, agreement: TrackedAgreement) -> None:
+        with self.transaction():
+            self.get_agreement(agreement.id)
+            self._agreements[agreement.id] = agreement
+
+    # -- obligations -----------------------------------------------------------------------
+    def add_obligations(self, obligations: Sequence[Obligation]) -> None:
+        with self.transaction():
+            for ob in obligations:
+                nat = (ob.agreement_id, ob.spec_id, ob.subject, ob.key)
+                if ob.id in self._obligations or nat in self._natural:
+                    raise Conflict("obligation", f"obligation {ob.id} already exists")
+                self._obligations[ob.id] = ob
+                self._natural[nat] = ob.id
+
+    def update_obligations(self, obligations: Sequence[Obligation]) -> None:
+        with self.transaction():
+            for ob in obligations:
+                self.get_obligation(ob.id)
+                self._obligations[ob.id] = ob
+
+    def get_obligation(self, obligation_id: str) -> Obligation:
+        try:
+            return self._obligations[obligation_id]
+        except KeyError:
+            raise NotFound("obligation", obligation_id) from None
+
+    def find_obligations(
+        self,
+        *,
+        agreement_id: str | None = None,
+        spec_id: str | None = None,
+        subject: str | None = None,
+        key: str | None = None,
+        states: Collection[LegalState] | None = None,
+        due_from: datetime | None = None,
+        due_before: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Obligation]:
+        wanted = None if states is None else {LegalState(s) for s in states}
+        found = [
+            ob
+            for ob in self._obligations.values()
+            if (agreement_id is None or ob.agreement_id == agreement_id)
+            and (spec_id is None or ob.spec_id == spec_id)
+            and (subject is None or ob.subject == subject)
+            and (key is None or ob.key == key)
+            and (wanted is None or ob.state in wanted)
+            and (due_from is None or ob.due_at >= due_from)
+            and (due_before is None or ob.due_at < due_before)
+        ]
+        found.sort(key=lambda ob: (ob.due_at, ob.id))
+        return found if limit is None else found[:limit]
+
+    # -- events ----------------------------------------------------------------------------
+    def add_event(self, event: Event) -> Event:
+        with self.transaction():
+            sequence = len(self._events) + 1
+            stored = event.with_sequence(sequence)
+            self._events.append((sequence, stored))
+            return stored
+
+    def list_events(self, agreement_id: str, *, type: str | None = None) -> list[Event]:
+        rows = [
+            (ev.occurred_at, seq, ev)
+            for seq, ev in self._events
+            if ev.agreement_id == agreement_id and (type is None or ev.type == type)
+        ]
+        rows.sort(key=lambda r: (r[0], r[1]))
+        return [ev for _, _, ev in rows]
+
+    # -- audit -----------------------------------------------------------------------------
+    def append_audit(self, entries: Sequence[AuditEntry]) -> list[AuditEntry]:
+        with self.transaction():
+            linked = link(entries, last=self._audit[-1] if self._audit else None)
+            self._audit.extend(linked)
+            return linked
+
+    def audit_entries(self, agreement_id: str | None = None) -> list[AuditEntry]:
+        return [e for e in self._audit if agreement_id is None or e.agreement_id == agreement_id]
+
+    # -- evidence --------------------------------------------------------------------------
+    def put_evidence(
+        self,
+        content: bytes,
+        *,
+        filename: str,
+        obligation_id: str,
+        note: str,
+        submitted_at: datetime,
+    ) -> EvidenceRef:
+        with self.transaction():
+            self.get_obligation(obligation_id)
+            sha = hashlib.sha256(content).hexdigest()
+            self._blobs.setdefault(sha, bytes(content))
+            ref = EvidenceRef(
+                sha256=sha,
+                filename=filename,
+                size=len(content),
+                obligation_id=obligation_id,
+                submitted_at=submitted_at,
+                note=note,
+            )
+            self._evidence.append(ref)
+            return ref
+
+    def list_evidence(self, obligation_id: str) -> list[EvidenceRef]:
+        return [r for r in self._evidence if r.obligation_id == obligation_id]
+
+    def evidence_content(self, sha256: str) -> bytes:
+        """The stored bytes for a digest (NotFound if none)."""
+        try:
+            return self._blobs[sha256]
+        except KeyError:
+            raise NotFound("evidence", sha256) from None

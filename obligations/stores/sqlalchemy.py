@@ -1,0 +1,618 @@
+"""The SQL :class:`~obligations.abc.ObligationStore`: SQLAlchemy 2 Core on SQLite or PostgreSQL.
+
+Core, not the ORM: the values are frozen attrs objects already, and ORM unit-of-work writes are
+an order of magnitude too slow for compiling thousands of instances (performance-floors.md).
+The store receives an :class:`~sqlalchemy.Engine` and does not own it; build one with
+:func:`obligations._db.make_engine`, which also sets SQLite up for concurrent use. The schema
+(and why it looks the way it does) is in :mod:`obligations.stores._sqltables`.
+
+A transaction is one connection with one ``BEGIN``; calls made inside it join it, calls made
+outside open their own. The per-thread connection lives in a ``threading.local`` so one store
+can serve several threads, each with its own unit of work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import attrs
+from sqlalchemy import Connection, Engine, Row, Select, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from clauses import Conflict, NotFound, canonical_json
+
+from .._audit import link
+from .._enums import LegalState
+from .._model import (
+    AuditEntry,
+    Event,
+    EvidenceRef,
+    Money,
+    Obligation,
+    TrackedAgreement,
+    payload_from_json,
+    payload_to_json,
+)
+from ..abc import ObligationStore
+from ._sqltables import (
+    OBLIGATION_INDEXES,
+    agreements,
+    audit_head,
+    audit_log,
+    events,
+    evidence,
+    evidence_links,
+    obligations,
+)
+
+#: ids per ``IN (…)`` query: well under SQLite's bound-parameter limit
+_CHUNK = 500
+
+_OB_COLUMNS = [c.name for c in obligations.columns]
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+# -- rows <-> values ---------------------------------------------------------------------------
+
+
+def _ob_row(ob: Obligation) -> dict[str, Any]:
+    return {
+        "id": ob.id,
+        "agreement_id": ob.agreement_id,
+        "clause_id": ob.clause_id,
+        "clause_version": ob.clause_version,
+        "spec_id": ob.spec_id,
+        "section": ob.section,
+        "title": ob.title,
+        "kind": ob.kind,
+        "obligor": ob.obligor,
+        "beneficiary": ob.beneficiary,
+        "subject": ob.subject or "",
+        "key": ob.key,
+        "period_start": ob.period_start,
+        "period_end": ob.period_end,
+        "due": ob.due,
+        "due_at": ob.due_at,
+        "state": ob.state.value,
+        "amount_value": None if ob.amount is None else str(ob.amount.value),
+        "amount_currency": None if ob.amount is None else ob.amount.currency,
+        "paid": str(ob.paid),
+        "flags": canonical_json(sorted(ob.flags)),
+        "evidence": ob.evidence.value,
+        "fulfilled_on": ob.fulfilled_on,
+        "late": ob.late,
+        "kpi": ob.kpi,
+        "surviving": ob.surviving,
+        "trigger_event_id": ob.trigger_event_id,
+        "data": canonical_json(dict(ob.data)),
+        "created_at": ob.created_at,
+        "updated_at": ob.updated_at,
+    }
+
+
+def _ob_from_row(r: Row[Any]) -> Obligation:
+    m = r._mapping
+    amount = (
+        None
+        if m["amount_value"] is None
+        else Money(value=Decimal(m["amount_value"]), currency=m["amount_currency"])
+    )
+    return Obligation(
+        id=m["id"],
+        agreement_id=m["agreement_id"],
+        clause_id=m["clause_id"],
+        clause_version=m["clause_version"],
+        spec_id=m["spec_id"],
+        section=m["section"],
+        title=m["title"],
+        kind=m["kind"],
+        obligor=m["obligor"],
+        beneficiary=m["beneficiary"],
+        subject=m["subject"] or None,
+        key=m["key"],
+        period_start=m["period_start"],
+        period_end=m["period_end"],
+        due=m["due"],
+        due_at=m["due_at"],
+        state=m["state"],
+        amount=amount,
+        paid=Decimal(m["paid"]),
+        flags=json.loads(m["flags"]),
+        evidence=m["evidence"],
+        fulfilled_on=m["fulfilled_on"],
+        late=bool(m["late"]),
+        kpi=bool(m["kpi"]),
+        surviving=bool(m["surviving"]),
+        trigger_event_id=m["trigger_event_id"],
+        data=json.loads(m["data"]),
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+    )
+
+
+def _agreement_row(a: TrackedAgreement) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "title": a.title,
+        "timezone": a.timezone,
+        "currency": a.currency,
+        "signed_on": a.signed_on,
+        "effective_date": a.effective_date,
+        "term_end": a.term_end,
+        "status": a.status.value,
+        "record_json": a.record_json,
+        "created_at": a.created_at,
+    }
+
+
+def _agreement_from_row(r: Row[Any]) -> TrackedAgreement:
+    return TrackedAgreement(**dict(r._mapping))
+
+
+def _event_from_row(r: Row[Any]) -> Event:
+    m = r._mapping
+    return Event(
+        id=m["id"],
+        agreement_id=m["agreement_id"],
+        type=m["type"],
+        occurred_at=m["occurred_at"],
+        occurred_on=m["occurred_on"],
+        payload=payload_from_json(m["type"], json.loads(m["payload"])),
+        recorded_at=m["recorded_at"],
+    )
+
+
+def _json_or_none(value: Mapping[str, Any] | None) -> str | None:
+    return None if value is None else canonical_json(dict(value))
+
+
+def _audit_from_row(r: Row[Any]) -> AuditEntry:
+    m = r._mapping
+    return AuditEntry(
+        seq=m["seq"],
+        agreement_id=m["agreement_id"],
+        obligation_id=m["obligation_id"],
+        at=m["at"],
+        actor=m["actor"],
+        action=m["action"],
+        reason=m["reason"],
+        before=None if m["before"] is None else json.loads(m["before"]),
+        after=None if m["after"] is None else json.loads(m["after"]),
+        prev_hash=m["prev_hash"],
+        hash=m["hash"],
+    )
+
+
+def _evidence_from_row(r: Row[Any]) -> EvidenceRef:
+    m = r._mapping
+    return EvidenceRef(
+        sha256=m["sha256"],
+        filename=m["filename"],
+        size=m["size"],
+        obligation_id=m["obligation_id"],
+        submitted_at=m["submitted_at"],
+        note=m["note"],
+    )
+
+
+# -- the store ---------------------------------------------------------------------------------
+
+
+class SqlAlchemyObligationStore(ObligationStore):
+    """Obligation store on any SQLAlchemy engine whose schema is at the migrations' head."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._local = threading.local()
+
+    # -- unit of work ----------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if getattr(self._local, "conn", None) is not None:
+            yield
+            return
+        with self.engine.begin() as conn:
+            self._local.conn = conn
+            try:
+                yield
+            finally:
+                self._local.conn = None
+
+    @contextmanager
+    def _conn(self) -> Iterator[Connection]:
+        """The current transaction's connection, or a new transaction around one call."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            yield conn
+            return
+        with self.transaction():
+            yield self._local.conn
+
+    # -- agreements ------------------------------------------------------------------------
+    def add_agreement(self, agreement: TrackedAgreement) -> None:
+        with self._conn() as conn:
+            have = conn.execute(
+                select(agreements.c.created_at).where(agreements.c.id == agreement.id)
+            ).scalar_one_or_none()
+            if have is not None:
+                raise self._already_tracked(agreement.id, have)
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(agreements), _agreement_row(agreement))
+            except IntegrityError:  # tracked by another process since we looked
+                raise self._already_tracked(agreement.id, None) from None
+
+    @staticmethod
+    def _already_tracked(agreement_id: str, since: datetime | None) -> Conflict:
+        when = f" (since {since.isoformat()})" if since is not None else ""
+        return Conflict(
+            "agreement", f"agreement {agreement_id} is already tracked{when}; nothing changed"
+        )
+
+    def get_agreement(self, agreement_id: str) -> TrackedAgreement:
+        with self._conn() as conn:
+            row = conn.execute(select(agreements).where(agreements.c.id == agreement_id)).first()
+        if row is None:
+            raise NotFound("agreement", agreement_id)
+        return _agreement_from_row(row)
+
+    def list_agreements(self) -> list[TrackedAgreement]:
+        with self._conn() as conn:
+            rows = conn.execute(select(agreements).order_by(agreements.c.id)).all()
+        return [_agreement_from_row(r) for r in rows]
+
+    def update_agreement(self, agreement: TrackedAgreement) -> None:
+        with self._conn() as conn:
+            row = _agreement_row(agreement)
+            done = conn.execute(
+                update(agreements).where(agreements.c.id == agreement.id).values(row)
+            )
+            if done.rowcount != 1:
+                raise NotFound("agreement", agreement.id)
+
+    # -- obligations -----------------------------------------------------------------------
+    def _existing_ids(self, conn: Connection, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for part in _chunks(ids):
+            found.update(
+                conn.execute(select(obligations.c.id).where(obligations.c.id.in_(part))).scalars()
+            )
+        return found
+
+    def add_obligations(self, obligations_: Sequence[Obligation]) -> None:
+        if not obligations_:
+            return
+        ids = [ob.id for ob in obligations_]
+        if len(set(ids)) != len(ids):
+            dup = next(i for i in ids if ids.count(i) > 1)
+            raise Conflict("obligation", f"obligation {dup} appears twice in one call")
+        with self._conn() as conn:
+            clash = self._existing_ids(conn, ids)
+            if clash:
+                raise Conflict("obligation", f"obligation {min(clash)} already exists")
+            wanted = {ob.agreement_id for ob in obligations_}
+            tracked = set(
+                conn.execute(
+                    select(agreements.c.id).where(agreements.c.id.in_(sorted(wanted)))
+                ).scalars()
+            )
+            if wanted - tracked:
+                raise NotFound("agreement", min(wanted - tracked))
+            try:
+                # a savepoint keeps the outer transaction usable on PostgreSQL after a clash
+                with conn.begin_nested():
+                    conn.execute(insert(obligations), [_ob_row(ob) for ob in obligations_])
+            except IntegrityError as exc:
+                raise Conflict(
+                    "obligation",
+                    "an obligation with the same agreement, spec, subject and key already exists"
+                    f" ({type(exc.orig).__name__})",
+                ) from None
+
+    def update_obligations(self, obligations_: Sequence[Obligation]) -> None:
+        if not obligations_:
+            return
+        ids = [ob.id for ob in obligations_]
+        with self._conn() as conn:
+            missing = set(ids) - self._existing_ids(conn, ids)
+            if missing:
+                raise NotFound("obligation", min(missing))
+            cols = [c for c in _OB_COLUMNS if c != "id"]
+            stmt = (
+                update(obligations)
+                .where(obligations.c.id == bindparam("_id"))
+                .values({c: bindparam(c) for c in cols})
+            )
+            rows = []
+            for ob in obligations_:
+                row = _ob_row(ob)
+                row["_id"] = row.pop("id")
+                rows.append(row)
+            conn.execute(stmt, rows)
+
+    def get_obligation(self, obligation_id: str) -> Obligation:
+        with self._conn() as conn:
+            row = conn.execute(select(obligations).where(obligations.c.id == obligation_id)).first()
+        if row is None:
+            raise NotFound("obligation", obligation_id)
+        return _ob_from_row(row)
+
+    @staticmethod
+    def find_query(
+        *,
+        agreement_id: str | None = None,
+        spec_id: str | None = None,
+        subject: str | None = None,
+        key: str | None = None,
+        states: Collection[LegalState] | None = None,
+        due_from: datetime | None = None,
+        due_before: datetime | None = None,
+        limit: int | None = None,
+    ) -> Select[Any]:
+        """The SELECT behind :meth:`find_obligations` (the benchmark times it raw)."""
+        q = select(obligations)
+        c = obligations.c
+        if agreement_id is not None:
+            q = q.where(c.agreement_id == agreement_id)
+        if spec_id is not None:
+            q = q.where(c.spec_id == spec_id)
+        if subject is not None:
+            q = q.where(c.subject == subject)
+        if key is not None:
+            q = q.where(c.key == key)
+        if states is not None:
+            q = q.where(c.state.in_(sorted(LegalState(s).value for s in states)))
+        if due_from is not None:
+            q = q.where(c.due_at >= due_from)
+        if due_before is not None:
+            q = q.where(c.due_at < due_before)
+        q = q.order_by(c.due_at, c.id)
+        if limit is not None:
+            q = q.limit(limit)
+        return q
+
+    def find_obligations(
+        self,
+        *,
+        agreement_id: str | None = None,
+        spec_id: str | None = None,
+        subject: str | None = None,
+        key: str | None = None,
+        states: Collection[LegalState] | None = None,
+        due_from: datetime | None = None,
+        due_before: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Obligation]:
+        if states is not None and not states:
+            return []
+        q = self.find_query(
+            agreement_id=agreement_id,
+            spec_id=spec_id,
+            subject=subject,
+            key=key,
+            states=states,
+            due_from=due_from,
+            due_before=due_before,
+            limit=limit,
+        )
+        with self._conn() as conn:
+            return [_ob_from_row(r) for r in conn.execute(q)]
+
+    def bulk_load(self, obligations_: Iterable[Obligation]) -> int:
+        """Load many new obligations fast; returns how many. For initial loads and benchmarks.
+
+        Drops the secondary indexes, inserts (``COPY`` on PostgreSQL, ``executemany`` on
+        SQLite), then rebuilds them — building an index once is about twice as fast as keeping
+        it up to date row by row. No per-row duplicate check: a duplicate id or natural key
+        makes the index rebuild fail and the whole load roll back. Takes an exclusive lock on
+        the obligations table for the duration, so do not run it beside live traffic.
+        """
+        with self._conn() as conn:
+            for ix in OBLIGATION_INDEXES:
+                ix.drop(conn)
+            try:
+                n = self._insert_many(conn, obligations_)
+                for ix in OBLIGATION_INDEXES:
+                    ix.create(conn)
+            except IntegrityError:
+                raise Conflict(
+                    "obligation", "the bulk load contains an obligation that already exists"
+                ) from None
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("ANALYZE obligations")
+            else:
+                conn.exec_driver_sql("ANALYZE")
+            return n
+
+    @staticmethod
+    def _insert_many(conn: Connection, obligations_: Iterable[Obligation]) -> int:
+        n = 0
+        if conn.dialect.name == "postgresql":
+            import psycopg  # only the PostgreSQL path needs the driver itself
+
+            cols = ", ".join(f'"{c}"' for c in _OB_COLUMNS)
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            try:
+                with raw.cursor() as cur, cur.copy(f"COPY obligations ({cols}) FROM STDIN") as cp:
+                    for ob in obligations_:
+                        row = _ob_row(ob)
+                        cp.write_row([row[c] for c in _OB_COLUMNS])
+                        n += 1
+            except psycopg.errors.IntegrityError as exc:
+                raise IntegrityError("COPY obligations", None, exc) from None
+            return n
+        batch: list[dict[str, Any]] = []
+        for ob in obligations_:
+            batch.append(_ob_row(ob))
+            if len(batch) >= 20_000:
+                conn.execute(insert(obligations), batch)
+                n += len(batch)
+                batch = []
+        if batch:
+            conn.execute(insert(obligations), batch)
+            n += len(batch)
+        return n
+
+    # -- events ----------------------------------------------------------------------------
+    def _lock_head(self, conn: Connection) -> tuple[int, str | None]:
+        """Lock the chain head for this transaction (serialises appenders across processes)."""
+        row = conn.execute(
+            select(audit_head.c.seq, audit_head.c.hash)
+            .where(audit_head.c.id == 1)
+            .with_for_update()
+        ).one()
+        return int(row.seq), row.hash
+
+    def add_event(self, event: Event) -> Event:
+        with self._conn() as conn:
+            self._lock_head(conn)  # event sequence numbers are handed out in the same order
+            seq = conn.execute(select(func.coalesce(func.max(events.c.seq), 0))).scalar_one() + 1
+            stored = event.with_sequence(seq)
+            conn.execute(
+                insert(events),
+                {
+                    "id": stored.id,
+                    "seq": seq,
+                    "agreement_id": stored.agreement_id,
+                    "type": stored.type,
+                    "occurred_at": stored.occurred_at,
+                    "occurred_on": stored.occurred_on,
+                    "payload": canonical_json(payload_to_json(stored.payload)),
+                    "recorded_at": stored.recorded_at,
+                },
+            )
+            return stored
+
+    def list_events(self, agreement_id: str, *, type: str | None = None) -> list[Event]:
+        q = select(events).where(events.c.agreement_id == agreement_id)
+        if type is not None:
+            q = q.where(events.c.type == type)
+        with self._conn() as conn:
+            rows = conn.execute(q.order_by(events.c.occurred_at, events.c.seq)).all()
+        return [_event_from_row(r) for r in rows]
+
+    # -- audit -----------------------------------------------------------------------------
+    def append_audit(self, entries: Sequence[AuditEntry]) -> list[AuditEntry]:
+        if not entries:
+            return []
+        with self._conn() as conn:
+            seq, head_hash = self._lock_head(conn)
+            last = (
+                None
+                if seq == 0
+                else attrs.evolve(entries[0], seq=seq, hash=head_hash, prev_hash=None)
+            )
+            linked = link(entries, last=last)
+            conn.execute(
+                insert(audit_log),
+                [
+                    {
+                        "seq": e.seq,
+                        "agreement_id": e.agreement_id,
+                        "obligation_id": e.obligation_id,
+                        "at": e.at,
+                        "actor": e.actor,
+                        "action": e.action,
+                        "reason": e.reason,
+                        "before": _json_or_none(e.before),
+                        "after": _json_or_none(e.after),
+                        "prev_hash": e.prev_hash,
+                        "hash": e.hash,
+                    }
+                    for e in linked
+                ],
+            )
+            conn.execute(
+                update(audit_head)
+                .where(audit_head.c.id == 1)
+                .values(seq=linked[-1].seq, hash=linked[-1].hash)
+            )
+            return linked
+
+    def audit_entries(self, agreement_id: str | None = None) -> list[AuditEntry]:
+        q = select(audit_log)
+        if agreement_id is not None:
+            q = q.where(audit_log.c.agreement_id == agreement_id)
+        with self._conn() as conn:
+            return [_audit_from_row(r) for r in conn.execute(q.order_by(audit_log.c.seq))]
+
+    def audit_head(self) -> tuple[int, str | None]:
+        """The (seq, hash) the store last appended: verification compares it with the last row,
+        which is how entries removed from the *end* of the chain are noticed."""
+        with self._conn() as conn:
+            row = conn.execute(
+                select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
+            ).one()
+        return int(row.seq), row.hash
+
+    # -- evidence --------------------------------------------------------------------------
+    def put_evidence(
+        self,
+        content: bytes,
+        *,
+        filename: str,
+        obligation_id: str,
+        note: str,
+        submitted_at: datetime,
+    ) -> EvidenceRef:
+        sha = hashlib.sha256(content).hexdigest()
+        ref = EvidenceRef(
+            sha256=sha,
+            filename=filename,
+            size=len(content),
+            obligation_id=obligation_id,
+            submitted_at=submitted_at,
+            note=note,
+        )
+        with self._conn() as conn:
+            self.get_obligation(obligation_id)
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            conn.execute(
+                dialect.insert(evidence)
+                .values(sha256=sha, size=len(content), content=bytes(content))
+                .on_conflict_do_nothing(index_elements=["sha256"])
+            )
+            conn.execute(
+                insert(evidence_links),
+                {
+                    "sha256": sha,
+                    "obligation_id": obligation_id,
+                    "filename": filename,
+                    "note": note,
+                    "submitted_at": ref.submitted_at,
+                },
+            )
+        return ref
+
+    def list_evidence(self, obligation_id: str) -> list[EvidenceRef]:
+        q = (
+            select(evidence_links, evidence.c.size)
+            .join(evidence, evidence.c.sha256 == evidence_links.c.sha256)
+            .where(evidence_links.c.obligation_id == obligation_id)
+            .order_by(evidence_links.c.submitted_at, evidence_links.c.id)
+        )
+        with self._conn() as conn:
+            return [_evidence_from_row(r) for r in conn.execute(q)]
+
+    def evidence_content(self, sha256: str) -> bytes:
+        """The stored bytes for a digest (``NotFound`` if none)."""
+        with self._conn() as conn:
+            data = conn.execute(
+                select(evidence.c.content).where(evidence.c.sha256 == sha256)
+            ).scalar_one_or_none()
+        if data is None:
+            raise NotFound("evidence", sha256)
+        return bytes(data)

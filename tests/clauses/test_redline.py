@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clauses.render.docx import render_docx
+from clauses.render.redline import align_paragraphs, render_redline, tokens, word_diff
+from tests.clauses.docx_reading import (
+    W,
+    accepted_texts,
+    document_xml,
+    part_xml,
+    plain_texts,
+    rejected_texts,
+)
+from tests.clauses.render_fixtures import negotiated_agreement, standard_agreement
+
+WHEN = datetime(2026, 1, 2, 9, 30, tzinfo=UTC)
+
+
+# -- pure diffing ---------------------------------------------------------------------------
+
+
+def test_word_diff_replaces_the_changed_word_only():
+    assert word_diff("within 31 days after", "within 45 days after") == [
+        ("equal", "within "),
+        ("delete", "31 "),
+        ("insert", "45 "),
+        ("equal", "days after"),
+    ]
+
+
+def test_tokens_split_punctuation():
+    assert tokens("pays 97%, within 7 days.") == [
+        "pays ",
+        "97",
+        "%, ",
+        "within ",
+        "7 ",
+        "days",
+        ".",
+    ]
+
+
+texts = st.text(alphabet=st.sampled_from(list("ab c.,\u00e9")), max_size=40)
+
+
+@given(texts, texts)
+def test_word_diff_round_trips(old, new):
+    pieces = word_diff(old, new)
+    assert "".join(t for op, t in pieces if op != "insert") == old
+    assert "".join(t for op, t in pieces if op != "delete") == new
+
+
+def test_align_paragraphs():
+    old = ["A one.", "B two.", "C three."]
+    new = ["A one.", "B 2.", "New.", "C three."]
+    assert align_paragraphs(old, new) == [
+        ("equal", "A one.", "A one."),
+        ("changed", "B two.", "B 2."),
+        ("inserted", "", "New."),
+        ("equal", "C three.", "C three."),
+    ]
+    assert align_paragraphs(["x", "y"], ["x"]) == [("equal", "x", "x"), ("deleted", "y", "")]
+
+
+# -- the redline document ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pair():
+    return negotiated_agreement(), standard_agreement()
+
+
+@pytest.fixture(scope="module")
+def redline(pair, tmp_path_factory):
+    agreement, standard = pair
+    return render_redline(agreement, standard, tmp_path_factory.mktemp("red") / "r.docx", now=WHEN)
+
+
+def _marks(root, tag):
+    return list(root.iter(f"{W}{tag}"))
+
+
+def test_revision_marks_are_real_word_revisions(redline):
+    root = document_xml(redline)
+    ins, dele = _marks(root, "ins"), _marks(root, "del")
+    assert ins and dele
+    ids = [m.get(f"{W}id") for m in ins + dele]
+    assert len(ids) == len(set(ids)), "revision ids must be unique"
+    for m in ins + dele:
+        assert m.get(f"{W}author") == "WSR engine"
+        assert m.get(f"{W}date") == "2026-01-02T09:30:00Z"
+    # deleted words are in w:delText inside w:del; inserted ones in w:t inside w:ins
+    deleted = ["".join(t.text for t in m.iter(f"{W}delText")) for m in dele]
+    inserted = ["".join(t.text for t in m.iter(f"{W}t")) for m in ins]
+    assert "31 " in deleted and "45 " in inserted
+    assert not any(m.iter(f"{W}t") for m in dele if list(m.iter(f"{W}t")))
+
+
+def test_word_level_change_inside_a_kept_paragraph(redline):
+    root = document_xml(redline)
+    for p in root.iter(f"{W}p"):
+        text = "".join(t.text or "" for t in p.iter(f"{W}t", f"{W}delText"))
+        if "weekly period within" in text:
+            assert (
+                p.find(f"{W}pPr/{W}rPr/{W}ins") is None and p.find(f"{W}pPr/{W}rPr/{W}del") is None
+            )
+            kids = [c.tag.split("}")[1] for c in p if c.tag != f"{W}pPr"]
+            assert kids == ["r", "del", "ins", "r"]
+            break
+    else:
+        pytest.fail("premium payment paragraph not found")
+
+
+def test_whole_paragraphs_and_sections(redline):
+    root = document_xml(redline)
+    deleted_paras, inserted_paras = [], []
+    for p in root.iter(f"{W}p"):
+        text = "".join(t.text or "" for t in p.iter(f"{W}t", f"{W}delText"))
+        if p.find(f"{W}pPr/{W}rPr/{W}del") is not None:
+            deleted_paras.append(text)
+            assert not list(p.iter(f"{W}t")), "a deleted paragraph has only delText"
+        if p.find(f"{W}pPr/{W}rPr/{W}ins") is not None:
+            inserted_paras.append(text)
+            runs = list(p.iter(f"{W}r"))
+            assert all(r.getparent().tag == f"{W}ins" for r in runs)
+    assert deleted_paras == [
+        "Complaints",
+        "Any worker may complain to the Monitor, in person, by telephone or in writing, without "
+        "giving a name.",
+        "The Monitor starts an investigation within 14 days after a complaint is filed.",
+    ]
+    assert inserted_paras == [
+        "The Buyer may pay the premium through an agent it names in writing.",
+        "Worker Education",
+        "The Monitor runs education sessions for workers on company time, paid at their usual "
+        "rate.",
+    ]
+
+
+def _body_of(texts):
+    # drop the title block (the redline's subtitle names the standard) and the record line
+    return texts[2:]
+
+
+def test_accepting_all_gives_the_agreement_and_rejecting_all_gives_the_standard(
+    redline, pair, tmp_path
+):
+    agreement, standard = pair
+    agreement_docx = render_docx(agreement, tmp_path / "a.docx")
+    standard_docx = render_docx(standard, tmp_path / "s.docx")
+    accepted = _body_of(accepted_texts(redline))
+    rejected = _body_of(rejected_texts(redline))
+    assert accepted == _body_of(plain_texts(agreement_docx))
+    standard_texts = _body_of(plain_texts(standard_docx))
+    # everything but the record line (which names the agreement, not the standard) matches
+    assert rejected[:-1] == standard_texts[:-1]
+
+
+def test_same_styles_and_numbering_as_the_agreement(redline):
+    styles = part_xml(redline, "word/styles.xml")
+    assert 'w:styleId="WSRSectionHeading"' in styles and 'w:styleId="WSRClause"' in styles
+    assert "<w:trackRevisions/>" in part_xml(redline, "word/settings.xml")
+
+
+def test_identical_versions_give_no_revisions(tmp_path):
+    std = standard_agreement()
+    out = render_redline(std, std, tmp_path / "same.docx", now=WHEN)
+    root = document_xml(out)
+    assert _marks(root, "ins") == [] and _marks(root, "del") == []
+
+
+def test_naive_time_is_refused(pair, tmp_path):
+    with pytest.raises(ValueError, match="timezone-aware"):
+        render_redline(*pair, tmp_path / "x.docx", now=datetime(2026, 1, 2))
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_libreoffice_recognises_the_tracked_changes(redline, tmp_path):
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "fodt",
+            "--outdir",
+            str(tmp_path),
+            str(redline),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    fodt = (tmp_path / "r.fodt").read_text(encoding="utf-8")
+    regions = re.findall(
+        r'<text:changed-region xml:id="[^"]*" text:id="([^"]*)">(.*?)</text:changed-region>',
+        fodt,
+        flags=re.S,
+    )
+    assert regions
+    assert all("<dc:creator>WSR engine</dc:creator>" in body for _, body in regions)
+
+    def marked_text(change_id):
+        # LibreOffice keeps the changed text in the body between change-start and change-end
+        m = re.search(
+            rf'<text:change-start text:change-id="{change_id}"/>(.*?)'
+            rf'<text:change-end text:change-id="{change_id}"/>',
+            fodt,
+            flags=re.S,
+        )
+        assert m, change_id
+        return re.sub(r"<[^>]+>", "", m.group(1))
+
+    changes = {
+        kind: " | ".join(marked_text(cid) for cid, body in regions if f"<text:{kind}>" in body)
+        for kind in ("insertion", "deletion")
+    }
+    assert "31" in changes["deletion"] and "Complaints" in changes["deletion"]
+    assert "45" in changes["insertion"] and "Worker Education" in changes["insertion"]
+    assert "agent it names in writing" in changes["insertion"]

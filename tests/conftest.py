@@ -1,0 +1,41 @@
+"""Suite-wide guards: in CI the real PostgreSQL server and LibreOffice must be there.
+
+Tests that need them skip on a developer machine without them; `scripts/run-tests` sets
+WSR_REQUIRE_POSTGRES / WSR_REQUIRE_LIBREOFFICE so that in CI a missing service fails the run
+instead of silently skipping the tests that matter most.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Generator
+
+import pytest
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if os.environ.get("WSR_REQUIRE_POSTGRES") and not os.environ.get("WSR_TEST_POSTGRES_URL"):
+        raise pytest.UsageError("WSR_REQUIRE_POSTGRES is set but WSR_TEST_POSTGRES_URL is not")
+    if os.environ.get("WSR_REQUIRE_LIBREOFFICE") and shutil.which("soffice") is None:
+        raise pytest.UsageError("WSR_REQUIRE_LIBREOFFICE is set but soffice is not on PATH")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Turn skips of postgres/libreoffice tests into failures when the run requires them."""
+    report = yield
+    if not report.skipped:
+        return report
+    required = {
+        "postgres": os.environ.get("WSR_REQUIRE_POSTGRES"),
+        "libreoffice": os.environ.get("WSR_REQUIRE_LIBREOFFICE"),
+    }
+    text = f"{item.nodeid} {report.longrepr}".lower()
+    for name, on in required.items():
+        if on and name in text:
+            report.outcome = "failed"
+            report.longrepr = f"skipped, but this run requires {name}: {report.longrepr}"
+    return report

@@ -1,0 +1,172 @@
+"""What only the SQL store has: migrations, connection set-up, concurrency, the bulk path."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from clauses import Conflict, InputError, NotFound
+from obligations import AuditEntry, LegalState
+from obligations._audit import verify_chain
+from obligations._db import (
+    SchemaOutdated,
+    current_revision,
+    ensure_schema,
+    head_revision,
+    make_engine,
+    open_store,
+)
+from obligations.stores._sqltables import metadata
+from obligations.stores.sqlalchemy import SqlAlchemyObligationStore
+
+NOW = datetime(2026, 3, 13, 14, 0, tzinfo=UTC)
+
+
+def test_migrations_build_exactly_the_store_schema(sql_store):
+    with sql_store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+    assert current_revision(sql_store.engine) == head_revision() == "0001"
+
+
+def test_new_sqlite_database_is_migrated_on_first_use(tmp_path):
+    path = tmp_path / "fresh.db"
+    store = open_store(f"sqlite:///{path}")
+    assert path.exists()
+    assert current_revision(store.engine) == head_revision()
+    assert store.list_agreements() == []
+    # a second open finds it current and changes nothing
+    assert current_revision(open_store(f"sqlite:///{path}").engine) == head_revision()
+
+
+def test_database_behind_the_code_is_refused_not_migrated(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        conn.exec_driver_sql("INSERT INTO alembic_version VALUES ('0000')")
+    with pytest.raises(SchemaOutdated, match="run `wsr db upgrade`"):
+        ensure_schema(engine)
+
+
+def test_foreign_database_without_version_is_refused(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE something (x INTEGER)")
+    with pytest.raises(SchemaOutdated, match="revision none"):
+        ensure_schema(engine)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("not a url", "is not a database URL"),
+        ("sqlite:////no/such/folder/wsr.db", "does not exist"),
+        ("nosuchdialect://x/y", "cannot use"),
+        ("postgresql+psycopg://nobody@127.0.0.1:1/none", "cannot open"),
+    ],
+)
+def test_bad_database_urls_are_input_errors(url, message):
+    with pytest.raises(InputError, match=message) as info:
+        open_store(url)
+    assert info.value.problems[0].path == "--db"
+
+
+def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'w.db'}")
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() >= 5000
+
+
+def test_obligation_for_an_untracked_agreement_is_refused(sql_store, make_obligation):
+    with pytest.raises(NotFound, match="agr-untracked"):
+        sql_store.add_obligations([make_obligation(agreement_id="agr-untracked")])
+
+
+def test_naive_datetimes_never_reach_the_database(sql_store):
+    with pytest.raises(sa.exc.StatementError, match="naive"), sql_store.engine.begin() as conn:
+        conn.execute(
+            sa.select(sa.literal(1)).where(
+                metadata.tables["obligations"].c.due_at < datetime(2026, 1, 1)
+            )
+        )
+
+
+def test_instants_are_stored_as_utc(sql_store, make_agreement, make_obligation):
+    sql_store.add_agreement(make_agreement())
+    ob = make_obligation(due=date(2026, 7, 1))
+    ob_local = ob.due_at.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York"))
+    sql_store.add_obligations([ob])
+    found = sql_store.find_obligations(due_from=ob_local, due_before=ob_local + timedelta(1))
+    assert [o.id for o in found] == [ob.id]
+    assert found[0].due_at.tzinfo == UTC
+
+
+def _entries(n: int, tag: str) -> list[AuditEntry]:
+    return [
+        AuditEntry(agreement_id="agr-000000000001", at=NOW, actor=tag, action="event_recorded",
+                   reason=f"{tag} {i}")
+        for i in range(n)
+    ]
+
+
+@pytest.mark.slow
+def test_concurrent_appenders_never_fork_the_chain(sql_store):
+    """Several writers on separate connections (threads stand in for processes): the head lock
+    makes them queue, so the result is one unbroken chain."""
+    errors: list[BaseException] = []
+
+    def writer(tag: str) -> None:
+        own = SqlAlchemyObligationStore(sql_store.engine)
+        try:
+            for _ in range(10):
+                with own.transaction():
+                    own.append_audit(_entries(3, tag))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(f"w{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    chain = sql_store.audit_entries()
+    assert [e.seq for e in chain] == list(range(1, 121))
+    assert verify_chain(chain) == []
+    assert sql_store.audit_head() == (120, chain[-1].hash)
+
+
+def test_bulk_load_inserts_and_rebuilds_indexes(sql_store, make_agreement, make_obligation):
+    sql_store.add_agreement(make_agreement())
+    obs = [
+        make_obligation(subject=f"S{i:04d}", key="2026-01-05",
+                        due=date(2026, 1, 1) + timedelta(days=i % 300),
+                        state=LegalState.IN_EFFECT if i % 3 else LegalState.FULFILLED)
+        for i in range(2500)
+    ]
+    assert sql_store.bulk_load(iter(obs)) == 2500
+    assert sql_store.get_obligation(obs[7].id) == obs[7]
+    names = {ix["name"] for ix in sa.inspect(sql_store.engine).get_indexes("obligations")}
+    assert {"ix_obligations_state_due_at", "uq_obligations_natural_key"} <= names
+    open_soon = sql_store.find_obligations(states=[LegalState.IN_EFFECT], due_before=NOW)
+    assert len(open_soon) == sum(
+        1 for o in obs if o.state is LegalState.IN_EFFECT and o.due_at < NOW
+    )
+
+
+def test_bulk_load_with_a_duplicate_rolls_back(sql_store, make_agreement, make_obligation):
+    sql_store.add_agreement(make_agreement())
+    existing = make_obligation()
+    sql_store.add_obligations([existing])
+    with pytest.raises(Conflict, match="already exists"):
+        sql_store.bulk_load([make_obligation(subject="NEW"), existing])
+    assert [o.id for o in sql_store.find_obligations()] == [existing.id]
+    names = {ix["name"] for ix in sa.inspect(sql_store.engine).get_indexes("obligations")}
+    assert "uq_obligations_natural_key" in names

@@ -1,0 +1,204 @@
+"""`wsr draft` end to end through ``wsr.cli.main`` on the shipped clause library."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from clauses import Agreement
+from tests.clauses.docx_reading import word_numbers
+from wsr.cli import main
+
+ANSWERS = Path(__file__).parent / "fixtures" / "draft_answers.yaml"
+
+
+def run(argv, capsys) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+def _leftovers(parent: Path) -> list[str]:
+    return sorted(p.name for p in parent.iterdir() if ".wsr-draft-" in p.name)
+
+
+def test_default_formats_write_record_docx_and_markdown(tmp_path, capsys):
+    out = tmp_path / "out"
+    code, stdout, err = run(["draft", str(ANSWERS), "--out", str(out)], capsys)
+    assert code == 0, err
+    record = next(out.glob("*.json"))
+    agreement = Agreement.from_json(record.read_text(encoding="utf-8"))
+    aid = agreement.id
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [f"{aid}.json", f"{aid}.docx", f"{aid}.md"]
+    )
+    assert stdout.splitlines() == [
+        str(out / f"{aid}.json"),
+        str(out / f"{aid}.docx"),
+        str(out / f"{aid}.md"),
+        f"agreement id: {aid}",
+    ]
+    assert record.read_text(encoding="utf-8") == agreement.to_json()
+    doc = Document(str(out / f"{aid}.docx"))
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[0] == "Gulf Coast Tomato Fair Food Agreement"
+    for section in agreement.sections:
+        assert section.title in texts
+        for p in section.paragraphs:
+            assert p.text in texts
+    assert [row.cells[0].text for row in doc.tables[0].rows] == [
+        "Supplier ID",
+        "GROWER-G",
+        "GROWER-H",
+    ]
+    # Word's own list numbering (from the styles) gives the numbers stored in the record
+    expected = []
+    for section in agreement.sections:
+        expected.append((section.number, section.title))
+        expected += [(p.number, p.text) for p in section.paragraphs]
+    assert word_numbers(out / f"{aid}.docx") == expected
+    assert agreement.sections[0].title in (out / f"{aid}.md").read_text(encoding="utf-8")
+    assert _leftovers(tmp_path) == []
+
+
+def test_same_answers_give_the_same_files(tmp_path, capsys):
+    assert run(["draft", str(ANSWERS), "--out", str(tmp_path / "a")], capsys)[0] == 0
+    assert run(["draft", str(ANSWERS), "--out", str(tmp_path / "b")], capsys)[0] == 0
+    for f in (tmp_path / "a").iterdir():
+        assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes(), f.name
+
+
+def test_compare_standard_writes_report_and_redline(tmp_path, capsys):
+    out = tmp_path / "nested" / "out"
+    code, stdout, err = run(
+        ["--now", "2026-01-02T10:00:00+00:00", "draft", str(ANSWERS), "--out", str(out),
+         "--format", "md", "--compare-standard"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    aid = stdout.splitlines()[-1].removeprefix("agreement id: ")
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(
+        [
+            f"{aid}.json",
+            f"{aid}.md",
+            f"{aid}.deviations.md",
+            f"{aid}.deviations.json",
+            f"{aid}.redline.docx",
+        ]
+    )
+    report = json.loads((out / f"{aid}.deviations.json").read_text(encoding="utf-8"))
+    assert report["agreement_id"] == aid and report["standard_id"].startswith("agr-")
+    premium = next(c for c in report["clauses"] if c["clause_id"] == "premium")
+    # the fixture pays within 31 days; whatever the standard says, the report must agree
+    std_days = next(v for v in premium["variables"] if v["name"] == "payment_due_days")["standard"]
+    assert premium["status"] == "changed" and std_days != 31
+    md = (out / f"{aid}.deviations.md").read_text(encoding="utf-8")
+    assert f"| `payment_due_days` | {std_days} | 31 |" in md
+    xml = _document_xml(out / f"{aid}.redline.docx")
+    assert "<w:ins " in xml and "<w:del " in xml
+    assert 'w:date="2026-01-02T10:00:00Z"' in xml  # the revision date is --now
+
+
+def _document_xml(path: Path) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return z.read("word/document.xml").decode("utf-8")
+
+
+def test_unknown_format_is_exit_2_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    code, stdout, err = run(
+        ["draft", str(ANSWERS), "--out", str(out), "--format", "docx,x"], capsys
+    )
+    assert code == 2
+    assert err.strip() == "--format: unknown format 'x' (choose from docx, md, pdf)"
+    assert not out.exists() and stdout == ""
+
+
+def test_bad_answers_exit_2_with_paths_and_nothing_written(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        ANSWERS.read_text(encoding="utf-8").replace("rate: 0.01", "rate: -1"), encoding="utf-8"
+    )
+    out = tmp_path / "deeper" / "out"
+    code, stdout, err = run(["draft", str(bad), "--out", str(out)], capsys)
+    assert code == 2
+    assert err.splitlines() == ["clauses.premium.rate: must be greater than 0"]
+    assert stdout == ""
+    assert not (tmp_path / "deeper").exists()
+
+
+def test_missing_answers_file(tmp_path, capsys):
+    code, _, err = run(["draft", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "o")], capsys)
+    assert code == 2 and "nope.yaml" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_out_that_is_a_file_is_refused(tmp_path, capsys):
+    target = tmp_path / "file"
+    target.write_text("x")
+    code, _, err = run(["draft", str(ANSWERS), "--out", str(target)], capsys)
+    assert code == 2 and err.startswith("--out: ")
+    assert target.read_text() == "x"
+
+
+def test_pdf_without_libreoffice_exit_1_and_nothing_written(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools"))
+    out = tmp_path / "out"
+    code, stdout, err = run(["draft", str(ANSWERS), "--out", str(out), "--format", "pdf"], capsys)
+    assert code == 1
+    assert (
+        "LibreOffice is not installed; install the Debian package libreoffice-writer-nogui" in err
+    )
+    assert not out.exists() and _leftovers(tmp_path) == []
+
+
+def test_a_failure_while_rendering_leaves_nothing_behind(tmp_path, capsys, monkeypatch):
+    """A LibreOffice that fails (a stand-in executable exiting 1, to inject the failure late,
+    after the record, DOCX and Markdown were already rendered into the staging folder)."""
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    fake = tools / "soffice"
+    fake.write_text("#!/bin/sh\necho 'Error: source file could not be loaded' >&2\nexit 1\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ.get('PATH', '')}")
+    out = tmp_path / "out"
+    code, stdout, err = run(
+        ["draft", str(ANSWERS), "--out", str(out), "--format", "docx,md,pdf"], capsys
+    )
+    assert code == 1
+    assert "LibreOffice could not convert" in err
+    assert not out.exists() and _leftovers(tmp_path) == [] and stdout == ""
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_pdf_format(tmp_path, capsys):
+    out = tmp_path / "out"
+    code, stdout, err = run(
+        ["draft", str(ANSWERS), "--out", str(out), "--format", "pdf,docx"], capsys
+    )
+    assert code == 0, err
+    aid = stdout.splitlines()[-1].removeprefix("agreement id: ")
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [f"{aid}.json", f"{aid}.docx", f"{aid}.pdf"]
+    )
+    assert (out / f"{aid}.pdf").read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_pdf_only_does_not_deliver_the_docx(tmp_path, capsys):
+    out = tmp_path / "out"
+    code, stdout, err = run(["draft", str(ANSWERS), "--out", str(out), "--format", "pdf"], capsys)
+    assert code == 0, err
+    assert sorted(p.suffix for p in out.iterdir()) == [".json", ".pdf"]

@@ -1,0 +1,149 @@
+"""``wsr draft``: answers file -> agreement record + documents, all or nothing.
+
+Everything is validated before anything touches the disk (bad answers: exit 2, DIR not even
+created), then every file is rendered into a private staging folder next to DIR and moved into
+DIR only when all of them succeeded, so a failed PDF conversion never leaves a half-drafted
+agreement behind for someone to sign.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from clauses import Agreement, InputError, assemble, canonical_json, load_library, parse_answers
+from clauses._compare import compare_to_standard
+from clauses.render.docx import render_docx
+from clauses.render.markdown import render_markdown
+from clauses.render.pdf import render_pdf, soffice_path
+from clauses.render.redline import render_redline
+
+from .cli import app, settings
+
+FORMATS = ("docx", "md", "pdf")
+DEFAULT_FORMATS = "docx,md"
+
+
+def parse_formats(text: str) -> list[str]:
+    """``"docx, PDF"`` -> ``["docx", "pdf"]`` in canonical order; unknown names: InputError."""
+    names = [part.strip().lower() for part in text.split(",") if part.strip()]
+    if not names:
+        raise InputError.single("--format", f"no format given (choose from {', '.join(FORMATS)})")
+    problems = [n for n in names if n not in FORMATS]
+    if problems:
+        raise InputError.single(
+            "--format", f"unknown format {problems[0]!r} (choose from {', '.join(FORMATS)})"
+        )
+    return [f for f in FORMATS if f in names]
+
+
+@contextmanager
+def staged(out: Path) -> Iterator[Path]:
+    """A staging folder beside ``out``; on success its files move into ``out``, else nothing."""
+    parent = out.parent
+    created = [p for p in (parent, *parent.parents) if not p.exists()]
+    parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.wsr-draft-", dir=parent))
+    try:
+        yield stage
+        out.mkdir(exist_ok=True)
+        for item in sorted(stage.iterdir()):
+            if item.is_file():
+                os.replace(item, out / item.name)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        for directory in created:  # innermost first; only the ones we made, only if empty
+            try:
+                directory.rmdir()
+            except OSError:
+                break
+        raise
+    shutil.rmtree(stage, ignore_errors=True)
+
+
+def draft_files(
+    agreement: Agreement,
+    stage: Path,
+    formats: list[str],
+    *,
+    standard: Agreement | None,
+    redline_time: Callable[[], datetime],
+) -> list[str]:
+    """Render every requested file into ``stage``; return their names in the order written."""
+    aid = agreement.id
+    names = [f"{aid}.json"]
+    (stage / names[0]).write_text(agreement.to_json(), encoding="utf-8")
+    docx_name = f"{aid}.docx"
+    if "docx" in formats:
+        render_docx(agreement, stage / docx_name)
+        names.append(docx_name)
+    if "md" in formats:
+        (stage / f"{aid}.md").write_text(render_markdown(agreement), encoding="utf-8")
+        names.append(f"{aid}.md")
+    if "pdf" in formats:
+        if "docx" in formats:
+            render_pdf(stage / docx_name, stage)
+        else:  # the PDF is made from a DOCX that is not itself delivered
+            scratch = stage / "pdf-source"
+            scratch.mkdir()
+            render_pdf(render_docx(agreement, scratch / docx_name), stage)
+            shutil.rmtree(scratch)
+        names.append(f"{aid}.pdf")
+    if standard is not None:
+        report = compare_to_standard(agreement, standard)
+        (stage / f"{aid}.deviations.md").write_text(report.to_markdown(), encoding="utf-8")
+        (stage / f"{aid}.deviations.json").write_text(
+            canonical_json(report.to_json_dict(), indent=2) + "\n", encoding="utf-8"
+        )
+        render_redline(agreement, standard, stage / f"{aid}.redline.docx", now=redline_time())
+        names += [f"{aid}.deviations.md", f"{aid}.deviations.json", f"{aid}.redline.docx"]
+    return names
+
+
+@app.command("draft")
+def draft(
+    ctx: typer.Context,
+    answers: Annotated[Path, typer.Argument(help="The answers file (YAML or JSON).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the agreement files into.")],
+    formats: Annotated[
+        str,
+        typer.Option("--format", help="Comma-separated: docx, md, pdf (pdf needs LibreOffice)."),
+    ] = DEFAULT_FORMATS,
+    compare_standard: Annotated[
+        bool,
+        typer.Option(
+            "--compare-standard",
+            help="Also write a deviation report (.deviations.md/.json) and a redline DOCX "
+            "against the all-standard text.",
+        ),
+    ] = False,
+    library: Annotated[
+        Path | None,
+        typer.Option("--library", help="A clause library folder other than the shipped one."),
+    ] = None,
+) -> None:
+    """Draft an agreement from ANSWERS: DIR/<id>.json plus the requested documents."""
+    chosen = parse_formats(formats)
+    if out.exists() and not out.is_dir():
+        raise InputError.single("--out", f"{out} exists and is not a folder")
+    conf = settings(ctx)
+    conf.now()  # a bad --now is an input error before anything is written
+    lib = load_library(library)
+    parsed = parse_answers(answers, lib)
+    agreement = assemble(parsed, lib)
+    standard = assemble(parsed.as_standard(lib), lib) if compare_standard else None
+    if "pdf" in chosen:
+        soffice_path()  # ToolMissing (exit 1) before any rendering
+    with staged(out) as stage:
+        names = draft_files(agreement, stage, chosen, standard=standard, redline_time=conf.now)
+    for name in names:
+        typer.echo(str(out / name))
+    typer.echo(f"agreement id: {agreement.id}")

@@ -1,0 +1,165 @@
+"""``wsr library``: browse the clause library, export its schema, and check it.
+
+Browsing is for negotiators and counsel (what can I choose, what does it commit us to);
+``--check`` is for whoever edits the YAML, and is what CI runs on every change.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from clauses import (
+    ClauseDef,
+    LibraryError,
+    VariableDef,
+    check_library,
+    library_json_schema,
+    load_library,
+)
+from clauses._variables import describe_floor, fmt_decimal, to_json_value
+
+from .cli import app
+
+
+def _console() -> Console:
+    # Wide and unstyled when not on a terminal, so piped output and tests see whole rows.
+    return Console(width=160, soft_wrap=True, highlight=False) if not _isatty() else Console()
+
+
+def _isatty() -> bool:
+    import sys
+
+    return sys.stdout.isatty()
+
+
+def _summary_json(cdef: ClauseDef) -> dict[str, Any]:
+    return cdef.model_dump(mode="json")
+
+
+def _bounds(v: VariableDef) -> str:
+    parts = []
+    if v.min is not None:
+        parts.append(f"{'>' if v.min_exclusive else '>='} {fmt_decimal(v.min)}")
+    if v.max is not None:
+        parts.append(f"{'<' if v.max_exclusive else '<='} {fmt_decimal(v.max)}")
+    if v.min_items is not None:
+        parts.append(f"at least {v.min_items} entries")
+    if v.max_items is not None:
+        parts.append(f"at most {v.max_items} entries")
+    return ", ".join(parts)
+
+
+def _variable_lines(name: str, v: VariableDef, indent: str = "  ") -> list[str]:
+    head = f"{indent}{name} ({v.type.value}{'' if v.required else ', optional'}): {v.label}"
+    lines = [head]
+    if v.default is not None:
+        lines.append(f"{indent}  default: {json.dumps(to_json_value(v.default))}")
+    if v.choices:
+        lines.append(f"{indent}  choices: {', '.join(v.choices)}")
+    if bounds := _bounds(v):
+        lines.append(f"{indent}  bounds: {bounds}")
+    if v.floor is not None:
+        lines.append(f"{indent}  floor: {describe_floor(v.floor)}")
+    if v.help:
+        lines.append(f"{indent}  help: {v.help.strip()}")
+    for field, fdef in (v.items or {}).items():
+        lines += _variable_lines(field, fdef, indent + "    ")
+    return lines
+
+
+def _details(cdef: ClauseDef) -> str:
+    lines = [
+        f"{cdef.id} {cdef.version}: {cdef.title}",
+        f"category: {cdef.category}   order: {cdef.order}"
+        + ("   mandatory" if cdef.mandatory else ""),
+        "",
+        cdef.summary.strip(),
+        "",
+        "Variables:",
+    ]
+    for name, v in cdef.variables.items():
+        lines += _variable_lines(name, v)
+    if not cdef.variables:
+        lines.append("  (none)")
+    lines += ["", "Alternatives:"]
+    for name, alt in cdef.alternatives.items():
+        lines.append(f"  {name} [{alt.kind.value}]: {alt.label}")
+        if alt.note:
+            lines.append(f"    note: {alt.note.strip()}")
+        if alt.defaults:
+            shown = ", ".join(
+                f"{k}={json.dumps(to_json_value(v))}" for k, v in alt.defaults.items()
+            )
+            lines.append(f"    defaults: {shown}")
+        if alt.obligations is not None:
+            lines.append(f"    obligations: {', '.join(alt.obligations) or '(none)'}")
+    lines += ["", "Obligations:"]
+    for spec in cdef.obligations:
+        t = spec.trigger
+        when = t.event or t.every or t.on
+        dl = spec.deadline
+        lines.append(
+            f"  {spec.id} [{spec.kind.value}] {spec.obligor} -> {spec.beneficiary}: {spec.title}"
+            f" (trigger: {t.on} {when}; due: {dl.anchor} + {dl.days} days"
+            + (f" + {dl.months} months" if dl.months else "")
+            + ")"
+        )
+    if not cdef.obligations:
+        lines.append("  (none)")
+    lines += ["", "Powers:"]
+    for p in cdef.powers:
+        lines.append(f"  {p.id} [{p.action}] {p.holder} against {p.against}: on {p.trigger}")
+    if not cdef.powers:
+        lines.append("  (none)")
+    return "\n".join(lines)
+
+
+@app.command("library")
+def library(
+    clause_id: Annotated[str | None, typer.Argument(help="Show one clause in detail.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Check the library; exit 2 listing every problem.")
+    ] = False,
+    schema: Annotated[
+        bool, typer.Option("--schema", help="Print the clause file format as JSON Schema.")
+    ] = False,
+    path: Annotated[
+        Path | None, typer.Option("--path", help="A library folder other than the shipped one.")
+    ] = None,
+) -> None:
+    """Browse clauses, alternatives, variables and obligations; check or describe the library."""
+    if schema:
+        typer.echo(json.dumps(library_json_schema(), indent=2, sort_keys=True))
+        return
+    lib = load_library(path)
+    if check:
+        problems = check_library(lib)
+        if problems:
+            raise LibraryError(problems)
+        typer.echo(f"library OK: {len(lib)} clauses")
+        return
+    if clause_id is not None:
+        cdef = lib.get(clause_id)
+        if as_json:
+            typer.echo(json.dumps(_summary_json(cdef), indent=2, sort_keys=True))
+        else:
+            typer.echo(_details(cdef))
+        return
+    if as_json:
+        out = [_summary_json(c) for c in lib]
+        typer.echo(json.dumps(out, indent=2, sort_keys=True))
+        return
+    table = Table(title=f"Clause library ({len(lib)} clauses)")
+    for col in ("id", "version", "title", "alternatives"):
+        table.add_column(col)
+    for c in lib:
+        alts = ", ".join(f"{n} ({a.kind.value})" for n, a in c.alternatives.items())
+        table.add_row(c.id, c.version, c.title + (" *" if c.mandatory else ""), alts)
+    _console().print(table)

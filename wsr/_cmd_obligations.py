@@ -1,0 +1,437 @@
+"""Obligation tracking commands: track, event, fulfil, breach confirm, waive, obligations,
+agreements, calendar, audit verify, db upgrade.
+
+Each command opens the store named by ``--db`` (a new database is migrated on first use), runs
+in ONE store transaction (an error anywhere writes nothing) and acts at ``--now``/``WSR_NOW``.
+Engine errors propagate to :func:`wsr.cli.main`, which prints ``<path>: <message>`` and exits 2.
+Standard output carries only the result (an id, a table, JSON, a calendar), so it can be piped.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from clauses import Agreement, InputError, Problem
+from clauses._agreement import seal
+from obligations import Obligation
+from obligations._audit import verify_chain
+from obligations._db import make_engine, open_store, upgrade
+from obligations._ics import calendar_feed
+from obligations._service import ObligationService
+from obligations.abc import ObligationStore
+
+from .cli import app, settings
+
+breach_app = typer.Typer(help="Decisions about suspected breaches.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+db_app = typer.Typer(help="The obligation database.", no_args_is_help=True)
+app.add_typer(breach_app, name="breach")
+app.add_typer(audit_app, name="audit")
+app.add_typer(db_app, name="db")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+# -- plumbing -----------------------------------------------------------------------------------
+
+
+def _actor() -> str:
+    """Who the audit log names: WSR_ACTOR, else the login name (``cli:<user>``)."""
+    if os.environ.get("WSR_ACTOR"):
+        return os.environ["WSR_ACTOR"]
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return "cli"
+
+
+@contextmanager
+def _opened(ctx: typer.Context) -> Iterator[tuple[ObligationService, datetime]]:
+    """The service on the configured store, inside one transaction, and the command's now."""
+    st = settings(ctx)
+    now = st.now()
+    store = open_store(st.db_url)
+    try:
+        with store.transaction():
+            yield ObligationService(store, actor=_actor()), now
+    finally:
+        store.engine.dispose()
+
+
+def _date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError.single(option, f"{text!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def _fields(pairs: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    problems = []
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            problems.append(Problem("--set", f"{pair!r} is not key=value"))
+        elif key in out:
+            problems.append(Problem(f"--set {key}", "given twice"))
+        else:
+            out[key] = value
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def _echo_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _read_agreement(path: Path) -> Agreement:
+    """The agreement record from ``wsr draft``; refused if unreadable, invalid or edited."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputError.single(name, f"cannot read the agreement record: {reason}") from None
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError.single(
+            name, f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+    if not isinstance(body, dict):
+        raise InputError.single(name, "an agreement record is a JSON object")
+    try:
+        agreement = Agreement.model_validate(body)
+        resealed = seal(body)
+    except ValidationError as exc:
+        raise InputError(
+            Problem(f"{name}: " + ".".join(str(p) for p in err["loc"]), err["msg"])
+            for err in exc.errors()
+        ) from None
+    if resealed.content_hash != agreement.content_hash or resealed.id != agreement.id:
+        raise InputError.single(
+            f"{name}: content_hash",
+            "does not match the record's content: it was changed after drafting "
+            "(draft it again rather than editing the JSON)",
+        )
+    return agreement
+
+
+def _money(ob: Obligation) -> str:
+    if ob.amount is None:
+        return ""
+    text = str(ob.amount)
+    if ob.paid:
+        text += f" (paid {ob.paid})"
+    return text
+
+
+def _ob_line(ob: Obligation, now: datetime) -> str:
+    parts = [ob.id, ob.spec_id, ob.subject or "-", f"due {ob.due.isoformat()}", ob.state.value]
+    timing = ob.timing(now)
+    if timing is not None:
+        parts.append(timing.value)
+    if ob.flags:
+        parts.append("[" + ", ".join(sorted(ob.flags)) + "]")
+    if ob.amount is not None:
+        parts.append(_money(ob))
+    return "  ".join(parts)
+
+
+def _console() -> Console:
+    console = Console(highlight=False)
+    return console if console.is_terminal else Console(highlight=False, width=200)
+
+
+def _table(obligations: Sequence[Obligation], now: datetime) -> None:
+    table = Table(show_lines=False, title=f"{len(obligations)} obligations at {now.isoformat()}")
+    for col in ("id", "spec", "subject", "due", "state", "timing", "flags", "amount"):
+        table.add_column(col, no_wrap=col in ("id", "spec", "due"))
+    for ob in obligations:
+        timing = ob.timing(now)
+        table.add_row(
+            ob.id,
+            ob.spec_id,
+            ob.subject or "",
+            ob.due.isoformat(),
+            ob.state.value,
+            "" if timing is None else timing.value,
+            ", ".join(sorted(ob.flags)),
+            _money(ob),
+        )
+    _console().print(table)
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+@app.command()
+def track(
+    ctx: typer.Context,
+    agreement_file: Annotated[Path, typer.Argument(help="The agreement JSON from `wsr draft`.")],
+    signed_on: Annotated[str, typer.Option("--signed-on", help="Execution date (YYYY-MM-DD).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Register an executed agreement and compile the obligations it creates."""
+    agreement = _read_agreement(agreement_file)
+    day = _date(signed_on, "--signed-on")
+    with _opened(ctx) as (service, now):
+        result = service.track(agreement, signed_on=day, now=now)
+    if as_json:
+        _echo_json({"agreement_id": result.agreement_id, "obligations": result.obligations})
+    else:
+        typer.echo(result.agreement_id)
+        typer.echo(f"tracking {result.obligations} obligations", err=True)
+
+
+@app.command()
+def event(
+    ctx: typer.Context,
+    agreement_id: Annotated[str, typer.Argument(help="The tracked agreement's id.")],
+    type: Annotated[str, typer.Argument(help="Event type, e.g. purchase_recorded.")],
+    on: Annotated[str, typer.Option("--on", help="When it happened: a date or an aware time.")],
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="An event field as key=value (repeat).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record an event; prints the obligations it created or changed, and any messages."""
+    fields = _fields(set_ or [])
+    with _opened(ctx) as (service, now):
+        result = service.record_event(agreement_id, type, on=on, fields=fields, now=now)
+    if as_json:
+        _echo_json(result.to_json(now))
+        return
+    ev = result.event
+    typer.echo(f"recorded {ev.id}: {ev.type} on {ev.occurred_on.isoformat()}")
+    for ob in result.created:
+        typer.echo(f"created  {_ob_line(ob, now)}")
+    for ob in result.changed:
+        typer.echo(f"changed  {_ob_line(ob, now)}")
+    for message in result.messages:
+        typer.echo(f"note: {message}")
+
+
+@app.command()
+def fulfil(
+    ctx: typer.Context,
+    obligation_id: Annotated[str, typer.Argument(help="The obligation's id.")],
+    on: Annotated[str, typer.Option("--on", help="The date it was performed (YYYY-MM-DD).")],
+    evidence: Annotated[
+        Path | None, typer.Option("--evidence", help="A file proving it (stored by hash).")
+    ] = None,
+    note: Annotated[str, typer.Option("--note", help="A note for the record.")] = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Record that an obligation was performed (late if after its due date)."""
+    attached: tuple[str, bytes] | None = None
+    if evidence is not None:
+        try:
+            attached = (evidence.name, evidence.read_bytes())
+        except OSError as exc:
+            raise InputError.single(
+                "--evidence", f"cannot read {evidence}: {exc.strerror}"
+            ) from None
+    with _opened(ctx) as (service, now):
+        ob = service.fulfil(obligation_id, on=on, evidence=attached, note=note, now=now)
+    _print_one(ob, now, as_json)
+
+
+@breach_app.command("confirm")
+def breach_confirm(
+    ctx: typer.Context,
+    obligation_id: Annotated[str, typer.Argument(help="The obligation's id.")],
+    on: Annotated[str, typer.Option("--on", help="The date of the decision (YYYY-MM-DD).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is a breach (recorded).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Confirm a suspected breach: the obligation becomes violated; cure and powers follow."""
+    if not reason.strip():
+        raise InputError.single("--reason", "say why; the reason goes on the record")
+    with _opened(ctx) as (service, now):
+        ob = service.confirm_breach(obligation_id, on=on, reason=reason, now=now)
+    _print_one(ob, now, as_json)
+
+
+@app.command()
+def waive(
+    ctx: typer.Context,
+    obligation_id: Annotated[str, typer.Argument(help="The obligation's id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is waived (recorded).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Discharge an obligation by waiver, with the reason on the record."""
+    if not reason.strip():
+        raise InputError.single("--reason", "say why; the reason goes on the record")
+    with _opened(ctx) as (service, now):
+        ob = service.waive(obligation_id, reason=reason, now=now)
+    _print_one(ob, now, as_json)
+
+
+def _print_one(ob: Obligation, now: datetime, as_json: bool) -> None:
+    if as_json:
+        _echo_json(ob.to_view(now))
+    else:
+        typer.echo(_ob_line(ob, now))
+
+
+@app.command()
+def obligations(
+    ctx: typer.Context,
+    agreement: Annotated[
+        str | None, typer.Option("--agreement", help="Only this agreement.")
+    ] = None,
+    due_within: Annotated[
+        int | None,
+        typer.Option("--due-within", help="Only open ones due within DAYS (not yet overdue)."),
+    ] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only open, overdue ones.")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N rows.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List obligations with state, due date, timing, flags and amount at --now."""
+    if overdue and due_within is not None:
+        raise InputError.single("--overdue", "give either --overdue or --due-within, not both")
+    with _opened(ctx) as (service, now):
+        if agreement is not None:
+            service.store.get_agreement(agreement)  # NotFound before anything else
+        if overdue:
+            found = service.overdue(now=now, limit=None if agreement else limit)
+        elif due_within is not None:
+            found = service.due_within(now=now, days=due_within)
+        else:
+            found = service.obligations(agreement_id=agreement, now=now)
+    if agreement is not None:
+        found = [o for o in found if o.agreement_id == agreement]
+    if limit is not None:
+        found = found[:limit]
+    if as_json:
+        _echo_json([o.to_view(now) for o in found])
+    else:
+        _table(found, now)
+
+
+@app.command()
+def agreements(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Tracked agreements with their status (executed, active, expired, terminated) at --now."""
+    with _opened(ctx) as (service, now):
+        found = service.agreements(now=now)
+    if as_json:
+        _echo_json([a.view() for a in found])
+        return
+    table = Table(title=f"{len(found)} tracked agreements at {now.isoformat()}")
+    for col in ("id", "title", "status", "signed on", "effective", "term end"):
+        table.add_column(col)
+    for a in found:
+        table.add_row(
+            a.id,
+            a.title,
+            a.status.value,
+            a.signed_on.isoformat(),
+            a.effective_date.isoformat(),
+            a.term_end.isoformat(),
+        )
+    _console().print(table)
+
+
+@app.command()
+def calendar(
+    ctx: typer.Context,
+    agreement: Annotated[
+        str | None, typer.Option("--agreement", help="Only this agreement.")
+    ] = None,
+) -> None:
+    """Deadlines as an iCalendar (RFC 5545) feed of VTODOs on standard output."""
+    with _opened(ctx) as (service, now):
+        found = service.obligations(agreement_id=agreement, now=now)
+        tracked = {a.id: a for a in service.store.list_agreements()}
+    typer.echo(calendar_feed(found, now=now, agreements=tracked).decode("utf-8"), nl=False)
+
+
+# -- audit --------------------------------------------------------------------------------------
+
+_SEQ = re.compile(r"^audit\.(\d+)$")
+
+
+def verify_store(
+    store: ObligationStore, agreement_id: str | None = None
+) -> tuple[int, list[Problem]]:
+    """(entries checked, problems) for the whole hash chain, or as it concerns one agreement.
+
+    The chain is global, so it is always verified whole; ``agreement_id`` narrows the report to
+    that agreement's entries plus the breaks that cannot be attributed to anyone (a removed
+    entry). A SQL store also remembers its last append, which catches entries cut off the end.
+    """
+    chain = store.audit_entries()
+    problems = verify_chain(chain)
+    head = getattr(store, "audit_head", None)
+    if callable(head):
+        seq, digest = head()
+        last_seq = chain[-1].seq if chain else 0
+        last_hash = chain[-1].hash if chain else None
+        if (last_seq, last_hash) != (seq, digest):
+            problems.append(
+                Problem(
+                    "audit",
+                    f"the log ends at entry {last_seq} but entry {seq} was the last one "
+                    "appended: entries were removed from the end or the last entry was replaced",
+                )
+            )
+    if agreement_id is None:
+        return len(chain), problems
+    mine = {e.seq for e in chain if e.agreement_id == agreement_id}
+    kept = []
+    for p in problems:
+        m = _SEQ.match(p.path)
+        if m is None or int(m.group(1)) in mine or "removed" in p.message or "broken" in p.message:
+            kept.append(p)
+    return len(mine), kept
+
+
+@audit_app.command("verify")
+def audit_verify(
+    ctx: typer.Context,
+    agreement: Annotated[
+        str | None, typer.Option("--agreement", help="Report on this one.")
+    ] = None,
+) -> None:
+    """Check the audit log's hash chain: exit 0 if intact, 1 with each problem if not."""
+    with _opened(ctx) as (service, _now):
+        if agreement is not None:
+            service.store.get_agreement(agreement)
+        count, problems = verify_store(service.store, agreement)
+    if problems:
+        for p in problems:
+            typer.echo(str(p))
+        typer.echo(f"audit log BROKEN: {len(problems)} problems in {count} entries", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"audit log OK: {count} entries")
+
+
+# -- database -----------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Migrate the database to this version's schema (creates it if new)."""
+    engine = make_engine(settings(ctx).db_url)
+    try:
+        revision = upgrade(engine)
+    finally:
+        engine.dispose()
+    typer.echo(f"database at revision {revision}")
