@@ -87,8 +87,13 @@ def bench_compile() -> list[tuple[str, str, str]]:
             "governing_law": "State of Florida",
         },
         "parties": [
-            {"role": r, "name": f"Party {r}", "address": "1 Main St", "email": f"{r}@x.example",
-             "signatory": "A. Person"}
+            {
+                "role": r,
+                "name": f"Party {r}",
+                "address": "1 Main St",
+                "email": f"{r}@x.example",
+                "signatory": "A. Person",
+            }
             for r in ("buyer", "worker_organization", "monitor")
         ],
         "suppliers": [
@@ -98,7 +103,9 @@ def bench_compile() -> list[tuple[str, str, str]]:
         "clauses": {cid: {"alternative": "standard"} for cid in lib.clauses},
     }
     answers["clauses"]["term_and_renewal"] = {
-        "alternative": "standard", "initial_term_months": 60, "auto_renew": False,
+        "alternative": "standard",
+        "initial_term_months": 60,
+        "auto_renew": False,
     }
     rows = []
     try:
@@ -112,14 +119,20 @@ def bench_compile() -> list[tuple[str, str, str]]:
         body = small.model_dump(mode="json")
         body["suppliers"] = answers["suppliers"]
         agreement = seal(body)
-        rows.append(("assemble 14 clauses, 2,000 suppliers", "failed",
-                     f"{exc}; compiled a record sealed with 2,000 supplier ids instead"))
+        rows.append(
+            (
+                "assemble 14 clauses, 2,000 suppliers",
+                "failed",
+                f"{exc}; compiled a record sealed with 2,000 supplier ids instead",
+            )
+        )
     t, obs = timed(lambda: compile_agreement(agreement, EPOCH, T0), 3)
     rows.append(("compile at execution (400-day horizon)", mmm(t), f"{len(obs):,} instances"))
     late = T0 + timedelta(days=5 * 366)
     t, obs_all = timed(lambda: compile_agreement(agreement, EPOCH, late), 1)
-    rows.append(("compile the whole 5-year term", f"{t[0] * 1000:.0f} ms",
-                 f"{len(obs_all):,} instances"))
+    rows.append(
+        ("compile the whole 5-year term", f"{t[0] * 1000:.0f} ms", f"{len(obs_all):,} instances")
+    )
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{tmp}/track.db")
         upgrade(engine)
@@ -128,8 +141,13 @@ def bench_compile() -> list[tuple[str, str, str]]:
         result = service.track(agreement, signed_on=EPOCH, now=T0)
         took = time.perf_counter() - start
         engine.dispose()
-    rows.append(("`track` into SQLite (instances + audit, one transaction)",
-                 f"{took * 1000:.0f} ms", f"{result.obligations:,} instances"))
+    rows.append(
+        (
+            "`track` into SQLite (instances + audit, one transaction)",
+            f"{took * 1000:.0f} ms",
+            f"{result.obligations:,} instances",
+        )
+    )
     return rows
 
 
@@ -141,10 +159,16 @@ def agreements_for(n: int) -> list[TrackedAgreement]:
     count = max(1, -(-n // per))
     return [
         TrackedAgreement(
-            id=f"agr-bench{i:07d}", title=f"Benchmark {i}", timezone="America/New_York",
-            currency="USD", signed_on=EPOCH + timedelta(days=3 * i),
-            effective_date=EPOCH + timedelta(days=3 * i), term_end=date(2031, 1, 4),
-            status="active", record_json="{}", created_at=T0,
+            id=f"agr-bench{i:07d}",
+            title=f"Benchmark {i}",
+            timezone="America/New_York",
+            currency="USD",
+            signed_on=EPOCH + timedelta(days=3 * i),
+            effective_date=EPOCH + timedelta(days=3 * i),
+            term_end=date(2031, 1, 4),
+            status="active",
+            record_json="{}",
+            created_at=T0,
         )
         for i in range(count)
     ]
@@ -157,8 +181,9 @@ def weeks_for(n: int, agreements: int) -> int:
 def now_for(n: int, agreements: int) -> datetime:
     """Halfway through the due dates, so half the instances lie behind us."""
     weeks = weeks_for(n, agreements)
-    return datetime.combine(EPOCH + timedelta(weeks=weeks // 2, days=31), datetime.min.time(),
-                            tzinfo=UTC) + timedelta(hours=17)
+    return datetime.combine(
+        EPOCH + timedelta(weeks=weeks // 2, days=31), datetime.min.time(), tzinfo=UTC
+    ) + timedelta(hours=17)
 
 
 def instances(n: int, agreements: list[TrackedAgreement], now: datetime) -> Iterator[Obligation]:
@@ -176,8 +201,9 @@ def instances(n: int, agreements: list[TrackedAgreement], now: datetime) -> Iter
                     return
                 subject = f"SUP-{s:04d}"
                 due = end + timedelta(days=31 + rng.randrange(7))
-                due_at = datetime.combine(due + timedelta(days=1), datetime.min.time(),
-                                          tzinfo=UTC) + timedelta(hours=5)
+                due_at = datetime.combine(
+                    due + timedelta(days=1), datetime.min.time(), tzinfo=UTC
+                ) + timedelta(hours=5)
                 if due_at > now:
                     state, fulfilled_on = LegalState.IN_EFFECT, None
                 else:
@@ -190,12 +216,27 @@ def instances(n: int, agreements: list[TrackedAgreement], now: datetime) -> Iter
                         state, fulfilled_on = LegalState.DISCHARGED, None
                 yield Obligation(
                     id=obligation_id(a.id, "premium.payment", subject, key),
-                    agreement_id=a.id, clause_id="premium", clause_version="1.0.0",
-                    spec_id="premium.payment", section="5", title="Pay the premium",
-                    kind="payment", obligor="buyer", beneficiary="supplier", subject=subject,
-                    key=key, period_start=start, period_end=end, due=due, due_at=due_at,
-                    state=state, amount=amount, paid=amount.value if fulfilled_on else Decimal(0),
-                    fulfilled_on=fulfilled_on, created_at=T0, updated_at=T0,
+                    agreement_id=a.id,
+                    clause_id="premium",
+                    clause_version="1.0.0",
+                    spec_id="premium.payment",
+                    section="5",
+                    title="Pay the premium",
+                    kind="payment",
+                    obligor="buyer",
+                    beneficiary="supplier",
+                    subject=subject,
+                    key=key,
+                    period_start=start,
+                    period_end=end,
+                    due=due,
+                    due_at=due_at,
+                    state=state,
+                    amount=amount,
+                    paid=amount.value if fulfilled_on else Decimal(0),
+                    fulfilled_on=fulfilled_on,
+                    created_at=T0,
+                    updated_at=T0,
                 )
                 made += 1
 
@@ -274,10 +315,17 @@ def bench_database(label: str, engine: sa.Engine, n: int, runs: int) -> list[lis
     start = time.perf_counter()
     loaded = store.bulk_load(instances(n, agreements, now))
     load = time.perf_counter() - start
-    rows = [[f"{label} {n:,}", "bulk load", f"{loaded:,}", f"{load:.1f} s",
-             f"{loaded / load:,.0f} rows/s", ""]]
-    for q in bench_queries(store, now, runs):
-        rows.append([f"{label} {n:,}", *q])
+    rows = [
+        [
+            f"{label} {n:,}",
+            "bulk load",
+            f"{loaded:,}",
+            f"{load:.1f} s",
+            f"{loaded / load:,.0f} rows/s",
+            "",
+        ]
+    ]
+    rows.extend([f"{label} {n:,}", *q] for q in bench_queries(store, now, runs))
     return rows
 
 
@@ -320,8 +368,10 @@ def main(argv: list[str] | None = None) -> None:
         for row in bench_compile():
             print("| " + " | ".join(row) + " |", flush=True)
         print()
-    print("| store, instances | query | rows | store min / median / max "
-          "| raw SQL min / median / max | ratio |")
+    print(
+        "| store, instances | query | rows | store min / median / max "
+        "| raw SQL min / median / max | ratio |"
+    )
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:

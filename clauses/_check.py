@@ -18,7 +18,7 @@ from ._exceptions import Problem
 from ._formula import FormulaError, formula_names
 from ._library import Library
 from ._schema import ClauseDef, ObligationSpec, VarType
-from ._templating import template_calls, template_names
+from ._templating import template_calls, template_names, unguarded_refs
 from ._variables import coerce, floor_breach
 from ._vocabulary import EVENT_FIELDS, SPEC_ROLES
 
@@ -61,6 +61,14 @@ class _Clause:
         self.used |= names
         for name in sorted(names - set(self.cdef.variables)):
             self.add(where, f"template uses undeclared variable {name!r}")
+        for target, line in unguarded_refs(source):
+            other = self.lib.clauses.get(target)
+            if other is not None and not other.mandatory and target != self.cdef.id:
+                self.add(
+                    where,
+                    f"ref({target!r}) at line {line} is not inside {{% if has({target!r}) %}}; "
+                    f"drafting fails whenever the optional clause {target!r} is left out",
+                )
         for fn, target, line in calls:
             if target not in self.lib.clauses:
                 self.add(

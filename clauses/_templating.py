@@ -8,6 +8,7 @@ clause and, where Jinja knows it, the template line.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -17,7 +18,8 @@ from typing import Any
 
 import jinja2
 from jinja2 import StrictUndefined, meta, nodes
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
 from ._exceptions import TemplateError
 from ._variables import _Bad, fmt_decimal, to_decimal
@@ -137,8 +139,35 @@ def words_filter(value: Any) -> str:
     return f"{words} ({n})" if words is not None else f"{n:,}"
 
 
+#: the largest repetition (``'-' * n``) or power a template may compute
+MAX_REPEAT = 10_000
+MAX_POWER = 100
+
+
+class ClauseEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox, immutable (a template cannot ``suppliers.append(...)`` and change what the
+    next clause sees) and with ``*``/``**`` bounded so a template cannot exhaust memory."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(
+        self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any
+    ) -> Any:
+        if operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(n, int) and n > MAX_REPEAT:
+                    raise SecurityError(f"repeating a sequence {n} times is not allowed")
+        if (
+            operator == "**"
+            and isinstance(right, int | float | Decimal)
+            and not -MAX_POWER <= right <= MAX_POWER
+        ):
+            raise SecurityError(f"a power above {MAX_POWER} is not allowed")
+        return super().call_binop(context, operator, left, right)
+
+
 def _make_env() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+    env = ClauseEnvironment(
         undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
     )
     env.filters.update(
@@ -164,7 +193,19 @@ def parse(source: str) -> nodes.Template:
 
 def template_names(source: str) -> set[str]:
     """Names a template reads from its context, minus the globals every clause may use."""
-    return set(meta.find_undeclared_variables(parse(source))) - TEMPLATE_GLOBALS
+    return set(_template_names(source))
+
+
+@functools.lru_cache(maxsize=1024)
+def _template_names(source: str) -> frozenset[str]:
+    # Library text is immutable once loaded, so parsing each source once per process is enough;
+    # without the cache, assembling an agreement parsed every template twice (names + render).
+    return frozenset(meta.find_undeclared_variables(parse(source))) - TEMPLATE_GLOBALS
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(source: str) -> jinja2.Template:
+    return ENV.from_string(source)
 
 
 def template_calls(source: str) -> list[tuple[str, str, int]]:
@@ -176,6 +217,55 @@ def template_calls(source: str) -> list[tuple[str, str, int]]:
         for arg in call.args
         if isinstance(arg, nodes.Const) and isinstance(arg.value, str)
     ]
+
+
+def _literal_calls(node: nodes.Node, name: str) -> set[str]:
+    calls = [node] if isinstance(node, nodes.Call) else []
+    calls += node.find_all(nodes.Call)
+    return {
+        arg.value
+        for call in calls
+        if isinstance(call.node, nodes.Name) and call.node.name == name
+        for arg in call.args
+        if isinstance(arg, nodes.Const) and isinstance(arg.value, str)
+    }
+
+
+def unguarded_refs(source: str) -> list[tuple[str, int]]:
+    """``ref('x')`` calls not inside ``{% if has('x') %}`` (or a ``has('x') and …`` test).
+
+    Such a reference breaks drafting whenever clause ``x`` is left out of an agreement.
+    """
+    found: list[tuple[str, int]] = []
+
+    def walk(node: nodes.Node, guarded: frozenset[str]) -> None:
+        if isinstance(node, nodes.If | nodes.CondExpr):
+            tested = _literal_calls(node.test, "has")
+            walk(node.test, guarded)
+            for child in node.body if isinstance(node, nodes.If) else [node.expr1]:
+                walk(child, guarded | tested)
+            others = (
+                [*node.elif_, *node.else_]
+                if isinstance(node, nodes.If)
+                else ([node.expr2] if node.expr2 is not None else [])
+            )
+            for child in others:
+                walk(child, guarded)
+            return
+        if (
+            isinstance(node, nodes.Call)
+            and isinstance(node.node, nodes.Name)
+            and node.node.name == "ref"
+        ):
+            for arg in node.args:
+                if isinstance(arg, nodes.Const) and isinstance(arg.value, str):
+                    if arg.value not in guarded:
+                        found.append((arg.value, node.lineno))
+        for child in node.iter_child_nodes():
+            walk(child, guarded)
+
+    walk(parse(source), frozenset())
+    return found
 
 
 def _template_line(tb: TracebackType | None) -> int | None:
@@ -190,7 +280,7 @@ def _template_line(tb: TracebackType | None) -> int | None:
 def render(clause_id: str, source: str, context: Mapping[str, Any]) -> str:
     """Render one clause template; every failure becomes a TemplateError for ``clause_id``."""
     try:
-        template = ENV.from_string(source)
+        template = _compiled(source)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(
             clause_id, f"template syntax error: {exc.message}", line=exc.lineno
@@ -207,7 +297,14 @@ def render(clause_id: str, source: str, context: Mapping[str, Any]) -> str:
         ) from None
     except jinja2.TemplateError as exc:
         raise TemplateError(clause_id, str(exc), line=_template_line(exc.__traceback__)) from None
-    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
+    except (
+        TypeError,
+        ValueError,
+        ArithmeticError,
+        LookupError,
+        AttributeError,
+        RecursionError,
+    ) as exc:
         raise TemplateError(
             clause_id, f"{type(exc).__name__}: {exc}", line=_template_line(exc.__traceback__)
         ) from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 
@@ -24,7 +25,12 @@ GENESIS = "0" * 64
 
 def chain_hash(prev_hash: str | None, entry: AuditEntry) -> str:
     """sha256 over ``prev_hash`` + the canonical JSON of the entry without seq/hash."""
-    body = attrs.evolve(entry, prev_hash=prev_hash).hashed_body()
+    body = entry.hashed_body()
+    body["prev_hash"] = prev_hash
+    return _digest(prev_hash, body)
+
+
+def _digest(prev_hash: str | None, body: dict[str, Any]) -> str:
     text = (prev_hash or GENESIS) + canonical_json(body)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -36,10 +42,11 @@ def link(entries: Sequence[AuditEntry], *, last: AuditEntry | None) -> list[Audi
     prev = GENESIS if last is None or last.hash is None else last.hash
     for entry in entries:
         seq += 1
-        linked = attrs.evolve(entry, seq=seq, prev_hash=prev)
-        linked = attrs.evolve(linked, hash=chain_hash(prev, linked))
-        out.append(linked)
-        prev = linked.hash or GENESIS
+        body = entry.hashed_body()
+        body["prev_hash"] = prev
+        digest = _digest(prev, body)
+        out.append(attrs.evolve(entry, seq=seq, prev_hash=prev, hash=digest))
+        prev = digest
     return out
 
 

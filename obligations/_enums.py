@@ -82,6 +82,7 @@ class Flag(StrEnum):
     """Well-known obligation flags (the ``flags`` set holds their values as strings)."""
 
     BREACH_SUSPECTED = "breach_suspected"
+    BREACH_CONFIRMED = "breach_confirmed"
     PASS_THROUGH_SHORTFALL = "pass_through_shortfall"
     LATE = "late"
     DISPUTED = "disputed"

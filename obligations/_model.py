@@ -66,10 +66,6 @@ def _aware_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def _opt_aware_utc(value: datetime | None) -> datetime | None:
-    return None if value is None else _aware_utc(value)
-
-
 def _decimal(value: Decimal | int | str) -> Decimal:
     if isinstance(value, float):
         raise TypeError("money and quantities are Decimal, never float")
@@ -94,14 +90,6 @@ def _opt_date(value: date | str | None) -> date | None:
 
 def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
-
-
-def _dt_iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _dt(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
 
 
 def _mapping(value: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -42,6 +42,7 @@ BREACH = Flag.BREACH_SUSPECTED.value
 LATE = Flag.LATE.value
 PARTIAL = Flag.PARTIALLY_PAID.value
 SHORTFALL = Flag.PASS_THROUGH_SHORTFALL.value
+CONFIRMED = Flag.BREACH_CONFIRMED.value
 
 
 class Lookup(Protocol):
@@ -572,8 +573,16 @@ def confirm_breach(
     at: datetime,
     actor: str,
 ) -> Outcome:
-    """A person confirms a breach: violated, and the cure obligation and powers if any."""
-    if BREACH not in ob.flags and not (ob.state in OPEN and at >= ob.due_at):
+    """A person confirms a breach: violated, and the cure obligation and powers if any.
+
+    Only a suspected breach (the flag a rule raised) or an overdue duty can be confirmed; a
+    prohibition is never breached merely by time passing. An obligation already closed with
+    its suspicion kept (a cut-off discharged by reinstatement, "breach pending confirmation")
+    stays in its final state — final states absorb — and the confirmation is recorded on it
+    as the ``breach_confirmed`` flag, with the same cure and powers.
+    """
+    overdue = ob.state in OPEN and at >= ob.due_at and ob.kind != "prohibition"
+    if BREACH not in ob.flags and not overdue:
         raise Conflict(
             ob.id,
             f"obligation {ob.id} has no suspected breach and is not overdue; nothing to confirm",
@@ -581,16 +590,29 @@ def confirm_breach(
     if not reason.strip():
         raise InputError.single("--reason", "a breach needs a reason")
     work = _Work(ListLookup([ob]), at=at, actor=actor)
-    data = {**ob.data, "breach_confirmed_on": on.isoformat()}
-    work.move(ob, "violate", reason=reason, changes={"data": data})
-    work.messages.append(f"{_describe(ob)} violated: {reason}")
-    spec = ctx.spec(ob.spec_id)
     local_id = ob.spec_id.split(".", 1)[-1]
     powers = [
         p
         for p in ctx.powers()
         if p.get("trigger") in (f"violation:{ob.spec_id}", f"violation:{local_id}")
     ]
+    data = {
+        **ob.data,
+        "breach_confirmed_on": on.isoformat(),
+        "powers": [str(p.get("id")) for p in powers],
+    }
+    if ob.state in FINAL:
+        flags = ob.flags | {CONFIRMED}
+        after = annotate(ob, at=at, flags=flags, data=data)
+        work.update(ob, after, action="breach_confirmed", reason=reason)
+        work.messages.append(
+            f"{_describe(ob)} is already {ob.state.value}; the breach is recorded as confirmed: "
+            f"{reason}"
+        )
+    else:
+        work.move(ob, "violate", reason=reason, changes={"data": data})
+        work.messages.append(f"{_describe(ob)} violated: {reason}")
+    spec = ctx.spec(ob.spec_id)
     if spec is not None and spec.cure:
         days = int(spec.cure.get("days", 0))
         cure_powers = list(spec.cure.get("powers", []))

@@ -315,7 +315,11 @@ class ObligationService:
     def confirm_breach(
         self, obligation_id: str, *, on: date | str, reason: str, now: datetime
     ) -> Obligation:
-        """A person confirms a suspected (or overdue) breach: violated, plus cure and powers."""
+        """A person confirms a suspected (or overdue) breach: violated, plus cure and powers.
+
+        Returns the obligation as confirmed (``violated``, or a closed one flagged
+        ``breach_confirmed``); ``data["powers"]`` lists the powers that activate.
+        """
         now = _aware(now)
         with self.store.transaction():
             ob = self._obligation(obligation_id)

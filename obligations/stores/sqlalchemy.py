@@ -13,6 +13,7 @@ can serve several threads, each with its own unit of work.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -20,7 +21,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import attrs
 from sqlalchemy import Connection, Engine, Row, Select, bindparam, func, insert, select, update
@@ -57,6 +58,13 @@ from ._sqltables import (
 _CHUNK = 500
 
 _OB_COLUMNS = [c.name for c in obligations.columns]
+#: `_ob_from_row` unpacks rows positionally in this order
+_OB_ORDER = (
+    "id agreement_id clause_id clause_version spec_id section title kind obligor beneficiary "
+    "subject key period_start period_end due due_at state amount_value amount_currency paid "
+    "flags evidence fulfilled_on late kpi surviving trigger_event_id data created_at updated_at"
+).split()
+assert _OB_COLUMNS == _OB_ORDER, "obligations table columns and _ob_from_row disagree"
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -102,43 +110,58 @@ def _ob_row(ob: Obligation) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=4096)
+def _money(value: str, currency: str) -> Money:
+    # Money is frozen, and listings repeat the same few amounts: build each one once.
+    return Money(value=Decimal(value), currency=currency)
+
+
+def _json(text: str) -> Any:
+    # most rows carry no flags and no extras; skip the decoder for those
+    if text == "[]":
+        return ()
+    if text == "{}":
+        return {}
+    return json.loads(text)
+
+
 def _ob_from_row(r: Row[Any]) -> Obligation:
-    m = r._mapping
-    amount = (
-        None
-        if m["amount_value"] is None
-        else Money(value=Decimal(m["amount_value"]), currency=m["amount_currency"])
-    )
+    (
+        id_, agreement_id, clause_id, clause_version, spec_id, section, title, kind, obligor,
+        beneficiary, subject, key, period_start, period_end, due, due_at, state, amount_value,
+        amount_currency, paid, flags, evidence_, fulfilled_on, late, kpi, surviving,
+        trigger_event_id, data, created_at, updated_at,
+    ) = cast("tuple[Any, ...]", r)  # fmt: skip
     return Obligation(
-        id=m["id"],
-        agreement_id=m["agreement_id"],
-        clause_id=m["clause_id"],
-        clause_version=m["clause_version"],
-        spec_id=m["spec_id"],
-        section=m["section"],
-        title=m["title"],
-        kind=m["kind"],
-        obligor=m["obligor"],
-        beneficiary=m["beneficiary"],
-        subject=m["subject"] or None,
-        key=m["key"],
-        period_start=m["period_start"],
-        period_end=m["period_end"],
-        due=m["due"],
-        due_at=m["due_at"],
-        state=m["state"],
-        amount=amount,
-        paid=Decimal(m["paid"]),
-        flags=json.loads(m["flags"]),
-        evidence=m["evidence"],
-        fulfilled_on=m["fulfilled_on"],
-        late=bool(m["late"]),
-        kpi=bool(m["kpi"]),
-        surviving=bool(m["surviving"]),
-        trigger_event_id=m["trigger_event_id"],
-        data=json.loads(m["data"]),
-        created_at=m["created_at"],
-        updated_at=m["updated_at"],
+        id=id_,
+        agreement_id=agreement_id,
+        clause_id=clause_id,
+        clause_version=clause_version,
+        spec_id=spec_id,
+        section=section,
+        title=title,
+        kind=kind,
+        obligor=obligor,
+        beneficiary=beneficiary,
+        subject=subject or None,
+        key=key,
+        period_start=period_start,
+        period_end=period_end,
+        due=due,
+        due_at=due_at,
+        state=state,
+        amount=None if amount_value is None else _money(amount_value, amount_currency),
+        paid=Decimal(paid),
+        flags=_json(flags),
+        evidence=evidence_,
+        fulfilled_on=fulfilled_on,
+        late=bool(late),
+        kpi=bool(kpi),
+        surviving=bool(surviving),
+        trigger_event_id=trigger_event_id,
+        data=_json(data),
+        created_at=created_at,
+        updated_at=updated_at,
     )
 
 

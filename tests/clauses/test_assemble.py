@@ -220,7 +220,9 @@ def test_answer_values_are_never_run_as_templates(lib: Library) -> None:
     data["parties"][0]["name"] = "{{ ''.__class__ }} Foods"
     data["clauses"]["premium"]["note"] = "Pay {{ 7 * 7 }} now."
     ag = assemble(parse_answers(data, lib), lib)
-    assert ag.section("parties_and_definitions").paragraphs[0].text.startswith(
-        "This Agreement is made between {{ ''.__class__ }} Foods (the Buyer)"
+    assert (
+        ag.section("parties_and_definitions")
+        .paragraphs[0]
+        .text.startswith("This Agreement is made between {{ ''.__class__ }} Foods (the Buyer)")
     )
     assert ag.section("premium").paragraphs[1].text.endswith("in their pay. Pay {{ 7 * 7 }} now.")

@@ -306,3 +306,11 @@ def test_schema_errors_surface_when_loading(tmp_path: Path) -> None:
 def test_trace_scenarios_are_checked(tmp_path: Path, old: str, new: str, expected: str) -> None:
     got = check(tmp_path, {PREMIUM: [(old, new)]})
     assert any(p.startswith(expected) for p in got), got
+
+
+def test_a_ref_to_an_optional_clause_must_be_guarded(tmp_path: Path) -> None:
+    got = check(tmp_path, {FEES: [("{% if has('premium') %}", ""), ("{% endif %}.\n", ".\n")]})
+    assert got == [
+        "monitoring_fees.yaml: alternatives.standard.text: ref('premium') at line 6 is not inside "
+        "{% if has('premium') %}; drafting fails whenever the optional clause 'premium' is left out"
+    ]

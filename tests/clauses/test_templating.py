@@ -133,3 +133,37 @@ def test_names_and_calls_for_the_checker() -> None:
     )
     assert template_names(src) == {"rate", "tiers", "other"}
     assert template_calls(src) == [("ref", "premium", 1), ("has", "dispute_resolution", 2)]
+
+
+@pytest.mark.parametrize(
+    ("src", "message"),
+    [
+        ("{{ suppliers.append('X') }}", "unsafe"),
+        ("{% set _ = parties.pop() %}", "unsafe"),
+        ("{{ '-' * 100000000 }}", "repeating a sequence"),
+        ("{{ 10 ** 100000 }}", "a power above 100"),
+        ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "RecursionError"),
+    ],
+)
+def test_templates_cannot_mutate_context_or_exhaust_resources(src: str, message: str) -> None:
+    suppliers = ["A"]
+    parties = ["P"]
+    with pytest.raises(TemplateError, match=message):
+        r(src, suppliers=suppliers, parties=parties)
+    assert suppliers == ["A"] and parties == ["P"]
+
+
+def test_modest_repetition_still_works() -> None:
+    assert r("{{ '-' * 3 }}{{ 2 ** 3 }}") == "---8"
+
+
+def test_unguarded_refs() -> None:
+    from clauses._templating import unguarded_refs
+
+    src = (
+        "A {{ ref('a') }}\n"
+        "{% if has('b') %}{{ ref('b') }}{% else %}{{ ref('c') }}{% endif %}\n"
+        "{% if has('d') and x %}{% for i in y %}{{ ref('d') }}{% endfor %}{% endif %}\n"
+        "{{ ref('e') if has('e') else 'none' }} {{ ref('f') if has('e') }}"
+    )
+    assert unguarded_refs(src) == [("a", 1), ("c", 2), ("f", 4)]

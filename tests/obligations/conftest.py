@@ -86,9 +86,7 @@ def sql_store(request: pytest.FixtureRequest, tmp_path: Any) -> SqlAlchemyObliga
     return SqlAlchemyObligationStore(engine)
 
 
-@pytest.fixture(
-    params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store(request: pytest.FixtureRequest, tmp_path: Any) -> ObligationStore:
     """Every ObligationStore implementation, each empty."""
     if request.param == "memory":

@@ -154,7 +154,9 @@ def premium_section(
     )
 
 
-def cutoff_section(number: str = "3", *, cutoff_days: int = 7, cure_days: int | None = None) -> dict[str, Any]:
+def cutoff_section(
+    number: str = "3", *, cutoff_days: int = 7, cure_days: int | None = None
+) -> dict[str, Any]:
     cure = None if cure_days is None else {"days": cure_days, "powers": ["arbitrate_purchase"]}
     return section(
         number,
@@ -253,11 +255,17 @@ def fees_section(
     )
 
 
-def complaints_section(number: str = "6", *, investigation_days: int = 14, kpi_days: int = 14) -> dict[str, Any]:
+def complaints_section(
+    number: str = "6", *, investigation_days: int = 14, kpi_days: int = 14
+) -> dict[str, Any]:
     return section(
         number,
         "complaint_mechanism",
-        {"investigation_days": investigation_days, "resolution_kpi_days": kpi_days, "remedy_days": 7},
+        {
+            "investigation_days": investigation_days,
+            "resolution_kpi_days": kpi_days,
+            "remedy_days": 7,
+        },
         [
             spec(
                 "complaint_mechanism",
@@ -322,7 +330,9 @@ def term_section(
     )
 
 
-def reporting_section(number: str = "8", *, every: str = "quarterly", days: int = 30, subject: str | None = None) -> dict[str, Any]:
+def reporting_section(
+    number: str = "8", *, every: str = "quarterly", days: int = 30, subject: str | None = None
+) -> dict[str, Any]:
     return section(
         number,
         "transparency_reporting",
@@ -409,7 +419,9 @@ def assembled(path: Path = ACCEPTANCE) -> Agreement:
     return assemble(parse_answers(path, lib), lib)
 
 
-def findings_section(number: str = "9", *, cap_days: int = 15, evacuation_days: int = 2) -> dict[str, Any]:
+def findings_section(
+    number: str = "9", *, cap_days: int = 15, evacuation_days: int = 2
+) -> dict[str, Any]:
     """Audit findings: a corrective-action item per finding, and evacuation on critical ones."""
     return section(
         number,
@@ -431,7 +443,11 @@ def findings_section(number: str = "9", *, cap_days: int = 15, evacuation_days: 
                 obligor="buyer",
                 beneficiary="workers",
                 subject="supplier",
-                trigger={"on": "event", "event": "audit_finding", "where": {"severity": "critical"}},
+                trigger={
+                    "on": "event",
+                    "event": "audit_finding",
+                    "where": {"severity": "critical"},
+                },
                 days=evacuation_days,
             ),
         ],

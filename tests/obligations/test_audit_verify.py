@@ -18,11 +18,19 @@ A, B = "agr-00000000000a", "agr-00000000000b"
 
 def _fill(store) -> None:
     for i in range(6):
-        store.append_audit([
-            AuditEntry(agreement_id=A if i % 2 == 0 else B, obligation_id=f"ob-{i:016x}",
-                       at=NOW + timedelta(minutes=i), actor="test", action="created",
-                       reason=f"step {i}", after={"state": "in_effect", "n": i})
-        ])
+        store.append_audit(
+            [
+                AuditEntry(
+                    agreement_id=A if i % 2 == 0 else B,
+                    obligation_id=f"ob-{i:016x}",
+                    at=NOW + timedelta(minutes=i),
+                    actor="test",
+                    action="created",
+                    reason=f"step {i}",
+                    after={"state": "in_effect", "n": i},
+                )
+            ]
+        )
 
 
 def _verify(capsys, store, *extra: str) -> tuple[int, str]:

@@ -92,9 +92,8 @@ def test_business_days_skip_weekends_and_public_holidays():
     assert not is_business_day(date(2026, 7, 3), "US")  # Independence Day observed
     assert is_business_day(date(2026, 7, 3), None)
     assert add_business_days(date(2026, 12, 28), -2, "US") == date(2026, 12, 23)
-    assert (
-        due_date(date(2026, 12, 24), days=3, calendar="business_days", country="US")
-        == date(2026, 12, 30)
+    assert due_date(date(2026, 12, 24), days=3, calendar="business_days", country="US") == date(
+        2026, 12, 30
     )
     # Bangladesh: Victory Day, 16 December
     assert not is_business_day(date(2026, 12, 16), "BD")
@@ -111,7 +110,10 @@ def test_dst_spring_forward_and_fall_back_days_in_new_york():
     # 8 March 2026: clocks jump 02:00 → 03:00, the local day lasts 23 hours
     start = start_of_local_day(date(2026, 3, 8), NY)
     end = end_of_local_day(date(2026, 3, 8), NY)
-    assert (start, end) == (datetime(2026, 3, 8, 5, tzinfo=UTC), datetime(2026, 3, 9, 4, tzinfo=UTC))
+    assert (start, end) == (
+        datetime(2026, 3, 8, 5, tzinfo=UTC),
+        datetime(2026, 3, 9, 4, tzinfo=UTC),
+    )
     assert end - start == timedelta(hours=23)
     # 1 November 2026: clocks fall back 02:00 → 01:00, the local day lasts 25 hours
     start = start_of_local_day(date(2026, 11, 1), NY)
@@ -133,7 +135,9 @@ def test_local_date_refuses_naive():
 
 
 dates = st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
-zones = st.sampled_from([NY, "Asia/Dhaka", "Africa/Maseru", "Asia/Kolkata", "Australia/Lord_Howe", "UTC"])
+zones = st.sampled_from(
+    [NY, "Asia/Dhaka", "Africa/Maseru", "Asia/Kolkata", "Australia/Lord_Howe", "UTC"]
+)
 
 
 @given(dates, st.sampled_from(PERIODS))
@@ -152,7 +156,9 @@ def test_every_date_lies_in_its_period(d, period):
     st.sampled_from(["none", "month_end"]),
 )
 def test_due_is_never_before_the_anchor(anchor, days, months, calendar, rounding):
-    due = due_date(anchor, days=days, months=months, calendar=calendar, rounding=rounding, country="US")
+    due = due_date(
+        anchor, days=days, months=months, calendar=calendar, rounding=rounding, country="US"
+    )
     assert due >= anchor
     if calendar == "business_days" and days:
         assert is_business_day(due, "US") or rounding == "month_end"

@@ -17,21 +17,41 @@ NOW = datetime(2026, 3, 13, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def obligations(make_obligation):
     return [
-        make_obligation(subject="GROWER-G", key="2026-01-12", due=date(2026, 2, 18),
-                        amount=Money(value=Decimal("2500"), currency="USD"),
-                        paid=Decimal("1000"), flags={"partially_paid"}),
-        make_obligation(spec_id="sourcing_cutoff.cease_purchases", subject="GROWER-H",
-                        key="ev-1", due=date(2026, 3, 9), flags={"breach_suspected"},
-                        title="Stop buying from a suspended supplier", kind="prohibition"),
-        make_obligation(spec_id="transparency_reporting.annual_report", subject=None,
-                        key="once", due=date(2026, 12, 31), state=LegalState.CREATED,
-                        title="Publish the annual report", kind="report"),
-        make_obligation(subject="GROWER-G", key="2026-01-05", due=date(2026, 2, 11),
-                        state=LegalState.FULFILLED),
-        make_obligation(subject="GROWER-H", key="2026-01-05", due=date(2026, 2, 11),
-                        state=LegalState.DISCHARGED),
-        make_obligation(subject="GROWER-X", key="2026-01-05", due=date(2026, 2, 11),
-                        state=LegalState.VIOLATED),
+        make_obligation(
+            subject="GROWER-G",
+            key="2026-01-12",
+            due=date(2026, 2, 18),
+            amount=Money(value=Decimal("2500"), currency="USD"),
+            paid=Decimal("1000"),
+            flags={"partially_paid"},
+        ),
+        make_obligation(
+            spec_id="sourcing_cutoff.cease_purchases",
+            subject="GROWER-H",
+            key="ev-1",
+            due=date(2026, 3, 9),
+            flags={"breach_suspected"},
+            title="Stop buying from a suspended supplier",
+            kind="prohibition",
+        ),
+        make_obligation(
+            spec_id="transparency_reporting.annual_report",
+            subject=None,
+            key="once",
+            due=date(2026, 12, 31),
+            state=LegalState.CREATED,
+            title="Publish the annual report",
+            kind="report",
+        ),
+        make_obligation(
+            subject="GROWER-G", key="2026-01-05", due=date(2026, 2, 11), state=LegalState.FULFILLED
+        ),
+        make_obligation(
+            subject="GROWER-H", key="2026-01-05", due=date(2026, 2, 11), state=LegalState.DISCHARGED
+        ),
+        make_obligation(
+            subject="GROWER-X", key="2026-01-05", due=date(2026, 2, 11), state=LegalState.VIOLATED
+        ),
     ]
 
 

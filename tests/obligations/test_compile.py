@@ -41,9 +41,13 @@ def test_recurrences_are_materialised_up_to_the_horizon_only():
     agr = agreement(reporting_section(every="quarterly", days=30))
     obs = compile_agreement(agr, date(2026, 1, 5), NOW)
     # quarters from Q1 2026; due 30 days after quarter end; horizon = 2026-01-05 + 400 days
-    assert horizon(
-        AgreementContext(agreement=agr, signed_on=date(2026, 1, 5), term_end=date(2029, 1, 5)), NOW
-    ) == date(2026, 1, 5) + HORIZON
+    assert (
+        horizon(
+            AgreementContext(agreement=agr, signed_on=date(2026, 1, 5), term_end=date(2029, 1, 5)),
+            NOW,
+        )
+        == date(2026, 1, 5) + HORIZON
+    )
     assert [(o.key, o.due.isoformat()) for o in obs] == [
         ("2026-01-01", "2026-04-30"),
         ("2026-04-01", "2026-07-30"),
@@ -62,8 +66,14 @@ def test_recurrence_per_supplier_and_until_term_end():
         suppliers=("A", "B", "C"),
     )
     ctx = AgreementContext(agreement=agr, signed_on=date(2026, 1, 5), term_end=date(2028, 1, 5))
-    periods = list(pending_periods(ctx, ctx.spec("transparency_reporting.report"), through=date(2099, 1, 1)))
-    assert [p[0][0].year for p in periods] == [2026, 2027, 2028]  # 2028 overlaps the term's last days
+    periods = list(
+        pending_periods(ctx, ctx.spec("transparency_reporting.report"), through=date(2099, 1, 1))
+    )
+    assert [p[0][0].year for p in periods] == [
+        2026,
+        2027,
+        2028,
+    ]  # 2028 overlaps the term's last days
     later = compile_instances(ctx, now=datetime(2027, 6, 1, tzinfo=UTC))
     reports = [o for o in later if o.spec_id == "transparency_reporting.report"]
     assert sorted({o.subject for o in reports}) == ["A", "B", "C"]

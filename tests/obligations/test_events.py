@@ -55,9 +55,7 @@ def test_on_refuses_naive_garbage_and_dates_before_execution():
         parse_on("soon", ctx=CTX)
     with pytest.raises(InputError) as exc:
         parse_on("2025-12-01", ctx=CTX)
-    assert messages(exc) == [
-        "--on: 2025-12-01 is before the agreement was executed on 2026-01-05"
-    ]
+    assert messages(exc) == ["--on: 2025-12-01 is before the agreement was executed on 2026-01-05"]
 
 
 def test_money_forms_and_currency():
@@ -91,7 +89,9 @@ def test_unknown_type():
 
 def test_all_problems_are_reported_together():
     with pytest.raises(InputError) as exc:
-        validate("purchase_recorded", on="2025-01-01", supplier="GROWER-G", colour="red", unit="ton")
+        validate(
+            "purchase_recorded", on="2025-01-01", supplier="GROWER-G", colour="red", unit="ton"
+        )
     assert messages(exc) == [
         "--on: 2025-01-01 is before the agreement was executed on 2026-01-05",
         "colour: unknown field for purchase_recorded (known: quantity, supplier, unit)",
@@ -117,7 +117,11 @@ def test_field_types():
         )
     with pytest.raises(InputError, match="workers: -1 must not be negative"):
         validate(
-            "payroll_recorded", supplier="GROWER-G", pay_date="2026-01-30", premium_paid="1", workers="-1"
+            "payroll_recorded",
+            supplier="GROWER-G",
+            pay_date="2026-01-30",
+            premium_paid="1",
+            workers="-1",
         )
     with pytest.raises(InputError, match="severity: unknown severity 'meh'"):
         validate("audit_finding", supplier="GROWER-G", severity="meh")
@@ -138,7 +142,9 @@ def test_cap_items_forms():
         {"text": "structural retrofit", "due": date(2026, 8, 31)},
         {"text": "fire doors", "due": date(2026, 6, 30)},
     ]
-    ev = validate("cap_approved", supplier="GROWER-G", cost="1", items='[{"text": "a", "due": null}]')
+    ev = validate(
+        "cap_approved", supplier="GROWER-G", cost="1", items='[{"text": "a", "due": null}]'
+    )
     assert ev.payload["items"] == [{"text": "a", "due": None}]
     with pytest.raises(InputError, match="items: not valid JSON"):
         validate("cap_approved", supplier="GROWER-G", cost="1", items="[oops")

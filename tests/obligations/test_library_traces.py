@@ -36,7 +36,13 @@ def answers(clause: ClauseDef, trace: TraceTest) -> dict[str, Any]:
             "governing_law": "State of Florida",
         },
         "parties": [
-            {"role": r, "name": f"Example {r}", "address": "1 Main St", "email": f"{r}@example.org", "signatory": "A. Signer"}
+            {
+                "role": r,
+                "name": f"Example {r}",
+                "address": "1 Main St",
+                "email": f"{r}@example.org",
+                "signatory": "A. Signer",
+            }
             for r in ("buyer", "worker_organization", "monitor")
         ],
         "suppliers": [{"id": s, "name": f"{s} Ltd", "country": "US"} for s in sorted(suppliers)],
@@ -54,19 +60,23 @@ def resolve(svc: ObligationService, agreement_id: str, fields: dict[str, Any]) -
     return out
 
 
-@pytest.mark.parametrize(
-    ("clause", "trace"), TRACES, ids=[f"{c.id}:{t.name}" for c, t in TRACES]
-)
+@pytest.mark.parametrize(("clause", "trace"), TRACES, ids=[f"{c.id}:{t.name}" for c, t in TRACES])
 def test_library_trace(clause: ClauseDef, trace: TraceTest) -> None:
     agreement = assemble(parse_answers(answers(clause, trace), LIB), LIB)
     now = datetime.fromisoformat(trace.now)
     svc = ObligationService(MemoryObligationStore(), actor="trace")
     svc.track(agreement, signed_on=date.fromisoformat(trace.signed_on), now=now)
     for ev in trace.events:
-        svc.record_event(agreement.id, ev.type, on=ev.on, fields=resolve(svc, agreement.id, ev.set), now=now)
+        svc.record_event(
+            agreement.id, ev.type, on=ev.on, fields=resolve(svc, agreement.id, ev.set), now=now
+        )
     obs = svc.obligations(agreement_id=agreement.id, now=now)
     for exp in trace.expect:
-        found = [o for o in obs if o.spec_id == exp.spec and (exp.subject is None or o.subject == exp.subject)]
+        found = [
+            o
+            for o in obs
+            if o.spec_id == exp.spec and (exp.subject is None or o.subject == exp.subject)
+        ]
         if exp.count is not None:
             assert len(found) == exp.count, f"{exp.spec}: {len(found)} instances"
         assert found, f"no instance of {exp.spec}"

@@ -60,7 +60,9 @@ def test_created_can_only_activate_or_expire():
 def test_terminated_from_in_effect_and_suspended_only():
     active = transition(created(), "activate", at=T0)
     assert transition(active, "terminate", at=T0).state is S.TERMINATED
-    assert transition(transition(active, "suspend", at=T0), "terminate", at=T0).state is S.TERMINATED
+    assert (
+        transition(transition(active, "suspend", at=T0), "terminate", at=T0).state is S.TERMINATED
+    )
     with pytest.raises(InvalidTransition):
         transition(created(), "terminate", at=T0)
 
@@ -74,7 +76,9 @@ def test_final_state_error_names_the_obligation_and_is_a_problem():
     done = transition(transition(created(), "activate", at=T0), "fulfil", at=T0)
     with pytest.raises(InvalidTransition) as exc:
         transition(done, "violate", at=T0)
-    assert str(exc.value.problems[0]) == "ob-1: obligation 'ob-1' is fulfilled; it cannot be violated"
+    assert (
+        str(exc.value.problems[0]) == "ob-1: obligation 'ob-1' is fulfilled; it cannot be violated"
+    )
 
 
 def test_annotate_never_changes_state():

@@ -25,28 +25,28 @@ T0 = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 
 
 def make(**kw):
-    base = dict(
-        id="ob-1",
-        agreement_id="agr-1",
-        clause_id="premium",
-        clause_version="1.0.0",
-        spec_id="premium.payment",
-        section="2",
-        title="Pay the premium",
-        kind="payment",
-        obligor="buyer",
-        beneficiary="supplier",
-        subject="GROWER-G",
-        key="2026-01-05",
-        period_start=date(2026, 1, 5),
-        period_end=date(2026, 1, 11),
-        due=date(2026, 2, 11),
-        due_at=datetime(2026, 2, 12, 5, 0, tzinfo=UTC),
-        state=LegalState.IN_EFFECT,
-        amount=Money(value=Decimal("2500"), currency="USD"),
-        created_at=T0,
-        updated_at=T0,
-    )
+    base = {
+        "id": "ob-1",
+        "agreement_id": "agr-1",
+        "clause_id": "premium",
+        "clause_version": "1.0.0",
+        "spec_id": "premium.payment",
+        "section": "2",
+        "title": "Pay the premium",
+        "kind": "payment",
+        "obligor": "buyer",
+        "beneficiary": "supplier",
+        "subject": "GROWER-G",
+        "key": "2026-01-05",
+        "period_start": date(2026, 1, 5),
+        "period_end": date(2026, 1, 11),
+        "due": date(2026, 2, 11),
+        "due_at": datetime(2026, 2, 12, 5, 0, tzinfo=UTC),
+        "state": LegalState.IN_EFFECT,
+        "amount": Money(value=Decimal("2500"), currency="USD"),
+        "created_at": T0,
+        "updated_at": T0,
+    }
     base.update(kw)
     return Obligation(**base)
 
@@ -225,3 +225,27 @@ def test_tracked_agreement_round_trip_and_view():
     assert TrackedAgreement.from_dict(t.to_dict()) == t
     assert "record_json" not in t.view()
     assert attrs.evolve(t, status="expired").status.value == "expired"
+
+
+def test_converters_refuse_wrong_types():
+    with pytest.raises(TypeError, match="expected a datetime"):
+        make(created_at=date(2026, 1, 5))
+    with pytest.raises(TypeError, match="expected a date, got a datetime"):
+        make(due=T0)
+    assert make(due="2026-02-11").due == date(2026, 2, 11)
+
+
+def test_outstanding_and_finality():
+    ob = make(paid=Decimal("2000"))
+    assert ob.outstanding == Decimal("500.00") and not ob.is_final
+    assert make(amount=None).outstanding is None
+    assert make(state=LegalState.VIOLATED).is_final
+
+
+def test_payload_decoding_by_field_type():
+    from obligations._model import payload_from_json
+
+    decoded = payload_from_json(
+        "purchase_recorded", {"supplier": "G", "quantity": "2.5", "unit": "lb", "extra": None}
+    )
+    assert decoded == {"supplier": "G", "quantity": Decimal("2.5"), "unit": "lb", "extra": None}

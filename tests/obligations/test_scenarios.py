@@ -1,8 +1,8 @@
 """The catalogue's §5 scenarios A–E as executable traces: events in → obligations out, exact.
 
 Each test's docstring says what is modelled and what is not. Agreements are built with
-``factories`` (specs named as in the shipped library), stores are real (in memory), and the
-service is driven exactly as the CLI drives it.
+``factories`` (specs named as in the shipped library), stores are real, and the
+service is driven exactly as the CLI drives it. Each runs on every store (``store`` fixture).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import pytest
 
 from clauses import InputError
 from obligations import LegalState, ObligationService, Timing
-from obligations.stores import MemoryObligationStore
 from tests.obligations.factories import (
     agreement,
     complaints_section,
@@ -32,10 +31,10 @@ def at(day: str, hour: int = 15) -> datetime:
 
 
 class Trace:
-    """A tracked agreement and a terse way to feed it events."""
+    """A tracked agreement on a real store (memory, SQLite, PostgreSQL) and its events."""
 
-    def __init__(self, agr, signed_on: str = "2026-01-05") -> None:
-        self.store = MemoryObligationStore()
+    def __init__(self, store, agr, signed_on: str = "2026-01-05") -> None:
+        self.store = store
         self.svc = ObligationService(self.store, actor="scenario")
         self.id = agr.id
         self.svc.track(agr, signed_on=date.fromisoformat(signed_on), now=at(signed_on))
@@ -58,7 +57,7 @@ def money(ob) -> Decimal:
     return ob.amount.value
 
 
-def test_scenario_a_premium_pass_through_shortfall_and_suspension():
+def test_scenario_a_premium_pass_through_shortfall_and_suspension(store):
     """A — Fair Food Program: weekly premium, pass-through shortfall, suspension.
 
     Modelled: 1¢/lb on 250,000 lb in the week of 2026-01-05 → 2,500.00 due 2026-02-11 (the
@@ -73,7 +72,10 @@ def test_scenario_a_premium_pass_through_shortfall_and_suspension():
     the monitor's suspension as its own event), the per-worker allocation report (per-worker
     figures are kept in the obligation's data), the CAP branch where the grower pays.
     """
-    t = Trace(agreement(premium_section(), cutoff_section(), complaints_section(), findings_section()))
+    t = Trace(
+        store,
+        agreement(premium_section(), cutoff_section(), complaints_section(), findings_section()),
+    )
     t.event("purchase_recorded", "2026-01-07", supplier="GROWER-G", quantity="250000", unit="lb")
     premium = t.one("premium.payment", "GROWER-G")
     assert money(premium) == Decimal("2500.00")
@@ -84,18 +86,28 @@ def test_scenario_a_premium_pass_through_shortfall_and_suspension():
     paid = t.one("premium.payment", "GROWER-G")
     assert paid.state is LegalState.FULFILLED and not paid.late and paid.flags == frozenset()
     [share] = r.created
-    assert (share.spec_id, share.subject, share.due) == ("premium.pass_through", "GROWER-G", date(2026, 1, 30))
+    assert (share.spec_id, share.subject, share.due) == (
+        "premium.pass_through",
+        "GROWER-G",
+        date(2026, 1, 30),
+    )
     assert money(share) == Decimal("2425.00")
 
     r = t.event(
-        "payroll_recorded", "2026-01-30", supplier="GROWER-G", pay_date="2026-01-30", premium_paid="1900.00"
+        "payroll_recorded",
+        "2026-01-30",
+        supplier="GROWER-G",
+        pay_date="2026-01-30",
+        premium_paid="1900.00",
     )
     short = t.one("premium.pass_through", "GROWER-G")
     assert "pass_through_shortfall" in short.flags and short.data["shortfall"] == "525.00"
     assert short.state is LegalState.IN_EFFECT
     assert "525.00 USD short" in r.messages[0]
 
-    r = t.event("audit_finding", "2026-02-10", supplier="GROWER-G", severity="major", text="shortfall")
+    r = t.event(
+        "audit_finding", "2026-02-10", supplier="GROWER-G", severity="major", text="shortfall"
+    )
     cap = t.one("monitoring_access.corrective_action", "GROWER-G")
     assert cap.due == date(2026, 2, 25)
     assert cap.timing(at("2026-02-26")) is Timing.OVERDUE
@@ -119,7 +131,7 @@ def test_scenario_a_premium_pass_through_shortfall_and_suspension():
     assert "breach_suspected" in closed.flags
 
 
-def test_scenario_b_critical_finding_evacuation_and_remediation_finance():
+def test_scenario_b_critical_finding_evacuation_and_remediation_finance(store):
     """B — Accord-style critical finding, CAP and remediation financing.
 
     Modelled: a critical structural finding reported on 2026-03-04 obliges the buyer to ensure
@@ -134,10 +146,18 @@ def test_scenario_b_critical_finding_evacuation_and_remediation_finance():
     from obligations import due_date
 
     t = Trace(
-        agreement(support_section(share="50", due_days=30), findings_section(), timezone="Asia/Dhaka", suppliers=("FACTORY-F",)),
+        store,
+        agreement(
+            support_section(share="50", due_days=30),
+            findings_section(),
+            timezone="Asia/Dhaka",
+            suppliers=("FACTORY-F",),
+        ),
         signed_on="2026-03-01",
     )
-    r = t.event("audit_finding", "2026-03-04", supplier="FACTORY-F", severity="critical", text="floors 4-6")
+    r = t.event(
+        "audit_finding", "2026-03-04", supplier="FACTORY-F", severity="critical", text="floors 4-6"
+    )
     assert sorted(o.spec_id for o in r.created) == [
         "monitoring_access.corrective_action",
         "monitoring_access.ensure_evacuation",
@@ -167,19 +187,19 @@ def test_scenario_b_critical_finding_evacuation_and_remediation_finance():
         ("upper_inclusive", "600000", "1000.00"),
     ],
 )
-def test_scenario_c_fee_tiers_cap_floor_and_boundary(boundary, volume, fee):
+def test_scenario_c_fee_tiers_cap_floor_and_boundary(store, boundary, volume, fee):
     """C — fee table (Accord 2013 bands), the cap, the minimum and the explicit boundary rule.
 
     Declared on 2026-01-15 with 30 days to pay → due 2026-02-14.
     """
-    t = Trace(agreement(fees_section(boundary=boundary)))
+    t = Trace(store, agreement(fees_section(boundary=boundary)))
     t.event("volume_declared", "2026-01-15", year="2025", amount=volume)
     ob = t.one("monitoring_fees.annual_fee")
     assert money(ob) == Decimal(fee) and ob.due == date(2026, 2, 14)
 
 
-def test_scenario_c_no_boundary_rule_refuses_to_compute_and_writes_nothing():
-    t = Trace(agreement(fees_section(boundary=None)))
+def test_scenario_c_no_boundary_rule_refuses_to_compute_and_writes_nothing(store):
+    t = Trace(store, agreement(fees_section(boundary=None)))
     before = len(t.store.audit_entries())
     with pytest.raises(InputError) as exc:
         t.event("volume_declared", "2026-01-15", year="2025", amount="100000000")
@@ -190,10 +210,13 @@ def test_scenario_c_no_boundary_rule_refuses_to_compute_and_writes_nothing():
     assert money(t.one("monitoring_fees.annual_fee")) == Decimal("175000.00")
 
 
-def test_scenario_c_minimum_fee_and_late_payment():
+def test_scenario_c_minimum_fee_and_late_payment(store):
     """C — a small licensee's indexed minimum (2,500 × 1.10 = 2,750, modelled as the fee floor,
     since indexation is not a clause variable yet) and a payment 16 days late."""
-    t = Trace(agreement(fees_section(tiers=[{"up_to": None, "fee": "2500"}], floor="2750", cap=None)))
+    t = Trace(
+        store,
+        agreement(fees_section(tiers=[{"up_to": None, "fee": "2500"}], floor="2750", cap=None)),
+    )
     t.event("volume_declared", "2026-01-15", year="2025", amount="300000")
     fee = t.one("monitoring_fees.annual_fee")
     assert money(fee) == Decimal("2750.00") and fee.due == date(2026, 2, 14)
@@ -205,7 +228,7 @@ def test_scenario_c_minimum_fee_and_late_payment():
     assert r.created == []  # fees have no pass-through
 
 
-def test_scenario_d_complaint_investigation_remedy_and_order_reduction():
+def test_scenario_d_complaint_investigation_remedy_and_order_reduction(store):
     """D — GBVH complaint → investigation → directed remedy → breach → order reduction.
 
     Modelled: the complaint of Mon 2026-04-06 opens the investigation (contractual, 14 days)
@@ -217,29 +240,41 @@ def test_scenario_d_complaint_investigation_remedy_and_order_reduction():
     Not modelled: the referral step, the oversight committee as a party, the 12-month
     non-retaliation watch (the shipped non_retaliation clause has it; see its library trace).
     """
-    t = Trace(fair_food(suppliers=("FACTORY-S",), timezone="Africa/Maseru"))
+    t = Trace(store, fair_food(suppliers=("FACTORY-S",), timezone="Africa/Maseru"))
     t.event("complaint_filed", "2026-04-06", supplier="FACTORY-S", category="sexual harassment")
     inv = t.one("complaint_mechanism.investigation", "FACTORY-S")
     kpi = t.one("complaint_mechanism.resolution_kpi", "FACTORY-S")
     assert inv.due == kpi.due == date(2026, 4, 20)
     assert kpi.kpi and not inv.kpi
 
-    t.event("remedy_directed", "2026-05-04", supplier="FACTORY-S", complaint="C-1", remedy="dismiss")
+    t.event(
+        "remedy_directed", "2026-05-04", supplier="FACTORY-S", complaint="C-1", remedy="dismiss"
+    )
     assert kpi.timing(at("2026-05-04")) is Timing.OVERDUE
     remedy = t.one("complaint_mechanism.implement_remedy", "FACTORY-S")
     assert remedy.due == date(2026, 5, 11)
     assert remedy.timing(at("2026-05-12")) is Timing.OVERDUE
 
-    violated = t.svc.confirm_breach(remedy.id, on="2026-05-25", reason="material breach recorded", now=at("2026-05-25"))
+    violated = t.svc.confirm_breach(
+        remedy.id, on="2026-05-25", reason="material breach recorded", now=at("2026-05-25")
+    )
     assert violated.state is LegalState.VIOLATED
     cure = t.one("complaint_mechanism.implement_remedy.cure", "FACTORY-S")
     assert cure.due == date(2026, 6, 24) and cure.data["powers"] == ["reduce_orders"]
-    done = t.svc.fulfil(cure.id, on="2026-06-22", evidence=("orders.csv", b"po,qty\n"), note="compliance restored", now=at("2026-06-22"))
-    assert done.state is LegalState.FULFILLED and not done.late and done.evidence.value == "submitted"
+    done = t.svc.fulfil(
+        cure.id,
+        on="2026-06-22",
+        evidence=("orders.csv", b"po,qty\n"),
+        note="compliance restored",
+        now=at("2026-06-22"),
+    )
+    assert (
+        done.state is LegalState.FULFILLED and not done.late and done.evidence.value == "submitted"
+    )
     assert (done.fulfilled_on - date(2026, 4, 6)).days == 77
 
 
-def test_scenario_e_bonus_on_each_paycheck():
+def test_scenario_e_bonus_on_each_paycheck(store):
     """E — Milk-with-Dignity-type premium per hundredweight passed through on each paycheck.
 
     Modelled: 1,500,000 lb of milk in February at 0.10 per cwt (15,000 cwt) → 1,500.00 due
@@ -251,27 +286,49 @@ def test_scenario_e_bonus_on_each_paycheck():
     windows, the pay-frequency check and the three-strike escalation.
     """
     t = Trace(
+        store,
         agreement(
-            premium_section(rate="0.10", unit="cwt", period="monthly", payment_due_days=15, worker_share_pct="100", pass_through_days=7),
+            premium_section(
+                rate="0.10",
+                unit="cwt",
+                period="monthly",
+                payment_due_days=15,
+                worker_share_pct="100",
+                pass_through_days=7,
+            ),
             complaints_section(),
             suppliers=("FARM-H",),
-        )
+        ),
     )
     t.event("purchase_recorded", "2026-02-02", supplier="FARM-H", quantity="1500000", unit="lb")
     premium = t.one("premium.payment", "FARM-H")
     assert money(premium) == Decimal("1500.00") and premium.due == date(2026, 3, 15)
     assert Decimal(premium.data["quantity"]) == Decimal(15000)
-    [share] = t.event("payment_recorded", "2026-02-06", obligation=premium.id, amount="1500").created
+    [share] = t.event(
+        "payment_recorded", "2026-02-06", obligation=premium.id, amount="1500"
+    ).created
     assert share.due == date(2026, 2, 13) and money(share) == Decimal("1500.00")
     r = t.event(
-        "payroll_recorded", "2026-02-13", supplier="FARM-H", pay_date="2026-02-13", premium_paid="900", workers="3", per_worker="300"
+        "payroll_recorded",
+        "2026-02-13",
+        supplier="FARM-H",
+        pay_date="2026-02-13",
+        premium_paid="900",
+        workers="3",
+        per_worker="300",
     )
     assert t.one("premium.pass_through").data["shortfall"] == "600.00"
     assert "600.00 USD short" in r.messages[0]
     t.event("complaint_filed", "2026-02-17", supplier="FARM-H", category="weekly rest")
     assert t.one("complaint_mechanism.investigation").due == date(2026, 3, 3)
     t.event(
-        "payroll_recorded", "2026-02-27", supplier="FARM-H", pay_date="2026-02-27", premium_paid="600", workers="2", per_worker="300"
+        "payroll_recorded",
+        "2026-02-27",
+        supplier="FARM-H",
+        pay_date="2026-02-27",
+        premium_paid="600",
+        workers="2",
+        per_worker="300",
     )
     done = t.one("premium.pass_through")
     assert done.state is LegalState.FULFILLED and done.late and done.data["days_late"] == 14

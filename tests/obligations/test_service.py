@@ -8,7 +8,6 @@ import pytest
 
 from clauses import Conflict, InputError, InvalidTransition, NotFound
 from obligations import AgreementStatus, LegalState, ObligationService, replay, verify_chain
-from obligations.stores import MemoryObligationStore
 from tests.obligations.factories import (
     agreement,
     cutoff_section,
@@ -20,11 +19,6 @@ from tests.obligations.factories import (
 )
 
 NOW = datetime(2026, 1, 5, 15, tzinfo=UTC)
-
-
-@pytest.fixture
-def store():
-    return MemoryObligationStore()
 
 
 @pytest.fixture
@@ -82,7 +76,11 @@ def test_a_failing_event_writes_nothing(svc, store):
     before = snapshot(store)
     with pytest.raises(InputError) as exc:
         svc.record_event(
-            agr.id, "volume_declared", on="2026-01-15", fields={"year": "2025", "amount": "100000000"}, now=NOW
+            agr.id,
+            "volume_declared",
+            on="2026-01-15",
+            fields={"year": "2025", "amount": "100000000"},
+            now=NOW,
         )
     assert str(exc.value.problems[0]) == (
         "clauses.monitoring_fees.boundary: the value 100000000 falls on the tier boundary "
@@ -97,11 +95,21 @@ def test_fulfil_with_evidence_and_lateness(svc, store):
     agr = agreement(term_section(opt_out_days=90))
     svc.track(agr, signed_on=date(2026, 1, 5), now=NOW)
     [ob] = store.find_obligations(agreement_id=agr.id)
-    done = svc.fulfil(ob.id, on="2028-10-09", evidence=("notice.pdf", b"%PDF-1.4 notice"), note="sent by courier", now=NOW)
+    done = svc.fulfil(
+        ob.id,
+        on="2028-10-09",
+        evidence=("notice.pdf", b"%PDF-1.4 notice"),
+        note="sent by courier",
+        now=NOW,
+    )
     assert done.state is LegalState.FULFILLED and done.late and "late" in done.flags
     assert done.evidence.value == "submitted" and done.data["days_late"] == 2
     [ref] = store.list_evidence(ob.id)
-    assert ref.filename == "notice.pdf" and ref.size == 15 and done.data["evidence"][0]["sha256"] == ref.sha256
+    assert (
+        ref.filename == "notice.pdf"
+        and ref.size == 15
+        and done.data["evidence"][0]["sha256"] == ref.sha256
+    )
     before = snapshot(store)
     with pytest.raises(InvalidTransition, match="is fulfilled; it cannot be fulfilled"):
         svc.fulfil(ob.id, on=date(2028, 10, 9), evidence=("again.pdf", b"x"), note="", now=NOW)
@@ -115,7 +123,9 @@ def test_fulfil_on_time_without_evidence(svc, store):
     svc.track(agr, signed_on=date(2026, 1, 5), now=NOW)
     [ob] = store.find_obligations(agreement_id=agr.id)
     done = svc.fulfil(ob.id, on=date(2028, 10, 7), evidence=None, note="", now=NOW)
-    assert not done.late and done.evidence.value == "none" and done.fulfilled_on == date(2028, 10, 7)
+    assert (
+        not done.late and done.evidence.value == "none" and done.fulfilled_on == date(2028, 10, 7)
+    )
     with pytest.raises(InputError, match="--on: 2025-12-31 is before the agreement was executed"):
         svc.fulfil(ob.id, on="2025-12-31", evidence=None, note="", now=NOW)
 
@@ -124,18 +134,28 @@ def test_confirm_breach_needs_a_suspicion_then_creates_the_cure(svc, store):
     agr = agreement(premium_section(), cutoff_section(cure_days=14))
     svc.track(agr, signed_on=date(2026, 1, 5), now=NOW)
     t = datetime(2026, 3, 3, 14, tzinfo=UTC)
-    [cut] = svc.record_event(agr.id, "supplier_suspended", on="2026-03-02", fields={"supplier": "GROWER-H"}, now=t).created
+    [cut] = svc.record_event(
+        agr.id, "supplier_suspended", on="2026-03-02", fields={"supplier": "GROWER-H"}, now=t
+    ).created
     with pytest.raises(Conflict, match="has no suspected breach and is not overdue"):
         svc.confirm_breach(cut.id, on="2026-03-03", reason="bought anyway", now=t)
     t = datetime(2026, 3, 13, 14, tzinfo=UTC)
     svc.record_event(
-        agr.id, "purchase_recorded", on="2026-03-12", fields={"supplier": "GROWER-H", "quantity": "500", "unit": "lb"}, now=t
+        agr.id,
+        "purchase_recorded",
+        on="2026-03-12",
+        fields={"supplier": "GROWER-H", "quantity": "500", "unit": "lb"},
+        now=t,
     )
     with pytest.raises(InputError, match="--reason: a breach needs a reason"):
         svc.confirm_breach(cut.id, on="2026-03-13", reason=" ", now=t)
-    violated = svc.confirm_breach(cut.id, on="2026-03-13", reason="purchase order 4411 confirmed", now=t)
+    violated = svc.confirm_breach(
+        cut.id, on="2026-03-13", reason="purchase order 4411 confirmed", now=t
+    )
     assert violated.state is LegalState.VIOLATED and "breach_suspected" in violated.flags
-    [cure] = store.find_obligations(agreement_id=agr.id, spec_id="sourcing_cutoff.cease_purchases.cure")
+    [cure] = store.find_obligations(
+        agreement_id=agr.id, spec_id="sourcing_cutoff.cease_purchases.cure"
+    )
     assert cure.due == date(2026, 3, 27) and cure.subject == "GROWER-H" and cure.key == cut.id
     assert cure.data == {"cure_of": cut.id, "powers": ["arbitrate_purchase"]}
     assert store.audit_entries()[-3].action == "violated"
@@ -149,7 +169,10 @@ def test_waive_needs_a_reason_and_discharges(svc, store):
     with pytest.raises(InputError, match="--reason: a waiver needs a reason"):
         svc.waive(ob.id, reason="", now=NOW)
     done = svc.waive(ob.id, reason="renewal agreed early", now=NOW)
-    assert done.state is LegalState.DISCHARGED and done.data["reason"] == "waived: renewal agreed early"
+    assert (
+        done.state is LegalState.DISCHARGED
+        and done.data["reason"] == "waived: renewal agreed early"
+    )
 
 
 def test_due_within_and_overdue(svc, store):
@@ -179,16 +202,24 @@ def test_queries_extend_the_horizon_idempotently(svc, store):
     assert len({o.key for o in obs}) == 25
     # two years without a query: every missing month appears, none twice
     far = NOW + timedelta(days=1100)
-    assert len(svc.obligations(agreement_id=agr.id, now=far)) == 37  # every month the term touches, Jan 2026 … Jan 2029
+    assert (
+        len(svc.obligations(agreement_id=agr.id, now=far)) == 37
+    )  # every month the term touches, Jan 2026 … Jan 2029
 
 
 def test_audit_log_verifies_and_replays_to_the_stored_state(svc, store):
     agr = fair_food()
     svc.track(agr, signed_on=date(2026, 1, 5), now=NOW)
     svc.record_event(
-        agr.id, "purchase_recorded", on="2026-01-07", fields={"supplier": "GROWER-G", "quantity": "9", "unit": "lb"}, now=NOW
+        agr.id,
+        "purchase_recorded",
+        on="2026-01-07",
+        fields={"supplier": "GROWER-G", "quantity": "9", "unit": "lb"},
+        now=NOW,
     )
-    svc.record_event(agr.id, "supplier_suspended", on="2026-03-02", fields={"supplier": "GROWER-H"}, now=NOW)
+    svc.record_event(
+        agr.id, "supplier_suspended", on="2026-03-02", fields={"supplier": "GROWER-H"}, now=NOW
+    )
     entries = store.audit_entries()
     assert verify_chain(entries) == []
     assert replay(entries) == {o.id: o for o in store.find_obligations()}
@@ -197,3 +228,27 @@ def test_audit_log_verifies_and_replays_to_the_stored_state(svc, store):
         "event_recorded",
         "event_recorded",
     ]
+
+
+def test_a_breach_pending_confirmation_after_reinstatement_can_still_be_confirmed(svc, store):
+    agr = agreement(premium_section(), cutoff_section(cure_days=14))
+    svc.track(agr, signed_on=date(2026, 1, 5), now=NOW)
+    t = datetime(2026, 4, 20, 14, tzinfo=UTC)
+    fields = {"supplier": "GROWER-H"}
+    [cut] = svc.record_event(
+        agr.id, "supplier_suspended", on="2026-03-02", fields=fields, now=t
+    ).created
+    # a prohibition past its cut-off date is not a breach by itself
+    with pytest.raises(Conflict, match="has no suspected breach"):
+        svc.confirm_breach(cut.id, on="2026-03-20", reason="time passed", now=t)
+    purchase = {"supplier": "GROWER-H", "quantity": "500", "unit": "lb"}
+    svc.record_event(agr.id, "purchase_recorded", on="2026-03-12", fields=purchase, now=t)
+    svc.record_event(agr.id, "supplier_reinstated", on="2026-04-14", fields=fields, now=t)
+    assert store.get_obligation(cut.id).state is LegalState.DISCHARGED
+    confirmed = svc.confirm_breach(cut.id, on="2026-04-20", reason="PO 4411 verified", now=t)
+    assert confirmed.state is LegalState.DISCHARGED  # final states absorb
+    assert {"breach_suspected", "breach_confirmed"} <= confirmed.flags
+    assert confirmed.data["powers"] == ["arbitrate_purchase"]
+    [cure] = store.find_obligations(spec_id="sourcing_cutoff.cease_purchases.cure")
+    assert cure.due == date(2026, 5, 4)
+    assert store.audit_entries()[-3].action == "breach_confirmed"

@@ -23,15 +23,25 @@ def _seed(store, make_agreement, make_obligation):
         make_obligation(subject="GROWER-H", key="2026-01-05", due=date(2026, 2, 11)),
         make_obligation(subject="GROWER-G", key="2026-01-12", due=date(2026, 2, 18)),
         make_obligation(
-            spec_id="sourcing_cutoff.cease_purchases", subject="GROWER-H", key="ev-1",
+            spec_id="sourcing_cutoff.cease_purchases",
+            subject="GROWER-H",
+            key="ev-1",
             due=date(2026, 3, 9),
         ),
         make_obligation(
-            spec_id="transparency_reporting.annual_report", subject=None, key="once",
-            due=date(2026, 3, 16), state=LegalState.CREATED,
+            spec_id="transparency_reporting.annual_report",
+            subject=None,
+            key="once",
+            due=date(2026, 3, 16),
+            state=LegalState.CREATED,
         ),
-        make_obligation(subject="GROWER-G", key="2025-12-29", due=date(2026, 2, 4),
-                        state=LegalState.FULFILLED, fulfilled_on=date(2026, 2, 1)),
+        make_obligation(
+            subject="GROWER-G",
+            key="2025-12-29",
+            due=date(2026, 2, 4),
+            state=LegalState.FULFILLED,
+            fulfilled_on=date(2026, 2, 1),
+        ),
     ]
     store.add_obligations(obs)
     return obs
@@ -97,10 +107,13 @@ def test_find_filters(store, make_agreement, make_obligation):
     obs = _seed(store, make_agreement, make_obligation)
     ids = lambda found: {o.id for o in found}  # noqa: E731
     assert ids(store.find_obligations(spec_id="premium.payment", subject="GROWER-G")) == {
-        obs[0].id, obs[2].id, obs[5].id
+        obs[0].id,
+        obs[2].id,
+        obs[5].id,
     }
     assert ids(store.find_obligations(spec_id="premium.payment", key="2026-01-05")) == {
-        obs[0].id, obs[1].id
+        obs[0].id,
+        obs[1].id,
     }
     assert ids(store.find_obligations(states=[LegalState.CREATED])) == {obs[4].id}
     assert ids(store.find_obligations(states=OPEN)) == ids(obs) - {obs[5].id}
@@ -115,8 +128,10 @@ def test_due_window_is_inclusive_exclusive_on_due_at(store, make_agreement, make
     found = store.find_obligations(due_from=at, due_before=obs[2].due_at)
     assert {o.id for o in found} == {obs[0].id, obs[1].id}
     overdue = store.find_obligations(states=OPEN, due_before=NOW)
-    assert [o.due for o in overdue] == [date(2026, 2, 11)] * 2 + [date(2026, 2, 18),
-                                                                    date(2026, 3, 9)]
+    assert [o.due for o in overdue] == [date(2026, 2, 11)] * 2 + [
+        date(2026, 2, 18),
+        date(2026, 3, 9),
+    ]
     assert len(store.find_obligations(states=OPEN, due_before=NOW, limit=3)) == 3
     assert store.find_obligations(states=OPEN, due_before=NOW, limit=1)[0].id == min(
         obs[0].id, obs[1].id
@@ -145,8 +160,13 @@ def test_update_and_not_found(store, make_agreement, make_obligation):
     _seed(store, make_agreement, make_obligation)
     ob = store.find_obligations(subject="GROWER-H", spec_id="premium.payment")[0]
     done = attrs.evolve(
-        ob, state=LegalState.FULFILLED, paid=Decimal("2500"), flags={"late"}, late=True,
-        fulfilled_on=date(2026, 2, 12), updated_at=NOW,
+        ob,
+        state=LegalState.FULFILLED,
+        paid=Decimal("2500"),
+        flags={"late"},
+        late=True,
+        fulfilled_on=date(2026, 2, 12),
+        updated_at=NOW,
     )
     store.update_obligations([done])
     assert store.get_obligation(ob.id) == done
@@ -210,9 +230,14 @@ def test_events_get_ids_and_come_back_in_time_order(store, make_agreement):
     early = store.add_event(_event(7))
     twin = store.add_event(_event(7))  # identical facts, recorded twice: still two events
     store.add_event(
-        Event(agreement_id="agr-000000000001", type="supplier_suspended",
-              occurred_at=datetime(2026, 1, 8, 5, tzinfo=UTC), occurred_on=date(2026, 1, 8),
-              payload={"supplier": "GROWER-H", "reason": "audit"}, recorded_at=NOW)
+        Event(
+            agreement_id="agr-000000000001",
+            type="supplier_suspended",
+            occurred_at=datetime(2026, 1, 8, 5, tzinfo=UTC),
+            occurred_on=date(2026, 1, 8),
+            payload={"supplier": "GROWER-H", "reason": "audit"},
+            recorded_at=NOW,
+        )
     )
     assert all(e.id and e.id.startswith("ev-") for e in (late, early, twin))
     assert len({late.id, early.id, twin.id}) == 3
@@ -228,19 +253,33 @@ def test_events_get_ids_and_come_back_in_time_order(store, make_agreement):
 
 
 def _entry(action: str, *, ob: str | None = None, before=None, after=None, agr="agr-000000000001"):
-    return AuditEntry(agreement_id=agr, obligation_id=ob, at=NOW, actor="test", action=action,
-                      reason=f"because {action}", before=before, after=after)
+    return AuditEntry(
+        agreement_id=agr,
+        obligation_id=ob,
+        at=NOW,
+        actor="test",
+        action=action,
+        reason=f"because {action}",
+        before=before,
+        after=after,
+    )
 
 
 def test_audit_chain_is_appended_and_verifies(store, make_agreement, rich_obligation):
     store.add_agreement(make_agreement())
     first = store.append_audit([_entry("agreement_tracked")])
-    more = store.append_audit([
-        _entry("created", ob=rich_obligation.id, after=rich_obligation.to_dict()),
-        _entry("fulfilled", ob=rich_obligation.id, before=rich_obligation.to_dict(),
-               after={**rich_obligation.to_dict(), "state": "fulfilled"}),
-        _entry("event_recorded", agr="agr-000000000002"),
-    ])
+    more = store.append_audit(
+        [
+            _entry("created", ob=rich_obligation.id, after=rich_obligation.to_dict()),
+            _entry(
+                "fulfilled",
+                ob=rich_obligation.id,
+                before=rich_obligation.to_dict(),
+                after={**rich_obligation.to_dict(), "state": "fulfilled"},
+            ),
+            _entry("event_recorded", agr="agr-000000000002"),
+        ]
+    )
     assert [e.seq for e in first + more] == [1, 2, 3, 4]
     assert more[0].prev_hash == first[0].hash
     chain = store.audit_entries()
@@ -258,18 +297,25 @@ def test_evidence_is_content_addressed(store, make_agreement, make_obligation):
     a, b = make_obligation(), make_obligation(subject="GROWER-H")
     store.add_obligations([a, b])
     content = b"%PDF-1.4 remittance advice\n"
-    r1 = store.put_evidence(content, filename="remit.pdf", obligation_id=a.id, note="wire",
-                            submitted_at=NOW)
-    r2 = store.put_evidence(content, filename="copy.pdf", obligation_id=b.id, note="",
-                            submitted_at=NOW + timedelta(hours=1))
+    r1 = store.put_evidence(
+        content, filename="remit.pdf", obligation_id=a.id, note="wire", submitted_at=NOW
+    )
+    r2 = store.put_evidence(
+        content,
+        filename="copy.pdf",
+        obligation_id=b.id,
+        note="",
+        submitted_at=NOW + timedelta(hours=1),
+    )
     assert r1.sha256 == r2.sha256 == hashlib.sha256(content).hexdigest()
     assert r1.size == len(content)
     assert store.list_evidence(a.id) == [r1]
     assert store.list_evidence(b.id) == [r2]
     assert store.evidence_content(r1.sha256) == content
     with pytest.raises(NotFound):
-        store.put_evidence(b"x", filename="x", obligation_id="ob-missing", note="",
-                           submitted_at=NOW)
+        store.put_evidence(
+            b"x", filename="x", obligation_id="ob-missing", note="", submitted_at=NOW
+        )
 
 
 def test_evidence_bytes_are_stored_once(sql_store, make_agreement, make_obligation):
@@ -277,8 +323,13 @@ def test_evidence_bytes_are_stored_once(sql_store, make_agreement, make_obligati
     ob = make_obligation()
     sql_store.add_obligations([ob])
     for i in range(3):
-        sql_store.put_evidence(b"same bytes", filename=f"f{i}.txt", obligation_id=ob.id, note="",
-                               submitted_at=NOW + timedelta(minutes=i))
+        sql_store.put_evidence(
+            b"same bytes",
+            filename=f"f{i}.txt",
+            obligation_id=ob.id,
+            note="",
+            submitted_at=NOW + timedelta(minutes=i),
+        )
     with sql_store.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM evidence").scalar_one() == 1
         assert conn.exec_driver_sql("SELECT count(*) FROM evidence_links").scalar_one() == 3

@@ -110,8 +110,13 @@ def test_instants_are_stored_as_utc(sql_store, make_agreement, make_obligation):
 
 def _entries(n: int, tag: str) -> list[AuditEntry]:
     return [
-        AuditEntry(agreement_id="agr-000000000001", at=NOW, actor=tag, action="event_recorded",
-                   reason=f"{tag} {i}")
+        AuditEntry(
+            agreement_id="agr-000000000001",
+            at=NOW,
+            actor=tag,
+            action="event_recorded",
+            reason=f"{tag} {i}",
+        )
         for i in range(n)
     ]
 
@@ -146,9 +151,12 @@ def test_concurrent_appenders_never_fork_the_chain(sql_store):
 def test_bulk_load_inserts_and_rebuilds_indexes(sql_store, make_agreement, make_obligation):
     sql_store.add_agreement(make_agreement())
     obs = [
-        make_obligation(subject=f"S{i:04d}", key="2026-01-05",
-                        due=date(2026, 1, 1) + timedelta(days=i % 300),
-                        state=LegalState.IN_EFFECT if i % 3 else LegalState.FULFILLED)
+        make_obligation(
+            subject=f"S{i:04d}",
+            key="2026-01-05",
+            due=date(2026, 1, 1) + timedelta(days=i % 300),
+            state=LegalState.IN_EFFECT if i % 3 else LegalState.FULFILLED,
+        )
         for i in range(2500)
     ]
     assert sql_store.bulk_load(iter(obs)) == 2500

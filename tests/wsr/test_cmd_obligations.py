@@ -109,12 +109,37 @@ def _track(capsys, db, record) -> str:
 
 def _season(capsys, db, aid) -> None:
     for args in (
-        ["purchase_recorded", "--on", "2026-01-07", "--set", "supplier=GROWER-G",
-         "--set", "quantity=250000", "--set", "unit=lb"],
-        ["supplier_suspended", "--on", "2026-03-02", "--set", "supplier=GROWER-H",
-         "--set", "reason=audit"],
-        ["purchase_recorded", "--on", "2026-03-12", "--set", "supplier=GROWER-H",
-         "--set", "quantity=500", "--set", "unit=lb"],
+        [
+            "purchase_recorded",
+            "--on",
+            "2026-01-07",
+            "--set",
+            "supplier=GROWER-G",
+            "--set",
+            "quantity=250000",
+            "--set",
+            "unit=lb",
+        ],
+        [
+            "supplier_suspended",
+            "--on",
+            "2026-03-02",
+            "--set",
+            "supplier=GROWER-H",
+            "--set",
+            "reason=audit",
+        ],
+        [
+            "purchase_recorded",
+            "--on",
+            "2026-03-12",
+            "--set",
+            "supplier=GROWER-H",
+            "--set",
+            "quantity=500",
+            "--set",
+            "unit=lb",
+        ],
     ):
         code, _, err = run(capsys, db, "event", aid, *args, now=T_MARCH)
         assert code == 0, err
@@ -141,8 +166,22 @@ def test_acceptance_flow(capsys, any_db, record):
     assert aid == _agreement_id(record)
     _season(capsys, any_db, aid)
     obs = _obligations(capsys, any_db, "--agreement", aid)
-    required = {"id", "agreement_id", "clause_id", "clause_version", "spec_id", "title", "obligor",
-                "beneficiary", "subject", "due", "state", "timing", "flags", "amount"}
+    required = {
+        "id",
+        "agreement_id",
+        "clause_id",
+        "clause_version",
+        "spec_id",
+        "title",
+        "obligor",
+        "beneficiary",
+        "subject",
+        "due",
+        "state",
+        "timing",
+        "flags",
+        "amount",
+    }
     assert all(required <= set(o) for o in obs)
     pay = [o for o in obs if o["spec_id"] == "premium.payment" and o["subject"] == "GROWER-G"]
     assert [(o["due"], o["amount"], o["timing"]) for o in pay] == [
@@ -204,13 +243,26 @@ def test_bad_options_are_input_errors_and_write_nothing(capsys, db, record):
     code, _, err = run(capsys, db, "obligations", now="2026-03-13T09:00:00")
     assert code == 2 and "--now: '2026-03-13T09:00:00' has no UTC offset" in err
     aid = _track(capsys, db, record)
-    code, _, err = run(capsys, db, "event", aid, "purchase_recorded", "--on", "2026-01-07",
-                       "--set", "supplier")
+    code, _, err = run(
+        capsys, db, "event", aid, "purchase_recorded", "--on", "2026-01-07", "--set", "supplier"
+    )
     assert code == 2 and "--set: 'supplier' is not key=value" in err
     before = _audit_count(capsys, db)
-    code, _, err = run(capsys, db, "event", aid, "purchase_recorded", "--on", "2026-01-07",
-                       "--set", "supplier=GROWER-NOPE", "--set", "quantity=lots",
-                       "--set", "unit=lb")
+    code, _, err = run(
+        capsys,
+        db,
+        "event",
+        aid,
+        "purchase_recorded",
+        "--on",
+        "2026-01-07",
+        "--set",
+        "supplier=GROWER-NOPE",
+        "--set",
+        "quantity=lots",
+        "--set",
+        "unit=lb",
+    )
     assert code == 2
     assert "supplier" in err and "quantity" in err
     assert _audit_count(capsys, db) == before
@@ -230,9 +282,22 @@ def test_unknown_ids_are_not_found(capsys, db):
 
 def test_event_json_reports_created_changed_and_messages(capsys, db, record):
     aid = _track(capsys, db, record)
-    code, out, err = run(capsys, db, "event", aid, "purchase_recorded", "--on", "2026-01-07",
-                         "--set", "supplier=GROWER-G", "--set", "quantity=250000",
-                         "--set", "unit=lb", "--json")
+    code, out, err = run(
+        capsys,
+        db,
+        "event",
+        aid,
+        "purchase_recorded",
+        "--on",
+        "2026-01-07",
+        "--set",
+        "supplier=GROWER-G",
+        "--set",
+        "quantity=250000",
+        "--set",
+        "unit=lb",
+        "--json",
+    )
     assert code == 0, err
     doc = json.loads(out)
     assert doc["event"]["id"].startswith("ev-")
@@ -247,8 +312,21 @@ def test_event_json_reports_created_changed_and_messages(capsys, db, record):
 
 
 def _premium_id(capsys, db, aid) -> str:
-    code, _, err = run(capsys, db, "event", aid, "purchase_recorded", "--on", "2026-01-07",
-                       "--set", "supplier=GROWER-G", "--set", "quantity=250000", "--set", "unit=lb")
+    code, _, err = run(
+        capsys,
+        db,
+        "event",
+        aid,
+        "purchase_recorded",
+        "--on",
+        "2026-01-07",
+        "--set",
+        "supplier=GROWER-G",
+        "--set",
+        "quantity=250000",
+        "--set",
+        "unit=lb",
+    )
     assert code == 0, err
     (ob,) = [o for o in _obligations(capsys, db) if o["spec_id"] == "premium.payment"]
     return ob["id"]
@@ -259,8 +337,20 @@ def test_fulfil_late_with_evidence(capsys, db, record, tmp_path):
     ob_id = _premium_id(capsys, db, aid)
     proof = tmp_path / "remittance.pdf"
     proof.write_bytes(b"%PDF-1.4 remittance 2500.00 USD\n")
-    code, out, err = run(capsys, db, "fulfil", ob_id, "--on", "2026-02-13", "--evidence",
-                         str(proof), "--note", "wire ref 42", "--json", now=T_MARCH)
+    code, out, err = run(
+        capsys,
+        db,
+        "fulfil",
+        ob_id,
+        "--on",
+        "2026-02-13",
+        "--evidence",
+        str(proof),
+        "--note",
+        "wire ref 42",
+        "--json",
+        now=T_MARCH,
+    )
     assert code == 0, err
     view = json.loads(out)
     assert view["state"] == "fulfilled" and view["late"] is True and view["timing"] is None
@@ -279,8 +369,16 @@ def test_fulfil_late_with_evidence(capsys, db, record, tmp_path):
 def test_missing_evidence_file_is_an_input_error(capsys, db, record, tmp_path):
     aid = _track(capsys, db, record)
     ob_id = _premium_id(capsys, db, aid)
-    code, _, err = run(capsys, db, "fulfil", ob_id, "--on", "2026-02-10", "--evidence",
-                       str(tmp_path / "missing.pdf"))
+    code, _, err = run(
+        capsys,
+        db,
+        "fulfil",
+        ob_id,
+        "--on",
+        "2026-02-10",
+        "--evidence",
+        str(tmp_path / "missing.pdf"),
+    )
     assert code == 2 and err.startswith("--evidence: cannot read")
     (ob,) = [o for o in _obligations(capsys, db) if o["id"] == ob_id]
     assert ob["state"] == "in_effect"
@@ -291,15 +389,25 @@ def test_breach_confirm_and_waive(capsys, db, record):
     _season(capsys, db, aid)
     obs = _obligations(capsys, db)
     (cut,) = [o for o in obs if o["spec_id"] == "sourcing_cutoff.cease_purchases"]
-    code, out, err = run(capsys, db, "breach", "confirm", cut["id"], "--on", "2026-03-13",
-                         "--reason", "bought 500 lb after the cut-off", "--json", now=T_MARCH)
+    code, out, err = run(
+        capsys,
+        db,
+        "breach",
+        "confirm",
+        cut["id"],
+        "--on",
+        "2026-03-13",
+        "--reason",
+        "bought 500 lb after the cut-off",
+        "--json",
+        now=T_MARCH,
+    )
     assert code == 0, err
     assert json.loads(out)["state"] == "violated"
     pay = next(o for o in obs if o["spec_id"] == "premium.payment" and o["subject"] == "GROWER-H")
     code, _, err = run(capsys, db, "waive", pay["id"], "--reason", " ", now=T_MARCH)
     assert code == 2 and err.startswith("--reason:")
-    code, out, err = run(capsys, db, "waive", pay["id"], "--reason", "grower closed",
-                         now=T_MARCH)
+    code, out, err = run(capsys, db, "waive", pay["id"], "--reason", "grower closed", now=T_MARCH)
     assert code == 0, err
     assert "discharged" in out
     code, _, err = run(capsys, db, "waive", pay["id"], "--reason", "again", now=T_MARCH)
@@ -398,7 +506,13 @@ def test_shared_acceptance_script_passes(tmp_path):
     shim.chmod(0o755)
     env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}"}
     env.pop("WSR_NOW", None)
-    done = subprocess.run([shutil.which("bash") or "bash", str(ACCEPTANCE)], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [shutil.which("bash") or "bash", str(ACCEPTANCE)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert "acceptance: passed" in done.stdout, done.stdout + done.stderr
     assert done.returncode == 0
