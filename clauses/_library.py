@@ -52,6 +52,20 @@ def _construct_decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
 
 DecimalSafeLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 
+
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    # An impossible date such as 2026-13-05 matches YAML's timestamp pattern but makes PyYAML
+    # raise a bare ValueError. Keep the source text instead, so the answers validator reports it
+    # against its field (`agreement.effective_date: ...`) like any other bad value.
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
+    except ValueError:
+        assert isinstance(node, yaml.ScalarNode)
+        return str(node.value)
+
+
+DecimalSafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
 # YAML 1.2 booleans only: in YAML 1.1 `on`, `off`, `yes`, `no` are booleans, which would turn
 # the trigger key `on:` into True and a supplier in Norway (`country: NO`) into False.
 DecimalSafeLoader.yaml_implicit_resolvers = {

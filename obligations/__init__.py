@@ -28,7 +28,8 @@ from ._model import (
     event_id,
     obligation_id,
 )
-from ._rules import Outcome, apply_event
+from ._outcome import Outcome
+from ._rules import apply_event
 from ._service import EventResult, ObligationService, TrackResult
 from ._units import convert
 from .abc import Clock, ObligationStore

@@ -20,148 +20,29 @@ Outcome in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
-import attrs
-
-from clauses import BoundSpec, Conflict, InputError
+from clauses import BoundSpec, InputError
 from clauses._formula import evaluate
 
-from ._calendar import add_months, period_of
+from ._calendar import period_of
 from ._compile import new_instance
 from ._context import AgreementContext
-from ._enums import FINAL, OPEN, AgreementStatus, Flag, LegalState
-from ._lifecycle import annotate, audit, birth, move
-from ._model import AuditEntry, Event, Money, Obligation, quantize
+from ._enums import FINAL, Flag, LegalState
+from ._lifecycle import annotate
+from ._model import Event, Money, Obligation, quantize
+from ._outcome import ListLookup, Lookup, Outcome, Work
 from ._units import convert
 
 BREACH = Flag.BREACH_SUSPECTED.value
 LATE = Flag.LATE.value
 PARTIAL = Flag.PARTIALLY_PAID.value
 SHORTFALL = Flag.PASS_THROUGH_SHORTFALL.value
-CONFIRMED = Flag.BREACH_CONFIRMED.value
 
-
-class Lookup(Protocol):
-    """Read access to one agreement's obligations (a store query, or a list in tests)."""
-
-    def get(self, obligation_id: str) -> Obligation | None: ...
-
-    def by_key(self, spec_id: str, subject: str | None, key: str) -> Obligation | None: ...
-
-    def open(self, *, subject: str | None = None) -> list[Obligation]: ...
-
-
-@attrs.define
-class ListLookup:
-    """A :class:`Lookup` over a list of obligations."""
-
-    obligations: Sequence[Obligation]
-
-    def get(self, obligation_id: str) -> Obligation | None:
-        return next((o for o in self.obligations if o.id == obligation_id), None)
-
-    def by_key(self, spec_id: str, subject: str | None, key: str) -> Obligation | None:
-        return next(
-            (
-                o
-                for o in self.obligations
-                if o.spec_id == spec_id and o.subject == subject and o.key == key
-            ),
-            None,
-        )
-
-    def open(self, *, subject: str | None = None) -> list[Obligation]:
-        found = [
-            o
-            for o in self.obligations
-            if o.state in OPEN and (subject is None or o.subject == subject)
-        ]
-        return sorted(found, key=lambda o: (o.due_at, o.id))
-
-
-@attrs.define(frozen=True, kw_only=True)
-class Outcome:
-    """What one event (or one decision) changes: new and changed obligations, log, messages."""
-
-    created: list[Obligation] = attrs.field(factory=list)
-    changed: list[Obligation] = attrs.field(factory=list)
-    audit: list[AuditEntry] = attrs.field(factory=list)
-    messages: list[str] = attrs.field(factory=list)
-
-
-class _Work:
-    """Collects changes while rules run, so a later rule sees an earlier rule's result."""
-
-    def __init__(self, lookup: Lookup, *, at: datetime, actor: str) -> None:
-        self.lookup = lookup
-        self.at = at
-        self.actor = actor
-        self.new: dict[str, Obligation] = {}
-        self.changed: dict[str, Obligation] = {}
-        self.audit: list[AuditEntry] = []
-        self.messages: list[str] = []
-
-    def current(self, ob: Obligation) -> Obligation:
-        return self.new.get(ob.id) or self.changed.get(ob.id) or ob
-
-    def get(self, obligation_id: str) -> Obligation | None:
-        found = self.new.get(obligation_id) or self.changed.get(obligation_id)
-        return found or self.lookup.get(obligation_id)
-
-    def by_key(self, spec_id: str, subject: str | None, key: str) -> Obligation | None:
-        for ob in self.new.values():
-            if ob.spec_id == spec_id and ob.subject == subject and ob.key == key:
-                return ob
-        found = self.lookup.by_key(spec_id, subject, key)
-        return None if found is None else self.current(found)
-
-    def open(self, *, subject: str | None = None) -> list[Obligation]:
-        seen = {o.id: self.current(o) for o in self.lookup.open(subject=subject)}
-        for ob in self.new.values():
-            if subject is None or ob.subject == subject:
-                seen[ob.id] = ob
-        found = [o for o in seen.values() if o.state in OPEN]
-        return sorted(found, key=lambda o: (o.due_at, o.id))
-
-    def create(self, ob: Obligation, reason: str) -> Obligation:
-        active, entries = birth(ob, at=self.at, actor=self.actor, reason=reason)
-        self.new[active.id] = active
-        self.audit.extend(entries)
-        return active
-
-    def update(self, before: Obligation, after: Obligation, *, action: str, reason: str) -> None:
-        self._put(after)
-        self.audit.append(
-            audit(before, after, action=action, at=self.at, actor=self.actor, reason=reason)
-        )
-
-    def move(
-        self, ob: Obligation, action: str, *, reason: str, changes: Mapping[str, Any] | None = None
-    ) -> Obligation:
-        after, entry = move(
-            ob, action, at=self.at, actor=self.actor, reason=reason, changes=changes
-        )
-        self._put(after)
-        self.audit.append(entry)
-        return after
-
-    def _put(self, ob: Obligation) -> None:
-        if ob.id in self.new:
-            self.new[ob.id] = ob
-        else:
-            self.changed[ob.id] = ob
-
-    def outcome(self) -> Outcome:
-        return Outcome(
-            created=list(self.new.values()),
-            changed=list(self.changed.values()),
-            audit=self.audit,
-            messages=self.messages,
-        )
+__all__ = ["ListLookup", "Lookup", "Outcome", "apply_event"]
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -209,7 +90,7 @@ def apply_event(
     """Everything ``event`` does to the agreement's obligations (nothing is written here)."""
     if event.id is None:
         raise ValueError("apply_event needs a stored event (with its id)")
-    work = _Work(lookup, at=event.recorded_at, actor=actor)
+    work = Work(lookup, at=event.recorded_at, actor=actor)
     extra: dict[str, Any] = {}
     if event.type == "purchase_recorded":
         _watch_cutoff(ctx, event, work)
@@ -223,7 +104,7 @@ def apply_event(
     return work.outcome()
 
 
-def _generic(ctx: AgreementContext, event: Event, work: _Work, extra: Mapping[str, Any]) -> None:
+def _generic(ctx: AgreementContext, event: Event, work: Work, extra: Mapping[str, Any]) -> None:
     """Any event-triggered spec (not accruing) whose ``where`` matches gets an instance."""
     env = {**event.payload, **extra}
     for spec in ctx.event_specs(event.type):
@@ -271,7 +152,7 @@ def _quantity(ctx: AgreementContext, spec: BoundSpec, event: Event) -> Decimal:
     return quantity
 
 
-def _accrue(ctx: AgreementContext, event: Event, work: _Work) -> None:
+def _accrue(ctx: AgreementContext, event: Event, work: Work) -> None:
     """Add the purchase to its supplier's instance for the period it falls in."""
     supplier = str(event.payload["supplier"])
     for spec in ctx.event_specs("purchase_recorded"):
@@ -347,7 +228,7 @@ def _is_cutoff(ob: Obligation, ctx: AgreementContext) -> bool:
     )
 
 
-def _watch_cutoff(ctx: AgreementContext, event: Event, work: _Work) -> None:
+def _watch_cutoff(ctx: AgreementContext, event: Event, work: Work) -> None:
     """A purchase after a suspended supplier's cut-off date raises ``breach_suspected``."""
     supplier = str(event.payload["supplier"])
     for ob in work.open(subject=supplier):
@@ -378,7 +259,7 @@ def _watch_cutoff(ctx: AgreementContext, event: Event, work: _Work) -> None:
         work.messages.append(f"breach suspected: {_describe(ob)} — {reason}")
 
 
-def _end_until(ctx: AgreementContext, event: Event, work: _Work) -> None:
+def _end_until(ctx: AgreementContext, event: Event, work: Work) -> None:
     """``until`` events end the instances they bound (e.g. reinstatement ends a cut-off)."""
     supplier = event.payload.get("supplier")
     for spec in ctx.until_specs(event.type):
@@ -397,7 +278,7 @@ def _end_until(ctx: AgreementContext, event: Event, work: _Work) -> None:
                 work.messages.append(f"fulfilled {_describe(ob)}: {reason}")
 
 
-def _apply_payment(ctx: AgreementContext, event: Event, work: _Work) -> dict[str, Any]:
+def _apply_payment(ctx: AgreementContext, event: Event, work: Work) -> dict[str, Any]:
     """Credit a payment to a payment obligation: full (maybe late) or partial."""
     target_id = str(event.payload["obligation"])
     target = work.get(target_id)
@@ -467,7 +348,7 @@ def _is_pass_through(ob: Obligation) -> bool:
     return ob.kind == "payment" and ob.beneficiary == "workers" and ob.amount is not None
 
 
-def _apply_payroll(ctx: AgreementContext, event: Event, work: _Work) -> None:
+def _apply_payroll(ctx: AgreementContext, event: Event, work: Work) -> None:
     """Payroll premium lines against the supplier's earliest open pass-through."""
     supplier = str(event.payload["supplier"])
     pay_date: date = event.payload["pay_date"]
@@ -531,148 +412,3 @@ def _apply_payroll(ctx: AgreementContext, event: Event, work: _Work) -> None:
             f"pass-through shortfall for {supplier}: {ob.amount} due, {_money(total, cur)} on "
             f"the payroll of {pay_date.isoformat()}; {_money(shortfall, cur)} short"
         )
-
-
-# -- decisions by a person ----------------------------------------------------------------------
-
-
-def fulfil(
-    ob: Obligation,
-    *,
-    on: date,
-    evidence: bool,
-    note: str,
-    at: datetime,
-    actor: str,
-) -> tuple[Obligation, AuditEntry]:
-    """Record performance on ``on`` (late when after the due date; evidence submitted)."""
-    late = on > ob.due
-    data = dict(ob.data)
-    if note:
-        data["note"] = note
-    if late:
-        data["days_late"] = (on - ob.due).days
-    changes: dict[str, Any] = {
-        "fulfilled_on": on,
-        "late": late,
-        "flags": ob.flags | {LATE} if late else ob.flags,
-        "data": data,
-    }
-    if evidence:
-        changes["evidence"] = "submitted"
-    reason = note or f"fulfilled on {on.isoformat()}"
-    return move(ob, "fulfil", at=at, actor=actor, reason=reason, changes=changes)
-
-
-def confirm_breach(
-    ctx: AgreementContext,
-    ob: Obligation,
-    *,
-    on: date,
-    reason: str,
-    at: datetime,
-    actor: str,
-) -> Outcome:
-    """A person confirms a breach: violated, and the cure obligation and powers if any.
-
-    Only a suspected breach (the flag a rule raised) or an overdue duty can be confirmed; a
-    prohibition is never breached merely by time passing. An obligation already closed with
-    its suspicion kept (a cut-off discharged by reinstatement, "breach pending confirmation")
-    stays in its final state — final states absorb — and the confirmation is recorded on it
-    as the ``breach_confirmed`` flag, with the same cure and powers.
-    """
-    overdue = ob.state in OPEN and at >= ob.due_at and ob.kind != "prohibition"
-    if BREACH not in ob.flags and not overdue:
-        raise Conflict(
-            ob.id,
-            f"obligation {ob.id} has no suspected breach and is not overdue; nothing to confirm",
-        )
-    if not reason.strip():
-        raise InputError.single("--reason", "a breach needs a reason")
-    work = _Work(ListLookup([ob]), at=at, actor=actor)
-    local_id = ob.spec_id.split(".", 1)[-1]
-    powers = [
-        p
-        for p in ctx.powers()
-        if p.get("trigger") in (f"violation:{ob.spec_id}", f"violation:{local_id}")
-    ]
-    data = {
-        **ob.data,
-        "breach_confirmed_on": on.isoformat(),
-        "powers": [str(p.get("id")) for p in powers],
-    }
-    if ob.state in FINAL:
-        flags = ob.flags | {CONFIRMED}
-        after = annotate(ob, at=at, flags=flags, data=data)
-        work.update(ob, after, action="breach_confirmed", reason=reason)
-        work.messages.append(
-            f"{_describe(ob)} is already {ob.state.value}; the breach is recorded as confirmed: "
-            f"{reason}"
-        )
-    else:
-        work.move(ob, "violate", reason=reason, changes={"data": data})
-        work.messages.append(f"{_describe(ob)} violated: {reason}")
-    spec = ctx.spec(ob.spec_id)
-    if spec is not None and spec.cure:
-        days = int(spec.cure.get("days", 0))
-        cure_powers = list(spec.cure.get("powers", []))
-        due = on + timedelta(days=days)
-        cure_spec = spec.model_copy(
-            update={"id": f"{spec.id}.cure", "title": f"Cure: {spec.title}", "kind": "action"}
-        )
-        cure = new_instance(
-            ctx,
-            cure_spec,
-            subject=ob.subject,
-            key=ob.id,
-            due=due,
-            at=at,
-            data={"cure_of": ob.id, "powers": cure_powers},
-        )
-        work.create(cure, f"cure of {ob.id} after a confirmed breach")
-        work.messages.append(
-            f"cure due {due.isoformat()} ({cure.spec_id}); if it is not cured: "
-            + (", ".join(cure_powers) or "no powers named")
-        )
-    for p in powers:
-        work.messages.append(
-            f"power available to {p.get('holder')}: {p.get('title')} ({p.get('action')} "
-            f"against {p.get('against')})"
-        )
-    return work.outcome()
-
-
-def waive(
-    ob: Obligation, *, reason: str, at: datetime, actor: str
-) -> tuple[Obligation, AuditEntry]:
-    """Discharge by waiver; the reason is required and recorded."""
-    if not reason.strip():
-        raise InputError.single("--reason", "a waiver needs a reason")
-    return move(ob, "discharge", at=at, actor=actor, reason=f"waived: {reason}")
-
-
-# -- the agreement as a whole -------------------------------------------------------------------
-
-
-def agreement_status(
-    *,
-    current: AgreementStatus,
-    effective_date: date,
-    term_end: date,
-    today: date,
-    auto_renew: bool,
-    renewal_term_months: int,
-) -> tuple[AgreementStatus, date]:
-    """(status, term end) on ``today``: executed → active → expired, unless renewed/terminated.
-
-    With auto-renewal the term rolls over by ``renewal_term_months`` as often as needed.
-    """
-    if current is AgreementStatus.TERMINATED:
-        return current, term_end
-    if today < effective_date:
-        return AgreementStatus.EXECUTED, term_end
-    while today > term_end and auto_renew and renewal_term_months > 0:
-        term_end = add_months(term_end, renewal_term_months)
-    if today > term_end:
-        return AgreementStatus.EXPIRED, term_end
-    return AgreementStatus.ACTIVE, term_end

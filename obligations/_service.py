@@ -20,11 +20,12 @@ from clauses import Agreement, Conflict, InputError, NotFound
 from ._calendar import local_date
 from ._compile import compile_instances, horizon, pending_periods, period_instances, subjects
 from ._context import AgreementContext, initial_term_end, term_variable
+from ._decisions import agreement_status, confirm_breach, fulfil, waive
 from ._enums import OPEN, AgreementStatus
 from ._events import parse_on, validate_event
 from ._lifecycle import birth
 from ._model import AuditEntry, Event, Obligation, TrackedAgreement
-from ._rules import agreement_status, apply_event, confirm_breach, fulfil, waive
+from ._rules import apply_event
 from .abc import ObligationStore
 
 _TICK = timedelta(microseconds=1)

@@ -67,6 +67,21 @@ _OB_ORDER = (
 assert _OB_COLUMNS == _OB_ORDER, "obligations table columns and _ob_from_row disagree"
 
 
+#: a single add of at least this many rows refreshes SQLite's planner statistics
+_ANALYZE_AFTER = 1000
+
+
+def _analyze_sqlite(conn: Connection) -> None:
+    """Refresh SQLite's statistics (sampled, so cheap on big tables).
+
+    Without them SQLite cannot tell that the partial index of open obligations answers "what
+    is overdue" in due order and sorts every open row instead; PostgreSQL's autovacuum keeps
+    its own statistics, SQLite has nothing comparable.
+    """
+    conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
+    conn.exec_driver_sql("ANALYZE obligations")
+
+
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -343,6 +358,8 @@ class SqlAlchemyObligationStore(ObligationStore):
                     "an obligation with the same agreement, spec, subject and key already exists"
                     f" ({type(exc.orig).__name__})",
                 ) from None
+            if len(obligations_) >= _ANALYZE_AFTER and conn.dialect.name == "sqlite":
+                _analyze_sqlite(conn)
 
     def update_obligations(self, obligations_: Sequence[Obligation]) -> None:
         if not obligations_:
@@ -396,7 +413,11 @@ class SqlAlchemyObligationStore(ObligationStore):
         if key is not None:
             q = q.where(c.key == key)
         if states is not None:
-            q = q.where(c.state.in_(sorted(LegalState(s).value for s in states)))
+            # rendered as literals, so the planner can match the partial "open" index
+            values = sorted({LegalState(s).value for s in states})
+            q = q.where(
+                c.state.in_(bindparam("states", values, expanding=True, literal_execute=True))
+            )
         if due_from is not None:
             q = q.where(c.due_at >= due_from)
         if due_before is not None:
@@ -456,7 +477,7 @@ class SqlAlchemyObligationStore(ObligationStore):
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql("ANALYZE obligations")
             else:
-                conn.exec_driver_sql("ANALYZE")
+                _analyze_sqlite(conn)
             return n
 
     @staticmethod

@@ -342,3 +342,15 @@ def test_as_standard_resets_alternatives_defaults_and_overrides(lib: Library) ->
     assert fees.variables["floor"] == Decimal(1000)
     assert fees.variables["boundary"] == "upper_inclusive"
     assert fees.variables["cap"] is None
+
+
+def test_an_impossible_yaml_date_is_reported_against_its_field(
+    tmp_path: Path, lib: Library
+) -> None:
+    src = (FIX / "answers_mini.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "answers.yaml"
+    path.write_text(src.replace("effective_date: 2026-01-05", "effective_date: 2026-13-05"))
+    with pytest.raises(InputError) as info:
+        parse_answers(path, lib)
+    assert [p.path for p in info.value.problems] == ["agreement.effective_date"]
+    assert "2026-13-05" in info.value.problems[0].message

@@ -10,9 +10,10 @@ import pytest
 from clauses import InputError
 from obligations import LegalState, Money, ObligationService
 from obligations._context import AgreementContext
+from obligations._decisions import agreement_status
 from obligations._enums import AgreementStatus
 from obligations._events import validate_event
-from obligations._rules import ListLookup, agreement_status, apply_event
+from obligations._rules import ListLookup, apply_event
 from obligations.stores import MemoryObligationStore
 from tests.obligations.factories import agreement, fair_food, premium_section, support_section
 

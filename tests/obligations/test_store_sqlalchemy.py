@@ -178,3 +178,37 @@ def test_bulk_load_with_a_duplicate_rolls_back(sql_store, make_agreement, make_o
     assert [o.id for o in sql_store.find_obligations()] == [existing.id]
     names = {ix["name"] for ix in sa.inspect(sql_store.engine).get_indexes("obligations")}
     assert "uq_obligations_natural_key" in names
+
+
+def test_overdue_query_walks_the_open_index_in_due_order(tmp_path, make_agreement, make_obligation):
+    """The monitoring query must stop after LIMIT rows rather than sort every open row."""
+    from obligations import OPEN
+
+    store = open_store(f"sqlite:///{tmp_path / 'plan.db'}")
+    store.add_agreement(make_agreement())
+    store.add_obligations(
+        [
+            make_obligation(
+                subject=f"S{i:04d}",
+                due=date(2026, 1, 1) + timedelta(days=i % 200),
+                state=LegalState.FULFILLED if i % 10 else LegalState.IN_EFFECT,
+            )
+            for i in range(2000)
+        ]
+    )
+    q = SqlAlchemyObligationStore.find_query(states=OPEN, due_before=NOW, limit=1000)
+    with store.engine.connect() as conn:
+        compiled = q.compile(conn, compile_kwargs={"render_postcompile": True})
+        sql = str(compiled)
+        params = [compiled.params[k] for k in compiled.positiontup or ()]
+        params = [
+            metadata.tables["obligations"].c.due_at.type.process_bind_param(p, conn.dialect)
+            if isinstance(p, datetime)
+            else p
+            for p in params
+        ]
+        plan = " ".join(
+            str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, tuple(params))
+        )
+    assert "ix_obligations_open_due_at" in plan
+    assert "TEMP B-TREE" not in plan

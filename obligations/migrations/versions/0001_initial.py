@@ -67,6 +67,14 @@ def upgrade() -> None:
         sa.Column("updated_at", TS, nullable=False),
     )
     op.create_index("ix_obligations_state_due_at", "obligations", ["state", "due_at"])
+    open_states = sa.text("state IN ('created', 'in_effect', 'suspended')")
+    op.create_index(
+        "ix_obligations_open_due_at",
+        "obligations",
+        ["due_at", "id"],
+        sqlite_where=open_states,
+        postgresql_where=open_states,
+    )
     op.create_index(
         "ix_obligations_agreement_spec_subject",
         "obligations",

@@ -1,0 +1,173 @@
+"""Decisions people make about obligations, and the agreement's status over its term.
+
+Rules only ever suspect; a person fulfils, confirms a breach or waives. Each is a pure
+function returning the new obligation(s) and their audit entries; the service writes them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from clauses import Conflict, InputError
+
+from ._calendar import add_months
+from ._compile import new_instance
+from ._context import AgreementContext
+from ._enums import FINAL, OPEN, AgreementStatus, Flag
+from ._lifecycle import annotate, move
+from ._model import AuditEntry, Obligation
+from ._outcome import ListLookup, Outcome, Work
+
+BREACH = Flag.BREACH_SUSPECTED.value
+CONFIRMED = Flag.BREACH_CONFIRMED.value
+LATE = Flag.LATE.value
+
+
+def _describe(ob: Obligation) -> str:
+    return f"{ob.spec_id}" + (f" for {ob.subject}" if ob.subject else "")
+
+
+# -- decisions by a person ----------------------------------------------------------------------
+
+
+def fulfil(
+    ob: Obligation,
+    *,
+    on: date,
+    evidence: bool,
+    note: str,
+    at: datetime,
+    actor: str,
+) -> tuple[Obligation, AuditEntry]:
+    """Record performance on ``on`` (late when after the due date; evidence submitted)."""
+    late = on > ob.due
+    data = dict(ob.data)
+    if note:
+        data["note"] = note
+    if late:
+        data["days_late"] = (on - ob.due).days
+    changes: dict[str, Any] = {
+        "fulfilled_on": on,
+        "late": late,
+        "flags": ob.flags | {LATE} if late else ob.flags,
+        "data": data,
+    }
+    if evidence:
+        changes["evidence"] = "submitted"
+    reason = note or f"fulfilled on {on.isoformat()}"
+    return move(ob, "fulfil", at=at, actor=actor, reason=reason, changes=changes)
+
+
+def confirm_breach(
+    ctx: AgreementContext,
+    ob: Obligation,
+    *,
+    on: date,
+    reason: str,
+    at: datetime,
+    actor: str,
+) -> Outcome:
+    """A person confirms a breach: violated, and the cure obligation and powers if any.
+
+    Only a suspected breach (the flag a rule raised) or an overdue duty can be confirmed; a
+    prohibition is never breached merely by time passing. An obligation already closed with
+    its suspicion kept (a cut-off discharged by reinstatement, "breach pending confirmation")
+    stays in its final state — final states absorb — and the confirmation is recorded on it
+    as the ``breach_confirmed`` flag, with the same cure and powers.
+    """
+    overdue = ob.state in OPEN and at >= ob.due_at and ob.kind != "prohibition"
+    if BREACH not in ob.flags and not overdue:
+        raise Conflict(
+            ob.id,
+            f"obligation {ob.id} has no suspected breach and is not overdue; nothing to confirm",
+        )
+    if not reason.strip():
+        raise InputError.single("--reason", "a breach needs a reason")
+    work = Work(ListLookup([ob]), at=at, actor=actor)
+    local_id = ob.spec_id.split(".", 1)[-1]
+    powers = [
+        p
+        for p in ctx.powers()
+        if p.get("trigger") in (f"violation:{ob.spec_id}", f"violation:{local_id}")
+    ]
+    data = {
+        **ob.data,
+        "breach_confirmed_on": on.isoformat(),
+        "powers": [str(p.get("id")) for p in powers],
+    }
+    if ob.state in FINAL:
+        flags = ob.flags | {CONFIRMED}
+        after = annotate(ob, at=at, flags=flags, data=data)
+        work.update(ob, after, action="breach_confirmed", reason=reason)
+        work.messages.append(
+            f"{_describe(ob)} is already {ob.state.value}; the breach is recorded as confirmed: "
+            f"{reason}"
+        )
+    else:
+        work.move(ob, "violate", reason=reason, changes={"data": data})
+        work.messages.append(f"{_describe(ob)} violated: {reason}")
+    spec = ctx.spec(ob.spec_id)
+    if spec is not None and spec.cure:
+        days = int(spec.cure.get("days", 0))
+        cure_powers = list(spec.cure.get("powers", []))
+        due = on + timedelta(days=days)
+        cure_spec = spec.model_copy(
+            update={"id": f"{spec.id}.cure", "title": f"Cure: {spec.title}", "kind": "action"}
+        )
+        cure = new_instance(
+            ctx,
+            cure_spec,
+            subject=ob.subject,
+            key=ob.id,
+            due=due,
+            at=at,
+            data={"cure_of": ob.id, "powers": cure_powers},
+        )
+        work.create(cure, f"cure of {ob.id} after a confirmed breach")
+        work.messages.append(
+            f"cure due {due.isoformat()} ({cure.spec_id}); if it is not cured: "
+            + (", ".join(cure_powers) or "no powers named")
+        )
+    for p in powers:
+        work.messages.append(
+            f"power available to {p.get('holder')}: {p.get('title')} ({p.get('action')} "
+            f"against {p.get('against')})"
+        )
+    return work.outcome()
+
+
+def waive(
+    ob: Obligation, *, reason: str, at: datetime, actor: str
+) -> tuple[Obligation, AuditEntry]:
+    """Discharge by waiver; the reason is required and recorded."""
+    if not reason.strip():
+        raise InputError.single("--reason", "a waiver needs a reason")
+    return move(ob, "discharge", at=at, actor=actor, reason=f"waived: {reason}")
+
+
+# -- the agreement as a whole -------------------------------------------------------------------
+
+
+def agreement_status(
+    *,
+    current: AgreementStatus,
+    effective_date: date,
+    term_end: date,
+    today: date,
+    auto_renew: bool,
+    renewal_term_months: int,
+) -> tuple[AgreementStatus, date]:
+    """(status, term end) on ``today``: executed → active → expired, unless renewed/terminated.
+
+    With auto-renewal the term rolls over by ``renewal_term_months`` as often as needed.
+    """
+    if current is AgreementStatus.TERMINATED:
+        return current, term_end
+    if today < effective_date:
+        return AgreementStatus.EXECUTED, term_end
+    while today > term_end and auto_renew and renewal_term_months > 0:
+        term_end = add_months(term_end, renewal_term_months)
+    if today > term_end:
+        return AgreementStatus.EXPIRED, term_end
+    return AgreementStatus.ACTIVE, term_end
