@@ -57,14 +57,7 @@ def report(exc: EngineError) -> int:
 
 def _register() -> None:
     # Imported for their side effect of adding commands to `app`.
-    from . import _cmd_library  # noqa: F401
-    from . import _cmd_draft  # noqa: F401
-
-    try:
-        from . import _cmd_obligations  # noqa: F401
-    except ImportError as exc:  # the obligations package is optional until it lands
-        if "obligations" not in str(exc) and "_cmd_obligations" not in str(exc):
-            raise
+    from . import _cmd_demo, _cmd_draft, _cmd_library, _cmd_obligations  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> None:

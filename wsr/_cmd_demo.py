@@ -1,0 +1,138 @@
+"""`wsr demo`: the end-to-end demonstration, from answers files to tracked obligations.
+
+It drafts every example agreement (JSON record, DOCX, Markdown, PDF where LibreOffice is
+installed, and the deviation report + redline against the standard text), then tracks the
+Fair-Food-style agreement in a fresh SQLite database inside the output folder and replays a
+season of events modelled on the catalogue's scenario A: a week of purchases accrues the premium,
+the buyer pays, the grower's payroll passes through less than the workers' share, the grower is
+suspended, the buyer buys again after the cut-off, a worker files a complaint, and the grower is
+reinstated. It finishes with the obligations table, a calendar feed and an audit-chain check.
+
+The replay acts at a fixed instant (2026-04-20 09:00 New York) unless ``--now`` is given, so the
+output is the same on every machine and every day.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from clauses import assemble, load_library, parse_answers
+from obligations._audit import verify_chain
+from obligations._db import open_store
+from obligations._ics import calendar_feed
+from obligations._service import ObligationService
+
+from ._cmd_draft import draft_files, staged
+from ._cmd_obligations import _table
+from .cli import app, settings
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+DEMO_NOW = "2026-04-20T09:00:00-04:00"
+FAIR_FOOD = "fair-food-produce.yaml"
+
+#: (date, event type, fields); "{premium}" is replaced by the accrued premium obligation's id
+SEASON: list[tuple[str, str, dict[str, str]]] = [
+    ("2026-01-07", "purchase_recorded", {"supplier": "GROWER-A", "quantity": "250000", "unit": "lb"}),
+    ("2026-01-09", "purchase_recorded", {"supplier": "GROWER-B", "quantity": "90", "unit": "cwt"}),
+    ("2026-01-23", "payment_recorded", {"obligation": "{premium}", "amount": "2500.00"}),
+    (
+        "2026-01-30",
+        "payroll_recorded",
+        {"supplier": "GROWER-A", "pay_date": "2026-01-30", "premium_paid": "1900.00", "workers": "42"},
+    ),
+    ("2026-03-02", "supplier_suspended", {"supplier": "GROWER-A", "reason": "pass-through shortfall not corrected"}),
+    ("2026-03-12", "purchase_recorded", {"supplier": "GROWER-A", "quantity": "500", "unit": "lb"}),
+    ("2026-03-16", "complaint_filed", {"supplier": "GROWER-C", "category": "harassment", "complainant_ref": "C-0147"}),
+    ("2026-04-14", "supplier_reinstated", {"supplier": "GROWER-A"}),
+]
+
+
+def _say(text: str) -> None:
+    typer.echo(text)
+
+
+@app.command("demo")
+def demo(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="Folder for everything the demo writes.")] = Path(
+        "demo-out"
+    ),
+    examples: Annotated[
+        Path, typer.Option("--examples", help="Folder of answers files to draft.")
+    ] = EXAMPLES,
+) -> None:
+    """Draft the example agreements, then track one through a season of events."""
+    st = settings(ctx)
+    now = st.now() if st.now_text else datetime.fromisoformat(DEMO_NOW)
+    lib = load_library()
+    formats = ["docx", "md"] + (["pdf"] if shutil.which("soffice") else [])
+    files = sorted(examples.glob("*.yaml"))
+    if not files:
+        raise typer.BadParameter(f"no answers files (*.yaml) in {examples}", param_hint="--examples")
+
+    _say(f"== Drafting {len(files)} example agreements into {out}/ ({', '.join(formats)})")
+    records: dict[str, Path] = {}
+    for path in files:
+        answers = parse_answers(path, lib)
+        agreement = assemble(answers, lib)
+        standard = assemble(answers.as_standard(lib), lib)
+        with staged(out) as stage:
+            names = draft_files(agreement, stage, formats, standard=standard, redline_time=lambda: now)
+        records[path.name] = out / f"{agreement.id}.json"
+        _say(f"{path.name}: {agreement.title}")
+        for name in names:
+            _say(f"  {out / name}")
+    if "pdf" not in formats:
+        _say("(PDF skipped: LibreOffice is not installed — ./dev demo installs it)")
+
+    record = records.get(FAIR_FOOD)
+    if record is None:
+        _say(f"(tracking skipped: {FAIR_FOOD} is not among the examples)")
+        return
+    db = out / "demo.db"
+    db.unlink(missing_ok=True)
+    store = open_store(f"sqlite:///{db}")
+    try:
+        service = ObligationService(store, actor="demo")
+        from clauses import Agreement
+
+        agreement = Agreement.from_json(record.read_text(encoding="utf-8"))
+        with store.transaction():
+            tracked = service.track(agreement, signed_on=date(2026, 1, 5), now=now)
+        _say("")
+        _say(f"== Tracking {tracked.agreement_id} in {db}: {tracked.obligations} obligations compiled")
+        premium_id = ""
+        for day, kind, fields in SEASON:
+            given = {k: v.replace("{premium}", premium_id) for k, v in fields.items()}
+            with store.transaction():
+                result = service.record_event(tracked.agreement_id, kind, on=day, fields=given, now=now)
+            if kind == "purchase_recorded" and not premium_id:
+                premium_id = next(
+                    (o.id for o in result.created + result.changed if o.spec_id == "premium.payment"), ""
+                )
+            shown = ", ".join(f"{k}={v}" for k, v in given.items())
+            _say(f"{day} {kind} {shown}")
+            for message in result.messages:
+                _say(f"    {message}")
+        with store.transaction():
+            listed = service.obligations(agreement_id=tracked.agreement_id, now=now)
+            feed = calendar_feed(listed, now=now, agreements={a.id: a for a in store.list_agreements()})
+            problems = verify_chain(store.audit_entries())
+            entries = len(store.audit_entries())
+        interesting = [o for o in listed if o.flags or o.spec_id.split(".")[0] in (
+            "premium", "sourcing_cutoff", "complaint_mechanism")]
+        _say("")
+        _table(interesting, now)
+        _say(f"(showing the {len(interesting)} premium, cut-off and complaint obligations of {len(listed)}; "
+             f"all: wsr --db sqlite:///{db} obligations --now {now.isoformat()})")
+        ics = out / "deadlines.ics"
+        ics.write_bytes(feed)
+        _say(f"calendar feed: {ics}")
+        _say(f"audit log: {entries} entries, " + ("chain OK" if not problems else f"{len(problems)} problems"))
+    finally:
+        store.engine.dispose()
