@@ -8,7 +8,7 @@ variables, the specs an event triggers, the covered suppliers, the holiday count
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -24,9 +24,11 @@ DEFAULT_TERM_MONTHS = 36
 
 
 def initial_term_end(agreement: Agreement) -> date:
-    """Effective date + ``initial_term_months`` (term_and_renewal; 36 when the clause is absent)."""
+    """The last day of the initial term: a term of N months from the effective date ends the day
+    before the same date N months later (36 months from 2026-01-05 ends on 2029-01-04), as the
+    clause text says; ``initial_term_months`` is 36 when the agreement has no term clause."""
     months = term_variable(agreement, "initial_term_months", DEFAULT_TERM_MONTHS)
-    return add_months(agreement.effective_date, int(months))
+    return add_months(agreement.effective_date, int(months)) - timedelta(days=1)
 
 
 def term_variable(agreement: Agreement, name: str, default: Any) -> Any:

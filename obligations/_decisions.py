@@ -167,7 +167,8 @@ def agreement_status(
     if today < effective_date:
         return AgreementStatus.EXECUTED, term_end
     while today > term_end and auto_renew and renewal_term_months > 0:
-        term_end = add_months(term_end, renewal_term_months)
+        # a renewal term starts the day after the last day and runs N whole months
+        term_end = add_months(term_end + timedelta(days=1), renewal_term_months) - timedelta(days=1)
     if today > term_end:
         return AgreementStatus.EXPIRED, term_end
     return AgreementStatus.ACTIVE, term_end

@@ -22,8 +22,9 @@ def test_event_specs_create_nothing_at_execution():
 
 
 def test_term_end_defaults_to_36_months_and_follows_the_clause():
-    assert initial_term_end(fair_food()) == date(2029, 1, 5)
-    assert initial_term_end(agreement(term_section(months=26))) == date(2028, 3, 5)
+    # the last day of the term: 36 months from 2026-01-05 end on 2029-01-04
+    assert initial_term_end(fair_food()) == date(2029, 1, 4)
+    assert initial_term_end(agreement(term_section(months=26))) == date(2028, 3, 4)
 
 
 def test_opt_out_notice_counts_back_from_term_end():
@@ -31,10 +32,10 @@ def test_opt_out_notice_counts_back_from_term_end():
     assert len(obs) == 1
     ob = obs[0]
     assert ob.spec_id == "term_and_renewal.opt_out_notice"
-    assert ob.due == date(2028, 10, 7)  # 2029-01-05 − 90 days
+    assert ob.due == date(2028, 10, 6)  # 90 days before the last day, 2029-01-04
     assert ob.key == "once" and ob.subject is None
     assert ob.state is LegalState.IN_EFFECT
-    assert ob.due_at == datetime(2028, 10, 8, 4, tzinfo=UTC)
+    assert ob.due_at == datetime(2028, 10, 7, 4, tzinfo=UTC)
 
 
 def test_recurrences_are_materialised_up_to_the_horizon_only():

@@ -40,7 +40,7 @@ def test_track_records_the_agreement_and_refuses_twice(svc, store):
     result = svc.track(agr, signed_on=date(2026, 1, 5), now=NOW)
     assert (result.agreement_id, result.obligations) == (agr.id, 1)
     tracked = store.get_agreement(agr.id)
-    assert tracked.status is AgreementStatus.ACTIVE and tracked.term_end == date(2029, 1, 5)
+    assert tracked.status is AgreementStatus.ACTIVE and tracked.term_end == date(2029, 1, 4)
     assert tracked.record_json == agr.to_json()
     before = snapshot(store)
     with pytest.raises(Conflict) as exc:
@@ -103,7 +103,7 @@ def test_fulfil_with_evidence_and_lateness(svc, store):
         now=NOW,
     )
     assert done.state is LegalState.FULFILLED and done.late and "late" in done.flags
-    assert done.evidence.value == "submitted" and done.data["days_late"] == 2
+    assert done.evidence.value == "submitted" and done.data["days_late"] == 3
     [ref] = store.list_evidence(ob.id)
     assert (
         ref.filename == "notice.pdf"
@@ -122,9 +122,9 @@ def test_fulfil_on_time_without_evidence(svc, store):
     agr = agreement(term_section(opt_out_days=90))
     svc.track(agr, signed_on=date(2026, 1, 5), now=NOW)
     [ob] = store.find_obligations(agreement_id=agr.id)
-    done = svc.fulfil(ob.id, on=date(2028, 10, 7), evidence=None, note="", now=NOW)
+    done = svc.fulfil(ob.id, on=date(2028, 10, 6), evidence=None, note="", now=NOW)
     assert (
-        not done.late and done.evidence.value == "none" and done.fulfilled_on == date(2028, 10, 7)
+        not done.late and done.evidence.value == "none" and done.fulfilled_on == date(2028, 10, 6)
     )
     with pytest.raises(InputError, match="--on: 2025-12-31 is before the agreement was executed"):
         svc.fulfil(ob.id, on="2025-12-31", evidence=None, note="", now=NOW)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 
+import attrs
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -212,3 +214,31 @@ def test_overdue_query_walks_the_open_index_in_due_order(tmp_path, make_agreemen
         )
     assert "ix_obligations_open_due_at" in plan
     assert "TEMP B-TREE" not in plan
+
+
+@pytest.mark.slow
+def test_concurrent_units_of_work_never_lose_an_update(sql_store, make_agreement, make_obligation):
+    """Read-decide-write from several connections at once: every increment survives."""
+    sql_store.add_agreement(make_agreement())
+    ob = make_obligation()
+    sql_store.add_obligations([ob])
+    errors: list[BaseException] = []
+
+    def payer() -> None:
+        own = SqlAlchemyObligationStore(sql_store.engine)
+        try:
+            for _ in range(5):
+                with own.transaction():
+                    current = own.get_obligation(ob.id)
+                    time.sleep(0.002)  # widen the window a lost update needs
+                    own.update_obligations([attrs.evolve(current, paid=current.paid + 1)])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=payer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sql_store.get_obligation(ob.id).paid == 20
