@@ -121,7 +121,9 @@ def main() -> None:
     flo = timed(floor, args.runs)
     ratio = statistics.median(eng) / statistics.median(flo)
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"## Drafting benchmark: Accord-style example, {args.suppliers} suppliers, {args.runs} runs")
+    print(
+        f"## Drafting benchmark: Accord-style example, {args.suppliers} suppliers, {args.runs} runs"
+    )
     print()
     print("| figure | min / median / max |")
     print("|---|---|")

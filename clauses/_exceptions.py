@@ -101,7 +101,9 @@ class Conflict(EngineError, ValueError):
 class InvalidTransition(EngineError, ValueError):
     """The obligation's current state does not allow the requested lifecycle move."""
 
-    def __init__(self, obligation_id: str, state: str, action: str, *, allowed: Iterable[str] = ()) -> None:
+    def __init__(
+        self, obligation_id: str, state: str, action: str, *, allowed: Iterable[str] = ()
+    ) -> None:
         self.obligation_id = obligation_id
         self.state = state
         self.action = action

@@ -29,7 +29,7 @@ A clause file, in short::
 from __future__ import annotations
 
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -42,7 +42,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class VarType(str, Enum):
+class VarType(StrEnum):
     """Types a clause variable can have; the interview and the console ask exactly these."""
 
     TEXT = "text"
@@ -68,7 +68,9 @@ class Floor(_Strict):
 
     @model_validator(mode="after")
     def _one(self) -> Floor:
-        given = [v for v in (self.at_least, self.at_most, self.allowed, self.equals) if v is not None]
+        given = [
+            v for v in (self.at_least, self.at_most, self.allowed, self.equals) if v is not None
+        ]
         if len(given) != 1:
             raise ValueError("a floor gives exactly one of at_least, at_most, allowed, equals")
         return self
@@ -103,7 +105,7 @@ class VariableDef(_Strict):
         return self
 
 
-class AlternativeKind(str, Enum):
+class AlternativeKind(StrEnum):
     STANDARD = "standard"  # the worker organization's model text
     FALLBACK = "fallback"  # a named, acceptable concession
     FLOOR = "floor"  # the minimum that still satisfies WSR principles
@@ -176,7 +178,7 @@ class Cure(_Strict):
     powers: list[str] = Field(default_factory=list)
 
 
-class ObligationKind(str, Enum):
+class ObligationKind(StrEnum):
     PAYMENT = "payment"
     ACTION = "action"
     REPORT = "report"
@@ -208,7 +210,9 @@ class PowerSpec(_Strict):
     title: str
     holder: str
     against: str
-    action: Literal["suspend", "terminate", "cease_purchases", "reduce_orders", "escalate", "arbitrate"]
+    action: Literal[
+        "suspend", "terminate", "cease_purchases", "reduce_orders", "escalate", "arbitrate"
+    ]
     trigger: str  # "violation:<spec id>" or an event type
 
 
@@ -265,7 +269,10 @@ class ClauseDef(_Strict):
     @model_validator(mode="after")
     def _alternatives(self) -> ClauseDef:
         kinds = [a.kind for a in self.alternatives.values()]
-        if "standard" not in self.alternatives or self.alternatives["standard"].kind is not AlternativeKind.STANDARD:
+        if (
+            "standard" not in self.alternatives
+            or self.alternatives["standard"].kind is not AlternativeKind.STANDARD
+        ):
             raise ValueError("alternatives need one named `standard` of kind standard")
         if kinds.count(AlternativeKind.STANDARD) != 1:
             raise ValueError("exactly one alternative may be of kind standard")

@@ -8,10 +8,10 @@ obligations package.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     """Who can owe or be owed an obligation."""
 
     BUYER = "buyer"

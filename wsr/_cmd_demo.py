@@ -21,7 +21,7 @@ from typing import Annotated
 
 import typer
 
-from clauses import assemble, load_library, parse_answers
+from clauses import Agreement, assemble, load_library, parse_answers
 from obligations._audit import verify_chain
 from obligations._db import open_store
 from obligations._ics import calendar_feed
@@ -37,17 +37,34 @@ FAIR_FOOD = "fair-food-produce.yaml"
 
 #: (date, event type, fields); "{premium}" is replaced by the accrued premium obligation's id
 SEASON: list[tuple[str, str, dict[str, str]]] = [
-    ("2026-01-07", "purchase_recorded", {"supplier": "GROWER-A", "quantity": "250000", "unit": "lb"}),
+    (
+        "2026-01-07",
+        "purchase_recorded",
+        {"supplier": "GROWER-A", "quantity": "250000", "unit": "lb"},
+    ),
     ("2026-01-09", "purchase_recorded", {"supplier": "GROWER-B", "quantity": "90", "unit": "cwt"}),
     ("2026-01-23", "payment_recorded", {"obligation": "{premium}", "amount": "2500.00"}),
     (
         "2026-01-30",
         "payroll_recorded",
-        {"supplier": "GROWER-A", "pay_date": "2026-01-30", "premium_paid": "1900.00", "workers": "42"},
+        {
+            "supplier": "GROWER-A",
+            "pay_date": "2026-01-30",
+            "premium_paid": "1900.00",
+            "workers": "42",
+        },
     ),
-    ("2026-03-02", "supplier_suspended", {"supplier": "GROWER-A", "reason": "pass-through shortfall not corrected"}),
+    (
+        "2026-03-02",
+        "supplier_suspended",
+        {"supplier": "GROWER-A", "reason": "pass-through shortfall not corrected"},
+    ),
     ("2026-03-12", "purchase_recorded", {"supplier": "GROWER-A", "quantity": "500", "unit": "lb"}),
-    ("2026-03-16", "complaint_filed", {"supplier": "GROWER-C", "category": "harassment", "complainant_ref": "C-0147"}),
+    (
+        "2026-03-16",
+        "complaint_filed",
+        {"supplier": "GROWER-C", "category": "harassment", "complainant_ref": "C-0147"},
+    ),
     ("2026-04-14", "supplier_reinstated", {"supplier": "GROWER-A"}),
 ]
 
@@ -59,9 +76,9 @@ def _say(text: str) -> None:
 @app.command("demo")
 def demo(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", help="Folder for everything the demo writes.")] = Path(
-        "demo-out"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for everything the demo writes.")
+    ] = Path("demo-out"),
     examples: Annotated[
         Path, typer.Option("--examples", help="Folder of answers files to draft.")
     ] = EXAMPLES,
@@ -73,7 +90,9 @@ def demo(
     formats = ["docx", "md"] + (["pdf"] if shutil.which("soffice") else [])
     files = sorted(examples.glob("*.yaml"))
     if not files:
-        raise typer.BadParameter(f"no answers files (*.yaml) in {examples}", param_hint="--examples")
+        raise typer.BadParameter(
+            f"no answers files (*.yaml) in {examples}", param_hint="--examples"
+        )
 
     _say(f"== Drafting {len(files)} example agreements into {out}/ ({', '.join(formats)})")
     records: dict[str, Path] = {}
@@ -82,7 +101,9 @@ def demo(
         agreement = assemble(answers, lib)
         standard = assemble(answers.as_standard(lib), lib)
         with staged(out) as stage:
-            names = draft_files(agreement, stage, formats, standard=standard, redline_time=lambda: now)
+            names = draft_files(
+                agreement, stage, formats, standard=standard, redline_time=lambda: now
+            )
         records[path.name] = out / f"{agreement.id}.json"
         _say(f"{path.name}: {agreement.title}")
         for name in names:
@@ -99,21 +120,27 @@ def demo(
     store = open_store(f"sqlite:///{db}")
     try:
         service = ObligationService(store, actor="demo")
-        from clauses import Agreement
-
         agreement = Agreement.from_json(record.read_text(encoding="utf-8"))
         with store.transaction():
             tracked = service.track(agreement, signed_on=date(2026, 1, 5), now=now)
         _say("")
-        _say(f"== Tracking {tracked.agreement_id} in {db}: {tracked.obligations} obligations compiled")
+        count = tracked.obligations
+        _say(f"== Tracking {tracked.agreement_id} in {db}: {count} obligations compiled")
         premium_id = ""
         for day, kind, fields in SEASON:
             given = {k: v.replace("{premium}", premium_id) for k, v in fields.items()}
             with store.transaction():
-                result = service.record_event(tracked.agreement_id, kind, on=day, fields=given, now=now)
+                result = service.record_event(
+                    tracked.agreement_id, kind, on=day, fields=given, now=now
+                )
             if kind == "purchase_recorded" and not premium_id:
                 premium_id = next(
-                    (o.id for o in result.created + result.changed if o.spec_id == "premium.payment"), ""
+                    (
+                        o.id
+                        for o in result.created + result.changed
+                        if o.spec_id == "premium.payment"
+                    ),
+                    "",
                 )
             shown = ", ".join(f"{k}={v}" for k, v in given.items())
             _say(f"{day} {kind} {shown}")
@@ -121,18 +148,29 @@ def demo(
                 _say(f"    {message}")
         with store.transaction():
             listed = service.obligations(agreement_id=tracked.agreement_id, now=now)
-            feed = calendar_feed(listed, now=now, agreements={a.id: a for a in store.list_agreements()})
+            feed = calendar_feed(
+                listed, now=now, agreements={a.id: a for a in store.list_agreements()}
+            )
             problems = verify_chain(store.audit_entries())
             entries = len(store.audit_entries())
-        interesting = [o for o in listed if o.flags or o.spec_id.split(".")[0] in (
-            "premium", "sourcing_cutoff", "complaint_mechanism")]
+        interesting = [
+            o
+            for o in listed
+            if o.flags
+            or o.spec_id.split(".")[0] in ("premium", "sourcing_cutoff", "complaint_mechanism")
+        ]
         _say("")
         _table(interesting, now)
-        _say(f"(showing the {len(interesting)} premium, cut-off and complaint obligations of {len(listed)}; "
-             f"all: wsr --db sqlite:///{db} obligations --now {now.isoformat()})")
+        _say(
+            f"(showing the {len(interesting)} premium, cut-off and complaint obligations "
+            f"of {len(listed)}; all: wsr --db sqlite:///{db} obligations --now {now.isoformat()})"
+        )
         ics = out / "deadlines.ics"
         ics.write_bytes(feed)
         _say(f"calendar feed: {ics}")
-        _say(f"audit log: {entries} entries, " + ("chain OK" if not problems else f"{len(problems)} problems"))
+        _say(
+            f"audit log: {entries} entries, "
+            + ("chain OK" if not problems else f"{len(problems)} problems")
+        )
     finally:
         store.engine.dispose()

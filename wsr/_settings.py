@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from clauses import InputError
@@ -21,7 +21,7 @@ class Settings:
     def now(self) -> datetime:
         """The instant commands act at: --now, else WSR_NOW, else the system clock (UTC)."""
         if self.now_text is None:
-            return datetime.now(timezone.utc)
+            return datetime.now(UTC)
         return parse_now(self.now_text)
 
 

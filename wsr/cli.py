@@ -30,10 +30,12 @@ USER_ERRORS = (InputError, NotFound, Conflict, InvalidTransition, TemplateError)
 def _global(
     ctx: typer.Context,
     db: Annotated[
-        str | None, typer.Option("--db", help="Database URL (default: WSR_DATABASE_URL or sqlite:///wsr.db).")
+        str | None,
+        typer.Option("--db", help="Database URL (default: WSR_DATABASE_URL or sqlite:///wsr.db)."),
     ] = None,
     now: Annotated[
-        str | None, typer.Option("--now", help="Act as if it were this aware ISO date-time (or WSR_NOW).")
+        str | None,
+        typer.Option("--now", help="Act as if it were this aware ISO date-time (or WSR_NOW)."),
     ] = None,
 ) -> None:
     ctx.obj = resolve(db, now)

@@ -31,14 +31,27 @@ BASE: dict[str, Any] = {
         "governing_law": "the State of New York",
     },
     "parties": [
-        {"role": "buyer", "name": "Example Grocers LLC", "address": "100 Market St, Tampa, FL",
-         "email": "legal@grocers.example", "signatory": "Pat Lee"},
-        {"role": "worker_organization", "name": "Example Farmworker Coalition",
-         "address": "1 Main St, Immokalee, FL", "email": "office@coalition.example",
-         "signatory": "Sam Cruz"},
-        {"role": "monitor", "name": "Example Standards Council",
-         "address": "2 Oak Ave, Sarasota, FL", "email": "council@standards.example",
-         "signatory": "Jo Park"},
+        {
+            "role": "buyer",
+            "name": "Example Grocers LLC",
+            "address": "100 Market St, Tampa, FL",
+            "email": "legal@grocers.example",
+            "signatory": "Pat Lee",
+        },
+        {
+            "role": "worker_organization",
+            "name": "Example Farmworker Coalition",
+            "address": "1 Main St, Immokalee, FL",
+            "email": "office@coalition.example",
+            "signatory": "Sam Cruz",
+        },
+        {
+            "role": "monitor",
+            "name": "Example Standards Council",
+            "address": "2 Oak Ave, Sarasota, FL",
+            "email": "council@standards.example",
+            "signatory": "Jo Park",
+        },
     ],
     "suppliers": [
         {"id": "GROWER-G", "name": "Example Green Acres Farms", "country": "US"},
@@ -54,16 +67,36 @@ EXTRA: dict[str, dict[str, Any]] = {
 
 #: further pinned variants: (golden name, clause id, answers for that clause, other clauses)
 VARIANTS: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
-    ("monitoring_fees__standard__no_boundary_no_cap", "monitoring_fees",
-     {"alternative": "standard"}, {}),
-    ("monitoring_fees__standard__upper_inclusive_floor_only", "monitoring_fees",
-     {"alternative": "standard", "boundary": "upper_inclusive", "floor": 2750}, {}),
-    ("term_and_renewal__standard__no_auto_renew", "term_and_renewal",
-     {"alternative": "standard", "auto_renew": False}, {}),
-    ("premium__standard__quarterly_cwt", "premium",
-     {"alternative": "standard", "rate": "0.35", "unit": "cwt", "period": "quarterly"}, {}),
-    ("non_retaliation__standard__with_code", "non_retaliation",
-     {"alternative": "standard"}, {"code_of_conduct": {}}),
+    (
+        "monitoring_fees__standard__no_boundary_no_cap",
+        "monitoring_fees",
+        {"alternative": "standard"},
+        {},
+    ),
+    (
+        "monitoring_fees__standard__upper_inclusive_floor_only",
+        "monitoring_fees",
+        {"alternative": "standard", "boundary": "upper_inclusive", "floor": 2750},
+        {},
+    ),
+    (
+        "term_and_renewal__standard__no_auto_renew",
+        "term_and_renewal",
+        {"alternative": "standard", "auto_renew": False},
+        {},
+    ),
+    (
+        "premium__standard__quarterly_cwt",
+        "premium",
+        {"alternative": "standard", "rate": "0.35", "unit": "cwt", "period": "quarterly"},
+        {},
+    ),
+    (
+        "non_retaliation__standard__with_code",
+        "non_retaliation",
+        {"alternative": "standard"},
+        {"code_of_conduct": {}},
+    ),
 ]
 
 

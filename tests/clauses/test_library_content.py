@@ -63,14 +63,27 @@ BASE: dict[str, Any] = {
         "governing_law": "the State of New York",
     },
     "parties": [
-        {"role": "buyer", "name": "Example Buyer Inc.", "address": "1 Market St, New York, NY",
-         "email": "legal@buyer.example", "signatory": "Pat Lee"},
-        {"role": "worker_organization", "name": "Example Workers Alliance",
-         "address": "2 Field Rd, Immokalee, FL", "email": "office@alliance.example",
-         "signatory": "Sam Cruz"},
-        {"role": "monitor", "name": "Example Standards Council",
-         "address": "3 Oak Ave, Sarasota, FL", "email": "council@standards.example",
-         "signatory": "Jo Park"},
+        {
+            "role": "buyer",
+            "name": "Example Buyer Inc.",
+            "address": "1 Market St, New York, NY",
+            "email": "legal@buyer.example",
+            "signatory": "Pat Lee",
+        },
+        {
+            "role": "worker_organization",
+            "name": "Example Workers Alliance",
+            "address": "2 Field Rd, Immokalee, FL",
+            "email": "office@alliance.example",
+            "signatory": "Sam Cruz",
+        },
+        {
+            "role": "monitor",
+            "name": "Example Standards Council",
+            "address": "3 Oak Ave, Sarasota, FL",
+            "email": "council@standards.example",
+            "signatory": "Jo Park",
+        },
     ],
     "suppliers": [
         {"id": "SUP-1", "name": "Example Farms One Ltd", "country": "US"},
@@ -165,10 +178,18 @@ def test_premium_names(lib: Library) -> None:
 
     pay = _spec(lib, "premium", "payment")
     assert (pay.kind, pay.obligor, pay.beneficiary, pay.subject) == (
-        ObligationKind.PAYMENT, "buyer", "supplier", "supplier")
+        ObligationKind.PAYMENT,
+        "buyer",
+        "supplier",
+        "supplier",
+    )
     t = pay.trigger
     assert (t.on, t.event, t.accrue, t.period) == (
-        "event", "purchase_recorded", "per_period", "period")
+        "event",
+        "purchase_recorded",
+        "per_period",
+        "period",
+    )
     assert (pay.deadline.anchor, pay.deadline.days) == ("period_end", "payment_due_days")
     assert pay.amount.formula == "quantity * rate"
 
@@ -185,13 +206,24 @@ def test_sourcing_cutoff_names(lib: Library) -> None:
     assert v.type is VarType.INTEGER and v.floor.at_most == 30
     s = _spec(lib, "sourcing_cutoff", "cease_purchases")
     assert (s.kind, s.obligor, s.beneficiary, s.subject) == (
-        ObligationKind.PROHIBITION, "buyer", "worker_organization", "supplier")
+        ObligationKind.PROHIBITION,
+        "buyer",
+        "worker_organization",
+        "supplier",
+    )
     assert (s.trigger.on, s.trigger.event, s.trigger.until) == (
-        "event", "supplier_suspended", "supplier_reinstated")
+        "event",
+        "supplier_suspended",
+        "supplier_reinstated",
+    )
     assert (s.deadline.anchor, s.deadline.days) == ("event", "cutoff_days")
     powers = lib.get("sourcing_cutoff").powers
-    assert any(p.holder == "worker_organization" and p.action == "arbitrate"
-               and p.trigger == "violation:cease_purchases" for p in powers)
+    assert any(
+        p.holder == "worker_organization"
+        and p.action == "arbitrate"
+        and p.trigger == "violation:cease_purchases"
+        for p in powers
+    )
     # the Lesotho/Dindigul order-reduction fallback switches the tracked duty
     alts = lib.get("sourcing_cutoff").alternatives
     assert alts["standard"].obligations == ["cease_purchases"]
@@ -205,7 +237,10 @@ def test_supplier_support_names(lib: Library) -> None:
     s = _spec(lib, "supplier_support", "remediation_payment")
     assert (s.obligor, s.beneficiary, s.subject) == ("buyer", "supplier", "supplier")
     assert (s.trigger.event, s.deadline.anchor, s.deadline.days) == (
-        "cap_approved", "event", "payment_due_days")
+        "cap_approved",
+        "event",
+        "payment_due_days",
+    )
     assert s.amount.formula == "cost * remediation_share_pct / 100"
 
 
@@ -233,7 +268,11 @@ def test_complaint_mechanism_names(lib: Library) -> None:
     assert _var(lib, "complaint_mechanism", "investigation_days").type is VarType.INTEGER
     s = _spec(lib, "complaint_mechanism", "investigation")
     assert (s.obligor, s.beneficiary, s.subject, s.trigger.event) == (
-        "monitor", "workers", "supplier", "complaint_filed")
+        "monitor",
+        "workers",
+        "supplier",
+        "complaint_filed",
+    )
     assert (s.deadline.anchor, s.deadline.days, s.kpi) == ("event", "investigation_days", False)
     kpi = _spec(lib, "complaint_mechanism", "resolution_kpi")
     assert kpi.kpi is True and kpi.deadline.days == "resolution_kpi_days"
@@ -261,8 +300,9 @@ def test_every_clause_drafts_with_standard_and_defaults_only(lib: Library, claus
     ag = assemble(parse_answers(answers({clause_id: {"alternative": "standard"}}), lib), lib)
     sec = ag.section(clause_id)
     assert sec.paragraphs and all(p.text.strip() for p in sec.paragraphs)
-    assert len(sec.obligations) == len(lib.get(clause_id).alternatives["standard"].obligations
-                                       or lib.get(clause_id).obligations)
+    assert len(sec.obligations) == len(
+        lib.get(clause_id).alternatives["standard"].obligations or lib.get(clause_id).obligations
+    )
 
 
 @pytest.mark.parametrize("clause_id", CLAUSE_IDS)
@@ -278,20 +318,23 @@ def test_clause_text_uses_no_term_defined_by_an_absent_clause(lib: Library, clau
         text += "\n".join(d.definition for d in ag.defined_terms)
         for term, owner in foreign.items():
             assert not re.search(rf"\b{re.escape(term)}s?\b", text), (
-                f"{clause_id}/{alt} uses {term!r}, which only {owner} defines")
+                f"{clause_id}/{alt} uses {term!r}, which only {owner} defines"
+            )
 
 
 def test_cross_references_are_guarded_when_the_target_is_optional(lib: Library) -> None:
     alone = assemble(parse_answers(answers({"non_retaliation": {}}), lib), lib)
     with_code = assemble(
-        parse_answers(answers({"non_retaliation": {}, "code_of_conduct": {}}), lib), lib)
+        parse_answers(answers({"non_retaliation": {}, "code_of_conduct": {}}), lib), lib
+    )
     assert "Zero-Tolerance Violation" not in alone.section("non_retaliation").paragraphs[0].text
     assert "Zero-Tolerance Violation" in with_code.section("non_retaliation").paragraphs[0].text
     term = {d.term: d.definition for d in alone.defined_terms}["Term"]
     assert "Section" not in term
     with_term = assemble(parse_answers(answers({"term_and_renewal": {}}), lib), lib)
     assert {d.term: d.definition for d in with_term.defined_terms}["Term"].endswith(
-        "as set out in Section 2.")
+        "as set out in Section 2."
+    )
 
 
 def test_floors_refuse_a_value_past_them_without_an_override(lib: Library) -> None:
@@ -345,7 +388,10 @@ EXAMPLE_FILES = sorted(p.name for p in EXAMPLES.glob("*.yaml"))
 
 def test_the_three_examples_exist() -> None:
     assert EXAMPLE_FILES == [
-        "accord-garment-safety.yaml", "fair-food-produce.yaml", "gbvh-apparel.yaml"]
+        "accord-garment-safety.yaml",
+        "fair-food-produce.yaml",
+        "gbvh-apparel.yaml",
+    ]
 
 
 @pytest.mark.parametrize("name", EXAMPLE_FILES)
@@ -366,8 +412,14 @@ def test_fair_food_example(lib: Library) -> None:
     assert prem.variables["rate"] == "0.01" and prem.variables["unit"] == "lb"
     assert prem.variables["period"] == "weekly"
     ids = {s.clause_id for s in ag.sections}
-    assert {"sourcing_cutoff", "complaint_mechanism", "code_of_conduct", "worker_education",
-            "non_retaliation", "monitoring_access"} <= ids
+    assert {
+        "sourcing_cutoff",
+        "complaint_mechanism",
+        "code_of_conduct",
+        "worker_education",
+        "non_retaliation",
+        "monitoring_access",
+    } <= ids
     pay = next(s for s in ag.specs if s.id == "premium.payment")
     assert pay.trigger["period"] == "weekly" and pay.amount_formula == "quantity * rate"
 
@@ -378,13 +430,24 @@ def test_accord_example(lib: Library) -> None:
     assert len(ag.suppliers) == 10 and {s.country for s in ag.suppliers} == {"BD"}
     fees = ag.section("monitoring_fees").variables
     assert [(t["up_to"], t["fee"]) for t in fees["tiers"]] == [
-        ("1000000", "1000"), ("10000000", "10000"), ("25000000", "17500"),
-        ("50000000", "37500"), ("100000000", "75000"), ("250000000", "175000"),
-        ("500000000", "375000"), (None, "500000")]
+        ("1000000", "1000"),
+        ("10000000", "10000"),
+        ("25000000", "17500"),
+        ("50000000", "37500"),
+        ("100000000", "75000"),
+        ("250000000", "175000"),
+        ("500000000", "375000"),
+        (None, "500000"),
+    ]
     assert (fees["cap"], fees["floor"], fees["boundary"]) == ("500000", "1000", "lower_inclusive")
     ids = {s.clause_id for s in ag.sections}
-    assert {"supplier_support", "dispute_resolution", "monitoring_access", "complaint_mechanism",
-            "transparency_reporting"} <= ids
+    assert {
+        "supplier_support",
+        "dispute_resolution",
+        "monitoring_access",
+        "complaint_mechanism",
+        "transparency_reporting",
+    } <= ids
     text = " ".join(p.text for p in ag.section("monitoring_fees").paragraphs)
     assert "above USD 500,000,000.00: an annual fee of USD 500,000.00" in text
     assert "falls within the higher band" in text
