@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from clauses import EVENT_FIELDS, EVENT_REQUIRED, InputError, Problem
 
@@ -25,10 +26,10 @@ from ._units import UNITS
 SEVERITIES: tuple[str, ...] = ("minor", "moderate", "major", "critical")
 
 
-def parse_on(value: str | date | datetime, *, ctx: AgreementContext) -> tuple[datetime, date]:
-    """(occurred_at in UTC, local date) for ``--on``; a bare date is the START of that local day.
+def parse_when(value: str | date | datetime, *, tz: str) -> tuple[datetime, date]:
+    """(occurred_at, local date in ``tz``) for ``--on``; a bare date is the START of that day.
 
-    A naive date-time is refused (we never guess a zone), as is a date before execution.
+    A naive date-time is refused: we never guess a zone.
     """
     if isinstance(value, datetime):
         when = value
@@ -46,15 +47,19 @@ def parse_on(value: str | date | datetime, *, ctx: AgreementContext) -> tuple[da
             raise InputError.single(
                 "--on", f"{text!r} is not an ISO date (YYYY-MM-DD) or date-time with offset"
             ) from None
-    if when is not None:
-        if when.tzinfo is None or when.utcoffset() is None:
-            raise InputError.single(
-                "--on", f"{when.isoformat()} has no UTC offset (add e.g. -05:00 or Z)"
-            )
-        day = local_date(when, ctx.tz)
-        at = when
-    else:
-        at = start_of_local_day(day, ctx.tz)
+    if when is None:
+        return start_of_local_day(day, tz), day
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise InputError.single(
+            "--on", f"{when.isoformat()} has no UTC offset (add e.g. -05:00 or Z)"
+        )
+    return when, local_date(when, tz)
+
+
+def parse_on(value: str | date | datetime, *, ctx: AgreementContext) -> tuple[datetime, date]:
+    """(occurred_at, local date) for ``--on`` in the agreement's zone; a date before execution
+    is refused (the agreement did not yet exist)."""
+    at, day = parse_when(value, tz=ctx.tz)
     if day < ctx.signed_on:
         raise InputError.single(
             "--on",
@@ -62,6 +67,26 @@ def parse_on(value: str | date | datetime, *, ctx: AgreementContext) -> tuple[da
             f"{ctx.signed_on.isoformat()}",
         )
     return at, day
+
+
+def not_after_now(at: datetime, *, shown: str, now: datetime, tz: str) -> None:
+    """Refuse an event (or decision) dated after ``now``: the record holds facts, not plans.
+
+    ``shown`` is the date as the person gave it; ``now`` is shown in the agreement's zone, as
+    the person experiences it.
+    """
+    if at > now:
+        local = now.astimezone(ZoneInfo(tz))
+        offset = local.strftime("%z")
+        when = f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"
+        raise InputError.single(
+            "--on", f"{shown} is after now ({when}); record events once they have happened"
+        )
+
+
+def shown_on(value: str | date | datetime) -> str:
+    """``--on`` as the person wrote it (for messages)."""
+    return value.isoformat() if isinstance(value, date) else str(value).strip()
 
 
 def parse_money(text: str, *, currency: str, path: str) -> Money:

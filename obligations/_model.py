@@ -192,6 +192,10 @@ class TrackedAgreement:
 
 # -- Obligation --------------------------------------------------------------------------------
 
+# the frozen classes' own way in: attrs writes fields with these too
+_new = object.__new__
+_set = object.__setattr__
+
 
 def obligation_id(agreement_id: str, spec_id: str, subject: str | None, key: str) -> str:
     """Deterministic id, so compiling or replaying the same facts never duplicates an instance."""
@@ -232,6 +236,80 @@ class Obligation:
     data: Mapping[str, Any] = attrs.field(factory=dict, converter=_mapping)
     created_at: datetime = attrs.field(converter=_aware_utc)
     updated_at: datetime = attrs.field(converter=_aware_utc)
+
+    @classmethod
+    def from_trusted(
+        cls,
+        *,
+        id: str,
+        agreement_id: str,
+        clause_id: str,
+        clause_version: str,
+        spec_id: str,
+        section: str,
+        title: str,
+        kind: str,
+        obligor: str,
+        beneficiary: str,
+        subject: str | None,
+        key: str,
+        period_start: date | None,
+        period_end: date | None,
+        due: date,
+        due_at: datetime,
+        state: LegalState,
+        amount: Money | None,
+        paid: Decimal,
+        flags: frozenset[str],
+        evidence: EvidenceState,
+        fulfilled_on: date | None,
+        late: bool,
+        kpi: bool,
+        surviving: bool,
+        trigger_event_id: str | None,
+        data: dict[str, Any],
+        created_at: datetime,
+        updated_at: datetime,
+    ) -> Obligation:
+        """An Obligation from values that are already in their final form; no converters run.
+
+        For the store's read path only: what it reads back was validated when it was written,
+        and every value arrives typed (aware UTC datetimes, dates, enum members, Decimal, a
+        frozenset, a fresh dict). Running the validators again costs more per row than the
+        database does. Every argument is required, so a new field cannot be forgotten here
+        (and the store contract tests compare the result with :meth:`__init__`'s).
+        """
+        self = _new(cls)
+        _set(self, "id", id)
+        _set(self, "agreement_id", agreement_id)
+        _set(self, "clause_id", clause_id)
+        _set(self, "clause_version", clause_version)
+        _set(self, "spec_id", spec_id)
+        _set(self, "section", section)
+        _set(self, "title", title)
+        _set(self, "kind", kind)
+        _set(self, "obligor", obligor)
+        _set(self, "beneficiary", beneficiary)
+        _set(self, "subject", subject)
+        _set(self, "key", key)
+        _set(self, "period_start", period_start)
+        _set(self, "period_end", period_end)
+        _set(self, "due", due)
+        _set(self, "due_at", due_at)
+        _set(self, "state", state)
+        _set(self, "amount", amount)
+        _set(self, "paid", paid)
+        _set(self, "flags", flags)
+        _set(self, "evidence", evidence)
+        _set(self, "fulfilled_on", fulfilled_on)
+        _set(self, "late", late)
+        _set(self, "kpi", kpi)
+        _set(self, "surviving", surviving)
+        _set(self, "trigger_event_id", trigger_event_id)
+        _set(self, "data", data)
+        _set(self, "created_at", created_at)
+        _set(self, "updated_at", updated_at)
+        return self
 
     @property
     def is_final(self) -> bool:

@@ -38,7 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from clauses import Conflict, NotFound, canonical_json
 
 from .._audit import link
-from .._enums import LegalState
+from .._enums import EvidenceState, LegalState
 from .._model import (
     AuditEntry,
     Event,
@@ -141,23 +141,41 @@ def _money(value: str, currency: str) -> Money:
     return Money(value=Decimal(value), currency=currency)
 
 
-def _json(text: str) -> Any:
-    # most rows carry no flags and no extras; skip the decoder for those
-    if text == "[]":
-        return ()
-    if text == "{}":
-        return {}
-    return json.loads(text)
+@functools.lru_cache(maxsize=4096)
+def _paid(value: str) -> Decimal:
+    # Decimal is immutable and most rows hold one of a few amounts (often "0")
+    return Decimal(value)
 
 
-def _ob_from_row(r: Row[Any]) -> Obligation:
+_STATES: dict[str, LegalState] = {s.value: s for s in LegalState}
+_EVIDENCE: dict[str, EvidenceState] = {e.value: e for e in EvidenceState}
+_NO_FLAGS: frozenset[str] = frozenset()
+
+
+def _flags(text: str) -> frozenset[str]:
+    # most rows carry no flags; skip the decoder for those (the set is immutable, so shared)
+    return _NO_FLAGS if text == "[]" else frozenset(json.loads(text))
+
+
+def _data(text: str) -> dict[str, Any]:
+    # a fresh dict per row even when empty: ``data`` is a mutable mapping
+    return {} if text == "{}" else cast("dict[str, Any]", json.loads(text))
+
+
+def _ob_from_row(r: Sequence[Any]) -> Obligation:
+    """An Obligation from one row, without re-running the model's validators.
+
+    What the table holds was validated on the way in, and the column types hand back aware
+    UTC datetimes and dates, so only the text columns need decoding (enum members, Decimal,
+    Money, JSON); :meth:`Obligation.from_trusted` then sets the fields directly.
+    """
     (
         id_, agreement_id, clause_id, clause_version, spec_id, section, title, kind, obligor,
         beneficiary, subject, key, period_start, period_end, due, due_at, state, amount_value,
         amount_currency, paid, flags, evidence_, fulfilled_on, late, kpi, surviving,
         trigger_event_id, data, created_at, updated_at,
-    ) = cast("tuple[Any, ...]", r)  # fmt: skip
-    return Obligation(
+    ) = r  # fmt: skip
+    return Obligation.from_trusted(
         id=id_,
         agreement_id=agreement_id,
         clause_id=clause_id,
@@ -174,17 +192,17 @@ def _ob_from_row(r: Row[Any]) -> Obligation:
         period_end=period_end,
         due=due,
         due_at=due_at,
-        state=state,
+        state=_STATES[state],
         amount=None if amount_value is None else _money(amount_value, amount_currency),
-        paid=Decimal(paid),
-        flags=_json(flags),
-        evidence=evidence_,
+        paid=_paid(paid),
+        flags=_flags(flags),
+        evidence=_EVIDENCE[evidence_],
         fulfilled_on=fulfilled_on,
         late=bool(late),
         kpi=bool(kpi),
         surviving=bool(surviving),
         trigger_event_id=trigger_event_id,
-        data=_json(data),
+        data=_data(data),
         created_at=created_at,
         updated_at=updated_at,
     )
@@ -464,7 +482,7 @@ class SqlAlchemyObligationStore(ObligationStore):
             limit=limit,
         )
         with self._conn() as conn:
-            return [_ob_from_row(r) for r in conn.execute(q)]
+            return [_ob_from_row(r) for r in conn.execute(q).all()]
 
     def bulk_load(self, obligations_: Iterable[Obligation]) -> int:
         """Load many new obligations fast; returns how many. For initial loads and benchmarks.
