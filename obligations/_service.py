@@ -21,14 +21,20 @@ from ._calendar import local_date
 from ._compile import compile_instances, horizon, pending_periods, period_instances, subjects
 from ._context import AgreementContext, initial_term_end, term_variable
 from ._decisions import agreement_status, confirm_breach, fulfil, waive
-from ._enums import OPEN, AgreementStatus
-from ._events import parse_on, validate_event
-from ._lifecycle import birth
+from ._enums import OPEN, AgreementStatus, LegalState
+from ._events import not_after_now, parse_on, parse_when, shown_on, validate_event
+from ._lifecycle import birth, move
 from ._model import AuditEntry, Event, Obligation, TrackedAgreement
 from ._rules import apply_event
 from .abc import ObligationStore
 
 _TICK = timedelta(microseconds=1)
+
+#: events a monitoring body declares once about a supplier; they apply to every buyer's agreement
+DETERMINATIONS: tuple[str, ...] = ("supplier_suspended", "supplier_reinstated")
+
+#: the audit action that records an agreement's termination (its ``after`` holds the date)
+TERMINATED_ACTION = "agreement_terminated"
 
 
 @attrs.define(frozen=True, kw_only=True)
@@ -52,6 +58,36 @@ class EventResult:
             "changed": [o.to_view(now) for o in self.changed],
             "messages": list(self.messages),
         }
+
+
+@attrs.define(frozen=True, kw_only=True)
+class TerminationResult:
+    """An agreement ended early: the obligations it closed and those that survive it."""
+
+    agreement: TrackedAgreement
+    terminated_on: date
+    reason: str
+    closed: list[Obligation]
+    surviving: list[Obligation]
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        """The ``wsr terminate --json`` document."""
+        return {
+            "agreement": self.agreement.view(),
+            "terminated_on": self.terminated_on.isoformat(),
+            "reason": self.reason,
+            "closed": [o.to_view(now) for o in self.closed],
+            "surviving": [o.to_view(now) for o in self.surviving],
+        }
+
+
+@attrs.define(frozen=True, kw_only=True)
+class DeterminationScope:
+    """Which agreements a determination about a supplier reaches, and which it passes by (why)."""
+
+    supplier: str
+    agreements: list[TrackedAgreement]
+    skipped: list[tuple[str, str]]
 
 
 def _aware(now: datetime, path: str = "--now") -> datetime:
@@ -157,6 +193,8 @@ class ObligationService:
                     )
                 ]
             )
+        if fresh.status is AgreementStatus.TERMINATED:
+            return fresh  # nothing new falls due under an agreement that has been ended
         ctx = self._context(fresh)
         through = horizon(ctx, now)
         new: list[Obligation] = []
@@ -178,6 +216,8 @@ class ObligationService:
                     break  # everything before an existing period was materialised with it
         if new:
             self._add(new, at=now, reason="recurring instances up to the horizon")
+        if fresh.status is AgreementStatus.EXPIRED:
+            self._close_ended(fresh, now)
         return fresh
 
     def _add(self, created: list[Obligation], *, at: datetime, reason: str) -> list[Obligation]:
@@ -194,8 +234,133 @@ class ObligationService:
     def _obligation(self, obligation_id: str) -> Obligation:
         return self.store.get_obligation(obligation_id)
 
-    def _on(self, on: str | date | datetime, tracked: TrackedAgreement) -> date:
-        return parse_on(on, ctx=self._context(tracked))[1]
+    def _on(self, on: str | date | datetime, tracked: TrackedAgreement, now: datetime) -> date:
+        """The local date of a decision: not before execution, not after ``now``."""
+        ctx = self._context(tracked)
+        at, day = parse_on(on, ctx=ctx)
+        not_after_now(at, shown=shown_on(on), now=now, tz=ctx.tz)
+        return day
+
+    # -- the end of an agreement ---------------------------------------------------------------
+    def _termination(self, agreement_id: str) -> tuple[date, str] | None:
+        """(date, reason) of the agreement's termination, read back from the audit log."""
+        for entry in reversed(self.store.audit_entries(agreement_id)):
+            if entry.action == TERMINATED_ACTION and entry.after is not None:
+                return (
+                    date.fromisoformat(str(entry.after["terminated_on"])),
+                    str(entry.after.get("termination_reason", "")),
+                )
+        return None
+
+    def _last_day(self, tracked: TrackedAgreement) -> tuple[date, str] | None:
+        """(the last date an event may carry, why) for an agreement that has ended, else None.
+
+        Facts dated on or before the end are still recorded (they are often reported late);
+        anything after it happened outside the agreement.
+        """
+        if tracked.status is AgreementStatus.TERMINATED:
+            found = self._termination(tracked.id)
+            day = tracked.term_end if found is None else found[0]
+            return day, f"agreement {tracked.id} was terminated on {day.isoformat()}"
+        if tracked.status is AgreementStatus.EXPIRED:
+            return tracked.term_end, f"agreement {tracked.id} expired on {tracked.term_end}"
+        return None
+
+    def _close_ended(self, tracked: TrackedAgreement, now: datetime) -> list[Obligation]:
+        """Close what an ended agreement leaves open (idempotent; surviving duties stay).
+
+        Terminated: every open obligation that does not survive is terminated. Expired: open
+        obligations falling due after the last day of the term are discharged — the duty was
+        never going to arise — while those due within the term stay open to be performed.
+        """
+        open_ = [
+            o
+            for o in self.store.find_obligations(agreement_id=tracked.id, states=OPEN)
+            if not o.surviving
+        ]
+        if tracked.status is AgreementStatus.TERMINATED:
+            found = self._termination(tracked.id)
+            day, why = (tracked.term_end, "") if found is None else found
+            reason = f"agreement terminated on {day.isoformat()}" + (f": {why}" if why else "")
+            action = "terminate"
+        elif tracked.status is AgreementStatus.EXPIRED:
+            open_ = [o for o in open_ if o.due > tracked.term_end]
+            reason = f"agreement expired on {tracked.term_end.isoformat()}"
+            action = "discharge"
+        else:
+            return []
+        closed: list[Obligation] = []
+        entries: list[AuditEntry] = []
+        for ob in open_:
+            # Symboleo: a created instance can only expire (discharged) and a suspended one can
+            # only be terminated; everything else takes the agreement's own ending.
+            step = action
+            if ob.state is LegalState.CREATED:
+                step = "expire"
+            elif ob.state is LegalState.SUSPENDED:
+                step = "terminate"
+            after, entry = move(ob, step, at=now, actor=self.actor, reason=reason)
+            closed.append(after)
+            entries.append(entry)
+        if closed:
+            self.store.update_obligations(closed)
+            self.store.append_audit(entries)
+        return closed
+
+    def _apply(
+        self,
+        tracked: TrackedAgreement,
+        type: str,
+        *,
+        on: date | datetime | str,
+        fields: Mapping[str, Any],
+        now: datetime,
+    ) -> EventResult:
+        """Record one event on one (refreshed) agreement and apply its rules."""
+        ctx = self._context(tracked)
+        try:
+            at, day = parse_when(on, tz=ctx.tz)
+        except InputError:
+            pass  # validate_event reports the bad date together with any other problem
+        else:
+            not_after_now(at, shown=shown_on(on), now=now, tz=ctx.tz)
+            ended = self._last_day(tracked)
+            if ended is not None and day > ended[0]:
+                raise InputError.single(
+                    "--on", f"{ended[1]}; events after that date cannot be recorded"
+                )
+        lookup = _StoreLookup(self.store, tracked.id)
+        event = validate_event(ctx, type, on=on, fields=fields, now=now, find=lookup.get)
+        stored = self.store.add_event(event)
+        outcome = apply_event(ctx, stored, lookup, actor=self.actor)
+        self.store.append_audit(
+            [
+                self._entry(
+                    tracked.id,
+                    "event_recorded",
+                    at=now,
+                    reason=f"{type} on {stored.occurred_on.isoformat()}",
+                    after=stored.to_dict(),
+                )
+            ]
+        )
+        if outcome.created:
+            self.store.add_obligations(outcome.created)
+        if outcome.changed:
+            self.store.update_obligations(outcome.changed)
+        self.store.append_audit(outcome.audit)
+        created, changed, messages = outcome.created, outcome.changed, list(outcome.messages)
+        # a late-recorded fact on an ended agreement: what it opened closes with the agreement
+        closed = {o.id: o for o in self._close_ended(tracked, now)}
+        if closed:
+            created = [closed.get(o.id, o) for o in created]
+            changed = [closed.get(o.id, o) for o in changed]
+            known = {o.id for o in created} | {o.id for o in changed}
+            changed += [o for o in closed.values() if o.id not in known]
+            ended = self._last_day(tracked)
+            why = "" if ended is None else f": {ended[1]}"
+            messages.append(f"{len(closed)} obligations closed with the agreement{why}")
+        return EventResult(event=stored, created=created, changed=changed, messages=messages)
 
     # -- commands ----------------------------------------------------------------------------
     def track(self, agreement: Agreement, *, signed_on: date, now: datetime) -> TrackResult:
@@ -251,36 +416,150 @@ class ObligationService:
         fields: Mapping[str, Any],
         now: datetime,
     ) -> EventResult:
-        """Validate and store an event, then apply every rule it triggers (all or nothing)."""
+        """Validate and store an event, then apply every rule it triggers (all or nothing).
+
+        Refused: an event dated after ``now`` (the record holds facts, not plans), before
+        execution, or after the agreement was terminated or expired.
+        """
         now = _aware(now)
         with self.store.transaction():
             tracked = self._refresh(self.store.get_agreement(agreement_id), now)
-            ctx = self._context(tracked)
-            lookup = _StoreLookup(self.store, agreement_id)
-            event = validate_event(ctx, type, on=on, fields=fields, now=now, find=lookup.get)
-            stored = self.store.add_event(event)
-            outcome = apply_event(ctx, stored, lookup, actor=self.actor)
+            return self._apply(tracked, type, on=on, fields=fields, now=now)
+
+    def determination_scope(
+        self, supplier: str, *, on: date | datetime | str, now: datetime
+    ) -> DeterminationScope:
+        """The agreements a monitor's determination about ``supplier`` on ``on`` reaches.
+
+        Every tracked agreement covering the supplier and in force on that date: one executed
+        later, or terminated or expired before it, is passed by (listed in ``skipped`` with the
+        reason). Refused when no tracked agreement covers the supplier at all.
+        """
+        now = _aware(now)
+        with self.store.transaction():
+            reached: list[TrackedAgreement] = []
+            skipped: list[tuple[str, str]] = []
+            covering = 0
+            for stored in self.store.list_agreements():
+                tracked = self._refresh(stored, now)
+                ctx = self._context(tracked)
+                if supplier not in ctx.suppliers:
+                    continue
+                covering += 1
+                at, day = parse_when(on, tz=ctx.tz)
+                not_after_now(at, shown=shown_on(on), now=now, tz=ctx.tz)
+                ended = self._last_day(tracked)
+                if day < tracked.signed_on:
+                    skipped.append(
+                        (tracked.id, f"executed on {tracked.signed_on.isoformat()}, after {day}")
+                    )
+                elif ended is not None and day > ended[0]:
+                    skipped.append((tracked.id, ended[1]))
+                else:
+                    reached.append(tracked)
+            if not covering:
+                raise InputError.single(
+                    "--supplier",
+                    f"no tracked agreement covers supplier {supplier!r}; nothing was recorded",
+                )
+            return DeterminationScope(supplier=supplier, agreements=reached, skipped=skipped)
+
+    def record_determination(
+        self,
+        type: str,
+        *,
+        supplier: str,
+        on: date | datetime | str,
+        fields: Mapping[str, Any],
+        now: datetime,
+    ) -> list[EventResult]:
+        """A monitoring body's determination about a supplier, recorded on every buyer's agreement.
+
+        The body declares a suspension or reinstatement once; each buyer has its own agreement
+        and its own consequences (its own cut-off period). The event is recorded on every
+        tracked agreement that covers the supplier and is in force on ``on`` — all in one
+        transaction, so if any agreement refuses it nothing is written. One result per agreement.
+        """
+        now = _aware(now)
+        if type not in DETERMINATIONS:
+            raise InputError.single(
+                "type",
+                f"{type!r} is not a monitor determination (known: {', '.join(DETERMINATIONS)}); "
+                "record other events per agreement with `wsr event`",
+            )
+        given = fields.get("supplier")
+        if given is not None and given != supplier:
+            raise InputError.single(
+                "supplier", f"{given!r} contradicts --supplier {supplier!r}; give it once"
+            )
+        payload = {**fields, "supplier": supplier}
+        with self.store.transaction():
+            scope = self.determination_scope(supplier, on=on, now=now)
+            if not scope.agreements:
+                why = "; ".join(f"{a}: {reason}" for a, reason in scope.skipped)
+                raise InputError.single(
+                    "--on", f"no agreement covering {supplier} is in force on {on} ({why})"
+                )
+            return [
+                self._apply(t, type, on=on, fields=payload, now=now) for t in scope.agreements
+            ]
+
+    def terminate(
+        self, agreement_id: str, *, on: date | str, reason: str, now: datetime
+    ) -> TerminationResult:
+        """End an agreement early: open obligations end with it, surviving ones stay.
+
+        The termination date is kept in the audit log (the ``agreement_terminated`` entry);
+        later events are refused unless dated on or before it.
+        """
+        now = _aware(now)
+        if not reason.strip():
+            raise InputError.single("--reason", "a termination needs a reason (it is recorded)")
+        with self.store.transaction():
+            tracked = self._refresh(self.store.get_agreement(agreement_id), now)
+            if tracked.status is AgreementStatus.TERMINATED:
+                ended = self._last_day(tracked)
+                raise Conflict(
+                    agreement_id,
+                    f"{ended[1] if ended else 'already terminated'}; nothing changed",
+                )
+            day = self._on(on, tracked, now)
+            if tracked.status is AgreementStatus.EXPIRED and day > tracked.term_end:
+                raise InputError.single(
+                    "--on",
+                    f"agreement {agreement_id} expired on {tracked.term_end.isoformat()}; "
+                    "it cannot be terminated after that date",
+                )
+            ended_agreement = attrs.evolve(tracked, status=AgreementStatus.TERMINATED)
+            self.store.update_agreement(ended_agreement)
             self.store.append_audit(
                 [
                     self._entry(
                         agreement_id,
-                        "event_recorded",
+                        TERMINATED_ACTION,
                         at=now,
-                        reason=f"{type} on {stored.occurred_on.isoformat()}",
-                        after=stored.to_dict(),
+                        reason=reason,
+                        before=tracked.view(),
+                        after={
+                            **ended_agreement.view(),
+                            "terminated_on": day.isoformat(),
+                            "termination_reason": reason,
+                        },
                     )
                 ]
             )
-            if outcome.created:
-                self.store.add_obligations(outcome.created)
-            if outcome.changed:
-                self.store.update_obligations(outcome.changed)
-            self.store.append_audit(outcome.audit)
-            return EventResult(
-                event=stored,
-                created=outcome.created,
-                changed=outcome.changed,
-                messages=outcome.messages,
+            closed = self._close_ended(ended_agreement, now)
+            surviving = [
+                o
+                for o in self.store.find_obligations(agreement_id=agreement_id, states=OPEN)
+                if o.surviving
+            ]
+            return TerminationResult(
+                agreement=ended_agreement,
+                terminated_on=day,
+                reason=reason,
+                closed=closed,
+                surviving=surviving,
             )
 
     def fulfil(
@@ -296,7 +575,7 @@ class ObligationService:
         now = _aware(now)
         with self.store.transaction():
             ob = self._obligation(obligation_id)
-            day = self._on(on, self.store.get_agreement(ob.agreement_id))
+            day = self._on(on, self.store.get_agreement(ob.agreement_id), now)
             if evidence is not None:
                 filename, content = evidence
                 ref = self.store.put_evidence(
@@ -325,7 +604,7 @@ class ObligationService:
         with self.store.transaction():
             ob = self._obligation(obligation_id)
             tracked = self.store.get_agreement(ob.agreement_id)
-            day = self._on(on, tracked)
+            day = self._on(on, tracked, now)
             outcome = confirm_breach(
                 self._context(tracked), ob, on=day, reason=reason, at=now, actor=self.actor
             )
