@@ -95,7 +95,8 @@ class _YamlSyntax(Exception):
 
 def _yaml_message(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
+    # one line per problem: the reader's errors carry a multi-line position note
+    problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
     if mark is not None:
         return f"YAML syntax error at line {mark.line + 1}, column {mark.column + 1}: {problem}"
     return f"YAML syntax error: {problem}"

@@ -10,7 +10,7 @@ before/after snapshots and state is rebuilt from them, so nothing may be lost on
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -192,9 +192,7 @@ class TrackedAgreement:
 
 # -- Obligation --------------------------------------------------------------------------------
 
-# the frozen classes' own way in: attrs writes fields with these too
 _new = object.__new__
-_set = object.__setattr__
 
 
 def obligation_id(agreement_id: str, spec_id: str, subject: str | None, key: str) -> str:
@@ -238,77 +236,18 @@ class Obligation:
     updated_at: datetime = attrs.field(converter=_aware_utc)
 
     @classmethod
-    def from_trusted(
-        cls,
-        *,
-        id: str,
-        agreement_id: str,
-        clause_id: str,
-        clause_version: str,
-        spec_id: str,
-        section: str,
-        title: str,
-        kind: str,
-        obligor: str,
-        beneficiary: str,
-        subject: str | None,
-        key: str,
-        period_start: date | None,
-        period_end: date | None,
-        due: date,
-        due_at: datetime,
-        state: LegalState,
-        amount: Money | None,
-        paid: Decimal,
-        flags: frozenset[str],
-        evidence: EvidenceState,
-        fulfilled_on: date | None,
-        late: bool,
-        kpi: bool,
-        surviving: bool,
-        trigger_event_id: str | None,
-        data: dict[str, Any],
-        created_at: datetime,
-        updated_at: datetime,
-    ) -> Obligation:
-        """An Obligation from values that are already in their final form; no converters run.
+    def from_fields(cls, values: Sequence[Any]) -> Obligation:
+        """An Obligation from every field's value, in declaration order, with no converters run.
 
         For the store's read path only: what it reads back was validated when it was written,
-        and every value arrives typed (aware UTC datetimes, dates, enum members, Decimal, a
-        frozenset, a fresh dict). Running the validators again costs more per row than the
-        database does. Every argument is required, so a new field cannot be forgotten here
-        (and the store contract tests compare the result with :meth:`__init__`'s).
+        and each value arrives in its final form (aware UTC datetimes, dates, enum members,
+        Decimal, Money, a frozenset, a fresh dict), so running the validators again would cost
+        more per row than the database does. Anything else goes through ``__init__``. The
+        store contract tests check that both ways give equal objects.
         """
         self = _new(cls)
-        _set(self, "id", id)
-        _set(self, "agreement_id", agreement_id)
-        _set(self, "clause_id", clause_id)
-        _set(self, "clause_version", clause_version)
-        _set(self, "spec_id", spec_id)
-        _set(self, "section", section)
-        _set(self, "title", title)
-        _set(self, "kind", kind)
-        _set(self, "obligor", obligor)
-        _set(self, "beneficiary", beneficiary)
-        _set(self, "subject", subject)
-        _set(self, "key", key)
-        _set(self, "period_start", period_start)
-        _set(self, "period_end", period_end)
-        _set(self, "due", due)
-        _set(self, "due_at", due_at)
-        _set(self, "state", state)
-        _set(self, "amount", amount)
-        _set(self, "paid", paid)
-        _set(self, "flags", flags)
-        _set(self, "evidence", evidence)
-        _set(self, "fulfilled_on", fulfilled_on)
-        _set(self, "late", late)
-        _set(self, "kpi", kpi)
-        _set(self, "surviving", surviving)
-        _set(self, "trigger_event_id", trigger_event_id)
-        _set(self, "data", data)
-        _set(self, "created_at", created_at)
-        _set(self, "updated_at", updated_at)
+        for put, value in zip(_OB_SLOTS, values, strict=True):
+            put(self, value)
         return self
 
     @property
@@ -428,6 +367,13 @@ class Obligation:
             created_at=datetime.fromisoformat(d["created_at"]),
             updated_at=datetime.fromisoformat(d["updated_at"]),
         )
+
+
+#: each field's slot setter, in declaration order: bypasses the frozen ``__setattr__`` the way
+#: attrs' own ``__init__`` does, for :meth:`Obligation.from_fields`
+_OB_SLOTS: tuple[Callable[[Obligation, Any], None], ...] = tuple(
+    getattr(Obligation, f.name).__set__ for f in attrs.fields(Obligation)
+)
 
 
 # -- Event -------------------------------------------------------------------------------------

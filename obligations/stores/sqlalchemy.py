@@ -166,8 +166,8 @@ def _ob_from_row(r: Sequence[Any]) -> Obligation:
     """An Obligation from one row, without re-running the model's validators.
 
     What the table holds was validated on the way in, and the column types hand back aware
-    UTC datetimes and dates, so only the text columns need decoding (enum members, Decimal,
-    Money, JSON); :meth:`Obligation.from_trusted` then sets the fields directly.
+    UTC datetimes, dates and booleans, so only the text columns need decoding (enum members,
+    Decimal, Money, JSON) before :meth:`Obligation.from_fields` sets the fields directly.
     """
     (
         id_, agreement_id, clause_id, clause_version, spec_id, section, title, kind, obligor,
@@ -175,37 +175,17 @@ def _ob_from_row(r: Sequence[Any]) -> Obligation:
         amount_currency, paid, flags, evidence_, fulfilled_on, late, kpi, surviving,
         trigger_event_id, data, created_at, updated_at,
     ) = r  # fmt: skip
-    return Obligation.from_trusted(
-        id=id_,
-        agreement_id=agreement_id,
-        clause_id=clause_id,
-        clause_version=clause_version,
-        spec_id=spec_id,
-        section=section,
-        title=title,
-        kind=kind,
-        obligor=obligor,
-        beneficiary=beneficiary,
-        subject=subject or None,
-        key=key,
-        period_start=period_start,
-        period_end=period_end,
-        due=due,
-        due_at=due_at,
-        state=_STATES[state],
-        amount=None if amount_value is None else _money(amount_value, amount_currency),
-        paid=_paid(paid),
-        flags=_flags(flags),
-        evidence=_EVIDENCE[evidence_],
-        fulfilled_on=fulfilled_on,
-        late=bool(late),
-        kpi=bool(kpi),
-        surviving=bool(surviving),
-        trigger_event_id=trigger_event_id,
-        data=_data(data),
-        created_at=created_at,
-        updated_at=updated_at,
-    )
+    return Obligation.from_fields(
+        (
+            id_, agreement_id, clause_id, clause_version, spec_id, section, title, kind, obligor,
+            beneficiary, subject or None, key, period_start, period_end, due, due_at,
+            _STATES[state],
+            None if amount_value is None else _money(amount_value, amount_currency),
+            _paid(paid), _flags(flags), _EVIDENCE[evidence_], fulfilled_on,
+            bool(late), bool(kpi), bool(surviving), trigger_event_id, _data(data),
+            created_at, updated_at,
+        )
+    )  # fmt: skip
 
 
 def _agreement_row(a: TrackedAgreement) -> dict[str, Any]:

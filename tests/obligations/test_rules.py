@@ -32,7 +32,9 @@ def tracked(svc, agr=None):
 
 
 def event(svc, agr_id, type, on, **fields):
-    return svc.record_event(agr_id, type, on=on, fields=fields, now=NOW)
+    # recorded at NOW, or on the day itself for a later event (events cannot be dated after now)
+    day = datetime.fromisoformat(str(on)[:10]).replace(hour=20, tzinfo=UTC)
+    return svc.record_event(agr_id, type, on=on, fields=fields, now=max(NOW, day))
 
 
 def find(svc, agr_id, spec, subject=None):

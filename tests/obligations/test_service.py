@@ -19,6 +19,8 @@ from tests.obligations.factories import (
 )
 
 NOW = datetime(2026, 1, 5, 15, tzinfo=UTC)
+#: after every event and decision the tests date (events may not be dated after now)
+LATER = datetime(2028, 12, 1, 15, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -80,7 +82,7 @@ def test_a_failing_event_writes_nothing(svc, store):
             "volume_declared",
             on="2026-01-15",
             fields={"year": "2025", "amount": "100000000"},
-            now=NOW,
+            now=LATER,
         )
     assert str(exc.value.problems[0]) == (
         "clauses.monitoring_fees.boundary: the value 100000000 falls on the tier boundary "
@@ -100,7 +102,7 @@ def test_fulfil_with_evidence_and_lateness(svc, store):
         on="2028-10-09",
         evidence=("notice.pdf", b"%PDF-1.4 notice"),
         note="sent by courier",
-        now=NOW,
+        now=LATER,
     )
     assert done.state is LegalState.FULFILLED and done.late and "late" in done.flags
     assert done.evidence.value == "submitted" and done.data["days_late"] == 3
@@ -112,17 +114,17 @@ def test_fulfil_with_evidence_and_lateness(svc, store):
     )
     before = snapshot(store)
     with pytest.raises(InvalidTransition, match="is fulfilled; it cannot be fulfilled"):
-        svc.fulfil(ob.id, on=date(2028, 10, 9), evidence=("again.pdf", b"x"), note="", now=NOW)
+        svc.fulfil(ob.id, on=date(2028, 10, 9), evidence=("again.pdf", b"x"), note="", now=LATER)
     assert snapshot(store) == before and len(store.list_evidence(ob.id)) == 1
     with pytest.raises(NotFound, match="no obligation with the id 'ob-nope'"):
-        svc.fulfil("ob-nope", on=date(2028, 10, 9), evidence=None, note="", now=NOW)
+        svc.fulfil("ob-nope", on=date(2028, 10, 9), evidence=None, note="", now=LATER)
 
 
 def test_fulfil_on_time_without_evidence(svc, store):
     agr = agreement(term_section(opt_out_days=90))
     svc.track(agr, signed_on=date(2026, 1, 5), now=NOW)
     [ob] = store.find_obligations(agreement_id=agr.id)
-    done = svc.fulfil(ob.id, on=date(2028, 10, 6), evidence=None, note="", now=NOW)
+    done = svc.fulfil(ob.id, on=date(2028, 10, 6), evidence=None, note="", now=LATER)
     assert (
         not done.late and done.evidence.value == "none" and done.fulfilled_on == date(2028, 10, 6)
     )
@@ -209,16 +211,16 @@ def test_queries_extend_the_horizon_idempotently(svc, store):
 
 def test_audit_log_verifies_and_replays_to_the_stored_state(svc, store):
     agr = fair_food()
-    svc.track(agr, signed_on=date(2026, 1, 5), now=NOW)
+    svc.track(agr, signed_on=date(2026, 1, 5), now=LATER)
     svc.record_event(
         agr.id,
         "purchase_recorded",
         on="2026-01-07",
         fields={"supplier": "GROWER-G", "quantity": "9", "unit": "lb"},
-        now=NOW,
+        now=LATER,
     )
     svc.record_event(
-        agr.id, "supplier_suspended", on="2026-03-02", fields={"supplier": "GROWER-H"}, now=NOW
+        agr.id, "supplier_suspended", on="2026-03-02", fields={"supplier": "GROWER-H"}, now=LATER
     )
     entries = store.audit_entries()
     assert verify_chain(entries) == []

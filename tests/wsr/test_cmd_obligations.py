@@ -262,6 +262,7 @@ def test_bad_options_are_input_errors_and_write_nothing(capsys, db, record):
         "quantity=lots",
         "--set",
         "unit=lb",
+        now=T_MARCH,
     )
     assert code == 2
     assert "supplier" in err and "quantity" in err
@@ -297,6 +298,7 @@ def test_event_json_reports_created_changed_and_messages(capsys, db, record):
         "--set",
         "unit=lb",
         "--json",
+        now=T_MARCH,
     )
     assert code == 0, err
     doc = json.loads(out)
@@ -326,6 +328,7 @@ def _premium_id(capsys, db, aid) -> str:
         "quantity=250000",
         "--set",
         "unit=lb",
+        now=T_MARCH,
     )
     assert code == 0, err
     (ob,) = [o for o in _obligations(capsys, db) if o["spec_id"] == "premium.payment"]
