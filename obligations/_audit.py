@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from json.encoder import encode_basestring as _encode_str
 from typing import Any
-
-import attrs
 
 from clauses import Problem, canonical_json
 
@@ -37,17 +36,58 @@ def _digest(prev_hash: str | None, body: dict[str, Any]) -> str:
 
 def link(entries: Sequence[AuditEntry], *, last: AuditEntry | None) -> list[AuditEntry]:
     """Give new entries their seq, prev_hash and hash, continuing after ``last``."""
-    out: list[AuditEntry] = []
+    return [entry for entry, _, _ in link_texts(entries, last=last)]
+
+
+def link_texts(
+    entries: Sequence[AuditEntry], *, last: AuditEntry | None
+) -> list[tuple[AuditEntry, str | None, str | None]]:
+    """:func:`link`, each entry with the canonical JSON of its ``before`` and ``after``.
+
+    A store writes those texts as they are: each snapshot is serialised once, for the hash
+    and for the row (tracking a large agreement appends tens of thousands of entries).
+    """
+    out: list[tuple[AuditEntry, str | None, str | None]] = []
     seq = 0 if last is None or last.seq is None else last.seq
     prev = GENESIS if last is None or last.hash is None else last.hash
+    shown: tuple[object, str | None] = (None, None)  # the last ``after`` and its text
     for entry in entries:
         seq += 1
-        body = entry.hashed_body()
-        body["prev_hash"] = prev
-        digest = _digest(prev, body)
-        out.append(attrs.evolve(entry, seq=seq, prev_hash=prev, hash=digest))
+        if entry.before is None:
+            before = None
+        elif entry.before is shown[0]:  # a move's before is often the previous after itself
+            before = shown[1]
+        else:
+            before = canonical_json(dict(entry.before))
+        after = None if entry.after is None else canonical_json(dict(entry.after))
+        shown = (entry.after, after)
+        text = prev + _body_json(entry, prev, before, after)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        out.append((entry.chained(seq=seq, prev_hash=prev, hash=digest), before, after))
         prev = digest
     return out
+
+
+def _str(value: str | None) -> str:
+    # what json.dumps writes for a str (ensure_ascii=False); anything else goes through it
+    return _encode_str(value) if type(value) is str else canonical_json(value)
+
+
+def _body_json(entry: AuditEntry, prev_hash: str, before: str | None, after: str | None) -> str:
+    """``canonical_json(body)`` for :func:`chain_hash`'s body, spelled out with the snapshots'
+    texts already made: the keys in sorted order, each value as ``json.dumps`` writes it.
+
+    Byte for byte the same text (the tests compare the two on every kind of entry), without
+    serialising each snapshot a second time inside the body.
+    """
+    return (
+        f'{{"action":{_str(entry.action)},"actor":{_str(entry.actor)},'
+        f'"after":{"null" if after is None else after},'
+        f'"agreement_id":{_str(entry.agreement_id)},"at":{_str(entry.at.isoformat())},'
+        f'"before":{"null" if before is None else before},'
+        f'"obligation_id":{_str(entry.obligation_id)},"prev_hash":{_str(prev_hash)},'
+        f'"reason":{_str(entry.reason)}}}'
+    )
 
 
 def verify_chain(entries: Sequence[AuditEntry]) -> list[Problem]:

@@ -88,7 +88,7 @@ def transition(
     if reason and target.is_final:
         data["reason"] = reason
     fields: dict[str, Any] = {"data": data, **(changes or {})}
-    return attrs.evolve(ob, state=target, updated_at=at, **fields)
+    return ob.evolved(state=target, updated_at=at, **fields)
 
 
 def annotate(ob: Obligation, *, at: datetime, **changes: Any) -> Obligation:
@@ -108,15 +108,36 @@ def audit(
     reason: str = "",
 ) -> AuditEntry:
     """The log entry for one change of one obligation (complete before/after snapshots)."""
+    return _entry(
+        None if before is None else before.to_dict(),
+        after.to_dict(),
+        after,
+        action=action,
+        at=at,
+        actor=actor,
+        reason=reason,
+    )
+
+
+def _entry(
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any],
+    ob: Obligation,
+    *,
+    action: str,
+    at: datetime,
+    actor: str,
+    reason: str,
+) -> AuditEntry:
     return AuditEntry(
-        agreement_id=after.agreement_id,
-        obligation_id=after.id,
+        agreement_id=ob.agreement_id,
+        obligation_id=ob.id,
         at=at,
         actor=actor,
         action=action,
         reason=reason,
-        before=None if before is None else before.to_dict(),
-        after=after.to_dict(),
+        before=before,
+        after=after,
     )
 
 
@@ -140,8 +161,12 @@ def birth(
     """A new ``created`` instance made binding at once: audited as created, then activated."""
     if ob.state is not LegalState.CREATED:
         raise ValueError("birth() takes an obligation in the created state")
-    created = audit(None, ob, action="created", at=at, actor=actor, reason=reason)
-    active, activated = move(ob, "activate", at=at, actor=actor, reason=reason)
+    snapshot = ob.to_dict()  # the created entry's after is the activated entry's before
+    created = _entry(None, snapshot, ob, action="created", at=at, actor=actor, reason=reason)
+    active = transition(ob, "activate", at=at, reason=reason)
+    activated = _entry(
+        snapshot, active.to_dict(), active, action="activated", at=at, actor=actor, reason=reason
+    )
     return active, [created, activated]
 
 

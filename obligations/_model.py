@@ -10,9 +10,12 @@ before/after snapshots and state is rebuilt from them, so nothing may be lost on
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+import operator
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 
 import attrs
@@ -193,6 +196,7 @@ class TrackedAgreement:
 # -- Obligation --------------------------------------------------------------------------------
 
 _new = object.__new__
+_set = object.__setattr__
 
 
 def obligation_id(agreement_id: str, spec_id: str, subject: str | None, key: str) -> str:
@@ -236,19 +240,46 @@ class Obligation:
     updated_at: datetime = attrs.field(converter=_aware_utc)
 
     @classmethod
-    def from_fields(cls, values: Sequence[Any]) -> Obligation:
-        """An Obligation from every field's value, in declaration order, with no converters run.
+    def from_fields(cls, rows: Iterable[Sequence[Any]]) -> list[Obligation]:
+        """Obligations from each one's field values in declaration order, no converters run.
 
         For the store's read path only: what it reads back was validated when it was written,
         and each value arrives in its final form (aware UTC datetimes, dates, enum members,
         Decimal, Money, a frozenset, a fresh dict), so running the validators again would cost
-        more per row than the database does. Anything else goes through ``__init__``. The
+        more per row than the database does. Anything else goes through ``__init__``; the
         store contract tests check that both ways give equal objects.
         """
-        self = _new(cls)
-        for put, value in zip(_OB_SLOTS, values, strict=True):
-            put(self, value)
-        return self
+        new, slots, width, call = _new, _OB_SLOTS, len(_OB_SLOTS), operator.call
+        out: list[Obligation] = []
+        for values in rows:
+            if len(values) != width:
+                raise ValueError(f"an Obligation has {width} fields, got {len(values)} values")
+            self = new(cls)
+            # each slot's own setter, as attrs' __init__ does past the frozen __setattr__
+            deque(map(call, slots, repeat(self), values), 0)
+            out.append(self)
+        return out
+
+    def evolved(self, **changes: Any) -> Obligation:
+        """``attrs.evolve(self, **changes)``, converting only the changed fields.
+
+        The other fields already hold converted values (the converters are idempotent), so
+        running them again only costs time; lifecycle moves make one of these per obligation,
+        ten thousand when a large agreement is tracked. ``data`` is always copied, as
+        ``evolve`` would, so the two objects never share a mutable mapping.
+        """
+        converters = _OB_CONVERTERS
+        for name, value in changes.items():
+            if name not in converters:
+                raise TypeError(f"Obligation has no field {name!r}")
+            convert = converters[name]
+            if convert is not None:
+                changes[name] = convert(value)
+        if "data" not in changes:
+            changes["data"] = dict(self.data)
+        return Obligation.from_fields(
+            [tuple(changes[n] if n in changes else getattr(self, n) for n in _OB_NAMES)]
+        )[0]
 
     @property
     def is_final(self) -> bool:
@@ -369,8 +400,12 @@ class Obligation:
         )
 
 
-#: each field's slot setter, in declaration order: bypasses the frozen ``__setattr__`` the way
-#: attrs' own ``__init__`` does, for :meth:`Obligation.from_fields`
+#: the fields in declaration order, and each one's converter (None: taken as given)
+_OB_NAMES = tuple(f.name for f in attrs.fields(Obligation))
+_OB_CONVERTERS: dict[str, Callable[[Any], Any] | None] = {
+    f.name: f.converter for f in attrs.fields(Obligation)  # type: ignore[misc]
+}
+#: each field's slot setter in declaration order, for :meth:`Obligation.from_fields`
 _OB_SLOTS: tuple[Callable[[Obligation, Any], None], ...] = tuple(
     getattr(Obligation, f.name).__set__ for f in attrs.fields(Obligation)
 )
@@ -513,6 +548,21 @@ class AuditEntry:
     def to_dict(self) -> dict[str, Any]:
         return {"seq": self.seq, **self.hashed_body(), "hash": self.hash}
 
+    def chained(self, *, seq: int, prev_hash: str, hash: str) -> AuditEntry:
+        """This entry with its place in the chain; what :func:`obligations._audit.link` makes.
+
+        The same as ``attrs.evolve(self, seq=…, prev_hash=…, hash=…)`` without running the
+        converters again over fields this (already validated) entry holds: appending the
+        audit of a large agreement chains tens of thousands of entries.
+        """
+        other = _new(AuditEntry)
+        for name in _AUDIT_KEPT:
+            _set(other, name, getattr(self, name))
+        _set(other, "seq", seq)
+        _set(other, "prev_hash", prev_hash)
+        _set(other, "hash", hash)
+        return other
+
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> AuditEntry:
         return cls(
@@ -528,6 +578,12 @@ class AuditEntry:
             prev_hash=d.get("prev_hash"),
             hash=d.get("hash"),
         )
+
+
+#: the fields `AuditEntry.chained` copies (every field but the three it sets)
+_AUDIT_KEPT = tuple(
+    f.name for f in attrs.fields(AuditEntry) if f.name not in ("seq", "prev_hash", "hash")
+)
 
 
 # -- EvidenceRef -------------------------------------------------------------------------------

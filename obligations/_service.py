@@ -273,6 +273,8 @@ class ObligationService:
         obligations falling due after the last day of the term are discharged — the duty was
         never going to arise — while those due within the term stay open to be performed.
         """
+        if tracked.status not in (AgreementStatus.TERMINATED, AgreementStatus.EXPIRED):
+            return []
         open_ = [
             o
             for o in self.store.find_obligations(agreement_id=tracked.id, states=OPEN)
@@ -287,8 +289,6 @@ class ObligationService:
             open_ = [o for o in open_ if o.due > tracked.term_end]
             reason = f"agreement expired on {tracked.term_end.isoformat()}"
             action = "discharge"
-        else:
-            return []
         closed: list[Obligation] = []
         entries: list[AuditEntry] = []
         for ob in open_:
@@ -500,9 +500,7 @@ class ObligationService:
                 raise InputError.single(
                     "--on", f"no agreement covering {supplier} is in force on {on} ({why})"
                 )
-            return [
-                self._apply(t, type, on=on, fields=payload, now=now) for t in scope.agreements
-            ]
+            return [self._apply(t, type, on=on, fields=payload, now=now) for t in scope.agreements]
 
     def terminate(
         self, agreement_id: str, *, on: date | str, reason: str, now: datetime

@@ -1,5 +1,5 @@
-"""Obligation tracking commands: track, event, fulfil, breach confirm, waive, obligations,
-agreements, calendar, audit verify, db upgrade.
+"""Obligation tracking commands: track, event, determination, terminate, fulfil, breach
+confirm, waive, obligations, agreements, calendar, audit verify, db upgrade.
 
 Each command opens the store named by ``--db`` (a new database is migrated on first use), runs
 in ONE store transaction (an error anywhere writes nothing) and acts at ``--now``/``WSR_NOW``.
@@ -225,6 +225,75 @@ def event(
         typer.echo(f"changed  {_ob_line(ob, now)}")
     for message in result.messages:
         typer.echo(f"note: {message}")
+
+
+@app.command()
+def determination(
+    ctx: typer.Context,
+    type: Annotated[str, typer.Argument(help="supplier_suspended or supplier_reinstated.")],
+    supplier: Annotated[str, typer.Option("--supplier", help="The supplier's id.")],
+    on: Annotated[str, typer.Option("--on", help="When it was declared: a date or aware time.")],
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="A further field as key=value (repeat).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record a monitor's determination about a supplier on EVERY agreement covering it."""
+    fields = _fields(set_ or [])
+    with _opened(ctx) as (service, now):
+        results = service.record_determination(
+            type, supplier=supplier, on=on, fields=fields, now=now
+        )
+        scope = service.determination_scope(supplier, on=on, now=now)
+    if as_json:
+        _echo_json(
+            {
+                "type": type,
+                "supplier": supplier,
+                "agreements": [
+                    {"agreement_id": r.event.agreement_id, **r.to_json(now)} for r in results
+                ],
+                "skipped": [{"agreement_id": a, "reason": why} for a, why in scope.skipped],
+            }
+        )
+        return
+    for result in results:
+        ev = result.event
+        typer.echo(
+            f"{ev.agreement_id}: recorded {ev.id}: {ev.type} for {supplier} "
+            f"on {ev.occurred_on.isoformat()}"
+        )
+        for ob in result.created:
+            typer.echo(f"  created  {_ob_line(ob, now)}")
+        for ob in result.changed:
+            typer.echo(f"  changed  {_ob_line(ob, now)}")
+        for message in result.messages:
+            typer.echo(f"  note: {message}")
+    for agreement_id, why in scope.skipped:
+        typer.echo(f"{agreement_id}: not recorded ({why})")
+
+
+@app.command()
+def terminate(
+    ctx: typer.Context,
+    agreement_id: Annotated[str, typer.Argument(help="The tracked agreement's id.")],
+    on: Annotated[str, typer.Option("--on", help="The date it ends (YYYY-MM-DD).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it ends (recorded).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Terminate an agreement: its open obligations end, surviving ones stay."""
+    if not reason.strip():
+        raise InputError.single("--reason", "say why; the reason goes on the record")
+    with _opened(ctx) as (service, now):
+        result = service.terminate(agreement_id, on=on, reason=reason, now=now)
+    if as_json:
+        _echo_json(result.to_json(now))
+        return
+    typer.echo(f"{agreement_id}: terminated on {result.terminated_on.isoformat()}: {reason}")
+    for ob in result.closed:
+        typer.echo(f"closed     {_ob_line(ob, now)}")
+    for ob in result.surviving:
+        typer.echo(f"surviving  {_ob_line(ob, now)}")
 
 
 @app.command()

@@ -48,7 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
-#: distinct stored instants `UTCDateTime` remembers per result column on SQLite
+#: how many distinct stored instants `UTCDateTime` remembers per result column
 _MEMO_SIZE = 4096
 
 
@@ -70,6 +70,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         # SQLite keeps text; without an offset it compares correctly because all of it is UTC.
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """The usual processing (:meth:`process_bind_param`, then the impl's), memoised by the
+        instant: writing ten thousand obligations binds the same few instants (the ``now`` of
+        the change) tens of thousands of times. A naive datetime never equals an aware key,
+        so it still reaches :meth:`process_bind_param` and is refused; two aware values that
+        are equal are the same instant, so they bind the same way.
+        """
+        return _memoised(super().bind_processor(dialect))
+
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
@@ -78,34 +87,40 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], Any] | None:
-        """The usual processing (the impl's, then :meth:`process_result_value`), memoised on
-        SQLite by the stored text.
+        """The usual processing (the impl's, then :meth:`process_result_value`), memoised by
+        the value the driver returns (SQLite's text, psycopg's aware datetime).
 
-        Reading a row costs far more in making its instants aware than in SQLite itself (about
-        1 µs each, three per obligation), and a listing repeats a handful of values (the due
-        instants of a week, one ``created_at`` per compile), so each distinct text is converted
-        once. ``datetime`` is immutable, so sharing one is safe; the memo is bounded.
+        Converting costs about 1 µs per instant on SQLite and 0.4 µs on PostgreSQL, three per
+        obligation, which is as much as the database takes to hand over the whole row; and a
+        listing repeats a handful of values (the due instants of a week, one ``created_at``
+        per compile), so each distinct value is converted once. The result is an immutable
+        ``datetime``, so sharing it is safe; the memo is bounded (SQLAlchemy keeps one processor
+        per type and dialect, so the memo is shared by every query and thread; dict reads and
+        writes are atomic, and a race costs one extra conversion).
         """
-        process = super().result_processor(dialect, coltype)
-        if dialect.name != "sqlite" or process is None:
-            return process
-        convert = process
-        seen: dict[str, datetime] = {}
+        return _memoised(super().result_processor(dialect, coltype))
 
-        def memoised(value: Any) -> Any:
-            if value is None:
-                return None
-            try:
-                return seen[value]
-            except KeyError:
-                pass
-            dt = convert(value)
-            if len(seen) >= _MEMO_SIZE:
-                seen.clear()
-            seen[value] = dt
-            return dt
 
-        return memoised
+def _memoised(convert: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
+    """``convert`` remembering its result for the last :data:`_MEMO_SIZE` distinct values."""
+    if convert is None:
+        return None
+    seen: dict[Any, Any] = {}
+
+    def memoised(value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return seen[value]
+        except KeyError:
+            pass
+        out = convert(value)
+        if len(seen) >= _MEMO_SIZE:
+            seen.clear()
+        seen[value] = out
+        return out
+
+    return memoised
 
 
 metadata = MetaData()

@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError
 
 from clauses import Conflict, NotFound, canonical_json
 
-from .._audit import link
+from .._audit import link_texts
 from .._enums import EvidenceState, LegalState
 from .._model import (
     AuditEntry,
@@ -65,13 +65,13 @@ from ._sqltables import (
 _CHUNK = 500
 
 _OB_COLUMNS = [c.name for c in obligations.columns]
-#: `_ob_from_row` unpacks rows positionally in this order
+#: `_ob_fields` unpacks rows positionally in this order
 _OB_ORDER = (
     "id agreement_id clause_id clause_version spec_id section title kind obligor beneficiary "
     "subject key period_start period_end due due_at state amount_value amount_currency paid "
     "flags evidence fulfilled_on late kpi surviving trigger_event_id data created_at updated_at"
 ).split()
-assert _OB_COLUMNS == _OB_ORDER, "obligations table columns and _ob_from_row disagree"
+assert _OB_COLUMNS == _OB_ORDER, "obligations table columns and _ob_fields disagree"
 
 
 #: PostgreSQL advisory lock key that serialises units of work (any constant unique to us)
@@ -122,14 +122,14 @@ def _ob_row(ob: Obligation) -> dict[str, Any]:
         "amount_value": None if ob.amount is None else str(ob.amount.value),
         "amount_currency": None if ob.amount is None else ob.amount.currency,
         "paid": str(ob.paid),
-        "flags": canonical_json(sorted(ob.flags)),
+        "flags": canonical_json(sorted(ob.flags)) if ob.flags else "[]",
         "evidence": ob.evidence.value,
         "fulfilled_on": ob.fulfilled_on,
         "late": ob.late,
         "kpi": ob.kpi,
         "surviving": ob.surviving,
         "trigger_event_id": ob.trigger_event_id,
-        "data": canonical_json(dict(ob.data)),
+        "data": canonical_json(dict(ob.data)) if ob.data else "{}",
         "created_at": ob.created_at,
         "updated_at": ob.updated_at,
     }
@@ -152,40 +152,39 @@ _EVIDENCE: dict[str, EvidenceState] = {e.value: e for e in EvidenceState}
 _NO_FLAGS: frozenset[str] = frozenset()
 
 
-def _flags(text: str) -> frozenset[str]:
-    # most rows carry no flags; skip the decoder for those (the set is immutable, so shared)
-    return _NO_FLAGS if text == "[]" else frozenset(json.loads(text))
-
-
-def _data(text: str) -> dict[str, Any]:
-    # a fresh dict per row even when empty: ``data`` is a mutable mapping
-    return {} if text == "{}" else cast("dict[str, Any]", json.loads(text))
-
-
-def _ob_from_row(r: Sequence[Any]) -> Obligation:
-    """An Obligation from one row, without re-running the model's validators.
+def _ob_fields(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[Any, ...]]:
+    """Each row's values as Obligation fields, for :meth:`Obligation.from_fields`.
 
     What the table holds was validated on the way in, and the column types hand back aware
-    UTC datetimes, dates and booleans, so only the text columns need decoding (enum members,
-    Decimal, Money, JSON) before :meth:`Obligation.from_fields` sets the fields directly.
+    UTC datetimes, dates and booleans, so only the text columns need decoding: enum members,
+    Decimal, Money and JSON, the repeated ones shared rather than built per row.
     """
-    (
+    states, evidences, money, paid_, no_flags, loads = (
+        _STATES, _EVIDENCE, _money, _paid, _NO_FLAGS, json.loads
+    )  # fmt: skip
+    for (
         id_, agreement_id, clause_id, clause_version, spec_id, section, title, kind, obligor,
         beneficiary, subject, key, period_start, period_end, due, due_at, state, amount_value,
         amount_currency, paid, flags, evidence_, fulfilled_on, late, kpi, surviving,
         trigger_event_id, data, created_at, updated_at,
-    ) = r  # fmt: skip
-    return Obligation.from_fields(
-        (
+    ) in rows:
+        yield (
             id_, agreement_id, clause_id, clause_version, spec_id, section, title, kind, obligor,
             beneficiary, subject or None, key, period_start, period_end, due, due_at,
-            _STATES[state],
-            None if amount_value is None else _money(amount_value, amount_currency),
-            _paid(paid), _flags(flags), _EVIDENCE[evidence_], fulfilled_on,
-            bool(late), bool(kpi), bool(surviving), trigger_event_id, _data(data),
+            states[state],
+            None if amount_value is None else money(amount_value, amount_currency),
+            paid_(paid),
+            # most rows carry no flags and no extras: skip the decoder for those; the empty
+            # frozenset is immutable so shared, but each row gets its own (mutable) dict
+            no_flags if flags == "[]" else frozenset(loads(flags)),
+            evidences[evidence_], fulfilled_on, late, kpi, surviving, trigger_event_id,
+            {} if data == "{}" else loads(data),
             created_at, updated_at,
-        )
-    )  # fmt: skip
+        )  # fmt: skip
+
+
+def _obs_from_rows(rows: Iterable[Sequence[Any]]) -> list[Obligation]:
+    return Obligation.from_fields(_ob_fields(rows))
 
 
 def _agreement_row(a: TrackedAgreement) -> dict[str, Any]:
@@ -218,10 +217,6 @@ def _event_from_row(r: Row[Any]) -> Event:
         payload=payload_from_json(m["type"], json.loads(m["payload"])),
         recorded_at=m["recorded_at"],
     )
-
-
-def _json_or_none(value: Mapping[str, Any] | None) -> str | None:
-    return None if value is None else canonical_json(dict(value))
 
 
 def _audit_from_row(r: Row[Any]) -> AuditEntry:
@@ -397,7 +392,7 @@ class SqlAlchemyObligationStore(ObligationStore):
             row = conn.execute(select(obligations).where(obligations.c.id == obligation_id)).first()
         if row is None:
             raise NotFound("obligation", obligation_id)
-        return _ob_from_row(row)
+        return _obs_from_rows([row])[0]
 
     @staticmethod
     def find_query(
@@ -462,7 +457,7 @@ class SqlAlchemyObligationStore(ObligationStore):
             limit=limit,
         )
         with self._conn() as conn:
-            return [_ob_from_row(r) for r in conn.execute(q).all()]
+            return _obs_from_rows(conn.execute(q).all())
 
     def bulk_load(self, obligations_: Iterable[Obligation]) -> int:
         """Load many new obligations fast; returns how many. For initial loads and benchmarks.
@@ -569,7 +564,7 @@ class SqlAlchemyObligationStore(ObligationStore):
                 if seq == 0
                 else attrs.evolve(entries[0], seq=seq, hash=head_hash, prev_hash=None)
             )
-            linked = link(entries, last=last)
+            linked = link_texts(entries, last=last)
             conn.execute(
                 insert(audit_log),
                 [
@@ -581,20 +576,19 @@ class SqlAlchemyObligationStore(ObligationStore):
                         "actor": e.actor,
                         "action": e.action,
                         "reason": e.reason,
-                        "before": _json_or_none(e.before),
-                        "after": _json_or_none(e.after),
+                        "before": before,
+                        "after": after,
                         "prev_hash": e.prev_hash,
                         "hash": e.hash,
                     }
-                    for e in linked
+                    for e, before, after in linked
                 ],
             )
+            tip = linked[-1][0]
             conn.execute(
-                update(audit_head)
-                .where(audit_head.c.id == 1)
-                .values(seq=linked[-1].seq, hash=linked[-1].hash)
+                update(audit_head).where(audit_head.c.id == 1).values(seq=tip.seq, hash=tip.hash)
             )
-            return linked
+            return [e for e, _, _ in linked]
 
     def audit_entries(self, agreement_id: str | None = None) -> list[AuditEntry]:
         q = select(audit_log)

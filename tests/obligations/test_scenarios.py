@@ -68,9 +68,10 @@ def test_scenario_a_premium_pass_through_shortfall_and_suspension(store):
     purchases due 2026-03-09; a purchase on 2026-03-05 (before the cut-off) is allowed, one on
     2026-03-12 raises breach_suspected; reinstatement (the re-entry audit) on 2026-04-14 ends
     the cut-off — discharged with the suspicion kept for a person to confirm.
-    Not modelled: propagation of one suspension to every buyer (each buyer's agreement records
-    the monitor's suspension as its own event), the per-worker allocation report (per-worker
-    figures are kept in the obligation's data), the CAP branch where the grower pays.
+    Propagation of the one suspension to every buyer is the next test.
+    Not modelled: the per-worker allocation report (per-worker figures are kept in the
+    obligation's data), the CAP branch where the grower pays, a purchase during the cut-off
+    period itself (the cut-off is a period to wind down orders, so 2026-03-05 is allowed).
     """
     t = Trace(
         store,
@@ -129,6 +130,61 @@ def test_scenario_a_premium_pass_through_shortfall_and_suspension(store):
     assert closed.state is LegalState.DISCHARGED
     assert closed.data["reason"] == "supplier reinstated; breach pending confirmation"
     assert "breach_suspected" in closed.flags
+
+
+def test_scenario_a_suspension_propagates_to_every_buyer(store):
+    """A — "sanctions propagate to all buyers, not only B": the FFSC declares Grower G
+    suspended once, on 2026-03-02 (``record_determination``), and every participating buyer's
+    agreement covering G gets its own cease-purchases obligation — buyer B's cut-off after 7
+    days (2026-03-09), buyer C's after 10 (2026-03-12). C's purchase of 2026-03-13 flags only
+    C's cut-off; B bought nothing. The re-entry audit of 2026-04-14 (``supplier_reinstated``)
+    is the only thing that ends both: B's is fulfilled, C's discharged with the suspicion kept.
+    A buyer whose agreement does not cover G is untouched.
+    """
+    svc = ObligationService(store, actor="ffsc")
+    b = agreement(premium_section(), cutoff_section(cutoff_days=7), title="Buyer B")
+    c = agreement(premium_section(), cutoff_section(cutoff_days=10), title="Buyer C")
+    d = agreement(premium_section(), cutoff_section(), title="Buyer D", suppliers=("GROWER-K",))
+    for agr in (b, c, d):
+        svc.track(agr, signed_on=date(2026, 1, 5), now=at("2026-01-05"))
+
+    def cut(agr):
+        return store.find_obligations(
+            agreement_id=agr.id, spec_id="sourcing_cutoff.cease_purchases"
+        )
+
+    results = svc.record_determination(
+        "supplier_suspended",
+        supplier="GROWER-G",
+        on="2026-03-02",
+        fields={"reason": "CAP overdue"},
+        now=at("2026-03-02"),
+    )
+    assert sorted(r.event.agreement_id for r in results) == sorted([b.id, c.id])
+    [cut_b], [cut_c] = cut(b), cut(c)
+    assert (cut_b.subject, cut_b.due) == ("GROWER-G", date(2026, 3, 9))
+    assert (cut_c.subject, cut_c.due) == ("GROWER-G", date(2026, 3, 12))
+    assert cut(d) == []
+
+    svc.record_event(
+        c.id,
+        "purchase_recorded",
+        on="2026-03-13",
+        fields={"supplier": "GROWER-G", "quantity": "800", "unit": "lb"},
+        now=at("2026-03-13"),
+    )
+    [cut_b], [cut_c] = cut(b), cut(c)
+    assert "breach_suspected" in cut_c.flags and "breach_suspected" not in cut_b.flags
+    # a date passing reinstates nobody: both are still in effect a month later
+    svc.obligations(agreement_id=None, now=at("2026-04-13"))
+    assert {o.state for o in cut(b) + cut(c)} == {LegalState.IN_EFFECT}
+
+    svc.record_determination(
+        "supplier_reinstated", supplier="GROWER-G", on="2026-04-14", fields={}, now=at("2026-04-14")
+    )
+    [cut_b], [cut_c] = cut(b), cut(c)
+    assert cut_b.state is LegalState.FULFILLED
+    assert cut_c.state is LegalState.DISCHARGED and "breach_suspected" in cut_c.flags
 
 
 def test_scenario_b_critical_finding_evacuation_and_remediation_finance(store):
