@@ -402,9 +402,7 @@ class Obligation:
 
 #: the fields in declaration order, and each one's converter (None: taken as given)
 _OB_NAMES = tuple(f.name for f in attrs.fields(Obligation))
-_OB_CONVERTERS: dict[str, Callable[[Any], Any] | None] = {
-    f.name: f.converter for f in attrs.fields(Obligation)  # type: ignore[misc]
-}
+_OB_CONVERTERS: dict[str, Any] = {f.name: f.converter for f in attrs.fields(Obligation)}
 #: each field's slot setter in declaration order, for :meth:`Obligation.from_fields`
 _OB_SLOTS: tuple[Callable[[Obligation, Any], None], ...] = tuple(
     getattr(Obligation, f.name).__set__ for f in attrs.fields(Obligation)

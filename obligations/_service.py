@@ -62,7 +62,8 @@ class EventResult:
 
 @attrs.define(frozen=True, kw_only=True)
 class TerminationResult:
-    """An agreement ended early: the obligations it closed and those that survive it."""
+    """An agreement ended early: the obligations it closed, and those still owed after it
+    (surviving duties and what had accrued by the termination date)."""
 
     agreement: TrackedAgreement
     terminated_on: date
@@ -120,6 +121,28 @@ class _StoreLookup:
         return self.store.find_obligations(
             agreement_id=self.agreement_id, subject=subject, states=OPEN
         )
+
+
+def ends_with_agreement(ob: Obligation, last_day: date) -> bool:
+    """Whether an open duty ends when the agreement does (its last day being ``last_day``).
+
+    Surviving duties never do. Ongoing duties (prohibitions, maintenance) always do: a buyer's
+    duty not to buy from a suspended supplier has no meaning once the agreement is over.
+    Instances the agreement created on its own schedule (execution, recurring periods) end when
+    they had not begun by the last day. Everything an event or a violation created on or before
+    the last day has accrued and stays open to be performed.
+    """
+    if ob.surviving:
+        return False
+    if ob.kind in ("prohibition", "maintenance"):
+        return True
+    scheduled = ob.trigger_event_id is None and (
+        ob.key == "once" or (ob.period_start is not None and ob.key == ob.period_start.isoformat())
+    )
+    if not scheduled:
+        return False
+    started = ob.period_start if ob.period_start is not None else ob.due
+    return started > last_day
 
 
 class ObligationService:
@@ -269,26 +292,28 @@ class ObligationService:
     def _close_ended(self, tracked: TrackedAgreement, now: datetime) -> list[Obligation]:
         """Close what an ended agreement leaves open (idempotent; surviving duties stay).
 
-        Terminated: every open obligation that does not survive is terminated. Expired: open
-        obligations falling due after the last day of the term are discharged — the duty was
-        never going to arise — while those due within the term stay open to be performed.
+        What had accrued by the agreement's last day stays open to be performed — the term
+        clause says an ending does not affect accrued obligations, such as a premium earned on
+        purchases made during the term or the investigation of a complaint already filed (see
+        :func:`ends_with_agreement`). The rest is terminated (termination) or discharged (expiry:
+        the duty was never going to arise).
         """
         if tracked.status not in (AgreementStatus.TERMINATED, AgreementStatus.EXPIRED):
             return []
-        open_ = [
-            o
-            for o in self.store.find_obligations(agreement_id=tracked.id, states=OPEN)
-            if not o.surviving
-        ]
         if tracked.status is AgreementStatus.TERMINATED:
             found = self._termination(tracked.id)
             day, why = (tracked.term_end, "") if found is None else found
             reason = f"agreement terminated on {day.isoformat()}" + (f": {why}" if why else "")
             action = "terminate"
-        elif tracked.status is AgreementStatus.EXPIRED:
-            open_ = [o for o in open_ if o.due > tracked.term_end]
-            reason = f"agreement expired on {tracked.term_end.isoformat()}"
+        else:
+            day = tracked.term_end
+            reason = f"agreement expired on {day.isoformat()}"
             action = "discharge"
+        open_ = [
+            o
+            for o in self.store.find_obligations(agreement_id=tracked.id, states=OPEN)
+            if ends_with_agreement(o, day)
+        ]
         closed: list[Obligation] = []
         entries: list[AuditEntry] = []
         for ob in open_:
@@ -547,11 +572,8 @@ class ObligationService:
                 ]
             )
             closed = self._close_ended(ended_agreement, now)
-            surviving = [
-                o
-                for o in self.store.find_obligations(agreement_id=agreement_id, states=OPEN)
-                if o.surviving
-            ]
+            # still owed after the termination: surviving duties and what had accrued
+            surviving = self.store.find_obligations(agreement_id=agreement_id, states=OPEN)
             return TerminationResult(
                 agreement=ended_agreement,
                 terminated_on=day,

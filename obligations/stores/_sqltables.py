@@ -47,7 +47,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-
 #: how many distinct stored instants `UTCDateTime` remembers per result column
 _MEMO_SIZE = 4096
 

@@ -24,11 +24,11 @@ import functools
 import hashlib
 import json
 import threading
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 import attrs
 from sqlalchemy import Connection, Engine, Row, Select, bindparam, func, insert, select, update
@@ -162,12 +162,13 @@ def _ob_fields(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[Any, ...]]:
     states, evidences, money, paid_, no_flags, loads = (
         _STATES, _EVIDENCE, _money, _paid, _NO_FLAGS, json.loads
     )  # fmt: skip
-    for (
-        id_, agreement_id, clause_id, clause_version, spec_id, section, title, kind, obligor,
-        beneficiary, subject, key, period_start, period_end, due, due_at, state, amount_value,
-        amount_currency, paid, flags, evidence_, fulfilled_on, late, kpi, surviving,
-        trigger_event_id, data, created_at, updated_at,
-    ) in rows:
+    for row in rows:
+        (
+            id_, agreement_id, clause_id, clause_version, spec_id, section, title, kind, obligor,
+            beneficiary, subject, key, period_start, period_end, due, due_at, state,
+            amount_value, amount_currency, paid, flags, evidence_, fulfilled_on, late, kpi,
+            surviving, trigger_event_id, data, created_at, updated_at,
+        ) = row  # fmt: skip
         yield (
             id_, agreement_id, clause_id, clause_version, spec_id, section, title, kind, obligor,
             beneficiary, subject or None, key, period_start, period_end, due, due_at,

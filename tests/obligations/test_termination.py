@@ -1,9 +1,11 @@
 """The end of an agreement: termination (a decision) and expiry (the term running out).
 
-Terminated: every open obligation that does not survive ends with it (legal state
-``terminated``, audited with the reason); later events are refused, earlier ones recorded late
-are still accepted. Expired: open obligations falling due after the term are discharged and
-events after the term are refused. Runs on every store.
+What had accrued by the agreement's last day stays owed (the term clause: an ending does not
+affect accrued obligations, such as a premium earned on purchases during the term or the
+investigation of a complaint already filed). Ongoing duties (prohibitions) and scheduled
+instances that had not begun end with it: terminated on a termination, discharged on expiry,
+each audited with the reason. Later events are refused; earlier ones recorded late are still
+accepted. Runs on every store.
 """
 
 from __future__ import annotations
@@ -78,15 +80,20 @@ def test_termination_ends_open_obligations_and_keeps_surviving_ones(store):
     assert store.get_agreement(aid).status is AgreementStatus.TERMINATED
     assert result.terminated_on == date(2026, 2, 1)
     closed = {o.spec_id: o for o in result.closed}
-    assert set(closed) == {"premium.payment", "term_and_renewal.opt_out_notice"}
+    # the opt-out notice (due in 2028) had not begun: it ends with the agreement
+    assert set(closed) == {"term_and_renewal.opt_out_notice"}
     reason = "agreement terminated on 2026-02-01: brand exited the programme"
     for ob in result.closed:
         assert ob.state is LegalState.TERMINATED and ob.data["reason"] == reason
         assert store.get_obligation(ob.id) == ob
-    assert closed["premium.payment"].id == premium.id
-    [kept] = result.surviving
-    assert kept.spec_id == "non_retaliation.no_retaliation" and kept.state is LegalState.IN_EFFECT
-    assert store.get_obligation(kept.id).state is LegalState.IN_EFFECT
+    # the premium earned on January's purchases has accrued and is still owed; the surviving
+    # non-retaliation duty stays too
+    kept = {o.spec_id: o for o in result.surviving}
+    assert set(kept) == {"premium.payment", "non_retaliation.no_retaliation"}
+    assert kept["premium.payment"].id == premium.id
+    for ob in kept.values():
+        assert ob.state is LegalState.IN_EFFECT
+        assert store.get_obligation(ob.id).state is LegalState.IN_EFFECT
 
     entries = store.audit_entries(aid)
     [ended] = [e for e in entries if e.action == "agreement_terminated"]
@@ -116,13 +123,13 @@ def test_events_after_termination_are_refused_earlier_ones_recorded(store):
     )
     assert (len(store.audit_entries()), store.list_events(aid)) == before
 
-    # a purchase made before the termination, reported late: recorded, and what it owes ends
-    # with the agreement like every other open obligation
+    # a purchase made before the termination, reported late: recorded, and the premium it
+    # earned accrued during the term, so it is owed although the agreement has ended
     r = purchase(svc, aid, "2026-01-28", at("2026-02-06"))
     [created] = r.created
-    assert created.spec_id == "premium.payment" and created.state is LegalState.TERMINATED
-    assert store.get_obligation(created.id).state is LegalState.TERMINATED
-    assert any("closed with the agreement" in m for m in r.messages)
+    assert created.spec_id == "premium.payment" and created.state is LegalState.IN_EFFECT
+    assert store.get_obligation(created.id).state is LegalState.IN_EFFECT
+    assert not any("closed with the agreement" in m for m in r.messages)
     assert [e.occurred_on for e in store.list_events(aid)] == [date(2026, 1, 28)]
 
 
@@ -152,22 +159,23 @@ def test_bad_terminations_are_refused_and_write_nothing(store):
     assert len(store.audit_entries()) == after
 
 
-def test_expiry_discharges_what_falls_due_after_the_term(store):
+def test_expiry_discharges_ongoing_duties_and_keeps_what_accrued(store):
     """A 12-month term from 2026-01-05 ends on 2027-01-04 (no auto-renewal)."""
-    svc, aid = tracked(store, complaints_section(), non_retaliation(), months=12)
+    svc, aid = tracked(store, complaints_section(), cutoff_section(), non_retaliation(), months=12)
+    for day, supplier in (("2026-12-01", "GROWER-G"), ("2026-12-28", "GROWER-H")):
+        svc.record_event(
+            aid,
+            "complaint_filed",
+            on=day,
+            fields={"supplier": supplier, "category": "wages"},
+            now=at(day),
+        )
     svc.record_event(
         aid,
-        "complaint_filed",
-        on="2026-12-01",
-        fields={"supplier": "GROWER-G", "category": "wages"},
-        now=at("2026-12-01"),
-    )
-    svc.record_event(
-        aid,
-        "complaint_filed",
-        on="2026-12-28",
-        fields={"supplier": "GROWER-H", "category": "heat"},
-        now=at("2026-12-28"),
+        "supplier_suspended",
+        on="2026-12-20",
+        fields={"supplier": "GROWER-G", "reason": "audit"},
+        now=at("2026-12-20"),
     )
     [agr] = svc.agreements(now=at("2027-01-10"))
     assert agr.status is AgreementStatus.EXPIRED and agr.term_end == date(2027, 1, 4)
@@ -175,15 +183,18 @@ def test_expiry_discharges_what_falls_due_after_the_term(store):
     # due 2026-12-15, within the term: still owed (and overdue)
     inside = obs[("complaint_mechanism.investigation", "GROWER-G")]
     assert inside.state is LegalState.IN_EFFECT and inside.due == date(2026, 12, 15)
-    # due 2027-01-11, after the term: discharged
+    # due 2027-01-11, after the term, but the complaint was filed during it: still owed
     after = obs[("complaint_mechanism.investigation", "GROWER-H")]
-    assert after.due == date(2027, 1, 11) and after.state is LegalState.DISCHARGED
-    assert after.data["reason"] == "agreement expired on 2027-01-04"
-    # due 2027-01-05, after the term, but it survives the agreement
+    assert after.due == date(2027, 1, 11) and after.state is LegalState.IN_EFFECT
+    # the buyer's duty not to buy from the suspended supplier ends with the agreement
+    cutoff = obs[("sourcing_cutoff.cease_purchases", "GROWER-G")]
+    assert cutoff.state is LegalState.DISCHARGED
+    assert cutoff.data["reason"] == "agreement expired on 2027-01-04"
+    # due 2027-01-05, after the term, and it survives the agreement
     kept = obs[("non_retaliation.no_retaliation", None)]
     assert kept.due == date(2027, 1, 5) and kept.state is LegalState.IN_EFFECT
     discharged = sorted(o.id for o in obs.values() if o.state is LegalState.DISCHARGED)
-    assert len(discharged) == 2  # GROWER-H's investigation and its resolution KPI
+    assert discharged == [cutoff.id]
     assert (
         sorted(
             e.obligation_id
@@ -204,7 +215,7 @@ def test_expiry_discharges_what_falls_due_after_the_term(store):
     assert str(exc.value.problems[0]) == (
         f"--on: agreement {aid} expired on 2027-01-04; events after that date cannot be recorded"
     )
-    # the last day of the term still counts; what it opens beyond the term is discharged
+    # the last day of the term still counts, and what it opens has accrued within the term
     r = svc.record_event(
         aid,
         "complaint_filed",
@@ -212,7 +223,7 @@ def test_expiry_discharges_what_falls_due_after_the_term(store):
         fields={"supplier": "GROWER-G", "category": "late report"},
         now=at("2027-01-10"),
     )
-    assert {o.state for o in r.created} == {LegalState.DISCHARGED}
+    assert r.created and {o.state for o in r.created} == {LegalState.IN_EFFECT}
     assert verify_chain(store.audit_entries()) == []
 
 
