@@ -62,11 +62,45 @@ def _register() -> None:
     from . import _cmd_demo, _cmd_draft, _cmd_library, _cmd_obligations  # noqa: F401
 
 
+GLOBAL_OPTIONS = ("--db", "--now")
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Move ``--db``/``--now`` given after the command to the front, where click expects them.
+
+    The contract says every time-dependent command accepts ``--now``; people write
+    ``wsr obligations --now 2026-03-13T09:00-05:00`` as often as ``wsr --now … obligations``.
+    Values after ``--set``/``--note``/``--reason`` are left alone, so a note that happens to read
+    "--now" stays a note.
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token in ("--set", "--note", "--reason") and i + 1 < len(argv):
+            rest += argv[i : i + 2]
+            i += 2
+            continue
+        if token in GLOBAL_OPTIONS and i + 1 < len(argv):
+            front += argv[i : i + 2]
+            i += 2
+            continue
+        if token.split("=", 1)[0] in GLOBAL_OPTIONS and "=" in token:
+            front.append(token)
+            i += 1
+            continue
+        rest.append(token)
+        i += 1
+    return front + rest
+
+
 def main(argv: list[str] | None = None) -> None:
     _register()
+    args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     try:
         # In non-standalone mode click *returns* the code of a `raise typer.Exit(code)`.
-        code = app(args=argv, standalone_mode=False)
+        code = app(args=args, standalone_mode=False)
     except EngineError as exc:
         sys.exit(report(exc))
     except typer.Exit as exc:
