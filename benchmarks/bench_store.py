@@ -4,7 +4,8 @@ instances, and time the two monitoring queries through the store against the raw
     python -m benchmarks.bench_store [--n 1000000] [--sizes 100000,1000000] [--runs 7]
                                      [--pg URL] [--no-sqlite] [--no-compile]
 
-Figures (min / median / max of ``--runs`` runs, ratio = store median / raw median):
+Figures (min / median / max of ``--runs`` runs; the store and raw runs alternate, so a burst
+of load on the machine hits both; ratio = store median / raw median, and store min / raw min):
 
 * compile: assemble the full 14-clause library with 2,000 suppliers and a 60-month term, then
   compile its instances at execution (the service materialises recurrences 400 days ahead) and
@@ -310,7 +311,9 @@ def bench_queries(store: SqlAlchemyObligationStore, now: datetime, runs: int) ->
             r_times, s_times, r_rows, s_rows = interleaved(r_fn, s_fn, runs)
             assert len(r_rows) == len(s_rows), (name, len(r_rows), len(s_rows))
             ratio = statistics.median(s_times) / statistics.median(r_times)
-            out.append([name, f"{len(s_rows):,}", mmm(s_times), mmm(r_times), f"×{ratio:.2f}"])
+            best = min(s_times) / min(r_times)
+            ratios = f"×{ratio:.2f} / ×{best:.2f}"
+            out.append([name, f"{len(s_rows):,}", mmm(s_times), mmm(r_times), ratios])
         cur.close()
     finally:
         raw.close()
@@ -386,7 +389,7 @@ def main(argv: list[str] | None = None) -> None:
         print()
     print(
         "| store, instances | query | rows | store min / median / max "
-        "| raw SQL min / median / max | ratio |"
+        "| raw SQL min / median / max | ratio of medians / of minima |"
     )
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:

@@ -2,15 +2,16 @@
 
 Each entry's hash covers the previous entry's hash and the entry's canonical JSON (everything
 except ``seq`` and ``hash``), so editing any stored row breaks its own hash and deleting a row
-breaks the next row's ``prev_hash`` (and leaves a gap in ``seq``). Stores call
-:func:`chain_hash` when appending; :func:`verify_chain` is what ``wsr audit --verify`` and the
+breaks the next row's ``prev_hash`` (and leaves a gap in ``seq``). Stores call :func:`link`
+(or :func:`link_texts`) when appending, which computes what :func:`chain_hash` does without
+serialising a snapshot twice; :func:`verify_chain` is what ``wsr audit --verify`` and the
 tests run over what a store returns.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from json.encoder import encode_basestring as _encode_str
 from typing import Any
 
@@ -58,14 +59,18 @@ def link_texts(
         elif entry.before is shown[0]:  # a move's before is often the previous after itself
             before = shown[1]
         else:
-            before = canonical_json(dict(entry.before))
-        after = None if entry.after is None else canonical_json(dict(entry.after))
+            before = _snapshot(entry.before)
+        after = None if entry.after is None else _snapshot(entry.after)
         shown = (entry.after, after)
         text = prev + _body_json(entry, prev, before, after)
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         out.append((entry.chained(seq=seq, prev_hash=prev, hash=digest), before, after))
         prev = digest
     return out
+
+
+def _snapshot(value: Mapping[str, Any]) -> str:
+    return canonical_json(value if type(value) is dict else dict(value))
 
 
 def _str(value: str | None) -> str:

@@ -246,8 +246,8 @@ class Obligation:
         For the store's read path only: what it reads back was validated when it was written,
         and each value arrives in its final form (aware UTC datetimes, dates, enum members,
         Decimal, Money, a frozenset, a fresh dict), so running the validators again would cost
-        more per row than the database does. Anything else goes through ``__init__``; the
-        store contract tests check that both ways give equal objects.
+        more per row than the database does. Anything else goes through ``__init__``;
+        ``tests/obligations/test_fast_paths.py`` checks that both ways give equal objects.
         """
         new, slots, width, call = _new, _OB_SLOTS, len(_OB_SLOTS), operator.call
         out: list[Obligation] = []
@@ -278,7 +278,7 @@ class Obligation:
         if "data" not in changes:
             changes["data"] = dict(self.data)
         return Obligation.from_fields(
-            [tuple(changes[n] if n in changes else getattr(self, n) for n in _OB_NAMES)]
+            [[changes[n] if n in changes else getattr(self, n) for n in _OB_NAMES]]
         )[0]
 
     @property

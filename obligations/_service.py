@@ -17,6 +17,7 @@ import attrs
 
 from clauses import Agreement, Conflict, InputError, NotFound
 
+from ._bulk import gc_paused
 from ._calendar import local_date
 from ._compile import compile_instances, horizon, pending_periods, period_instances, subjects
 from ._context import AgreementContext, initial_term_end, term_variable
@@ -391,7 +392,7 @@ class ObligationService:
     def track(self, agreement: Agreement, *, signed_on: date, now: datetime) -> TrackResult:
         """Register an executed agreement and compile its obligations (Conflict if tracked)."""
         now = _aware(now)
-        with self.store.transaction():
+        with self.store.transaction(), gc_paused():  # ~300k short-lived values, no cycles
             try:
                 have = self.store.get_agreement(agreement.id)
             except NotFound:

@@ -101,25 +101,28 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def _memoised(convert: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
-    """``convert`` remembering its result for the last :data:`_MEMO_SIZE` distinct values."""
+    """``convert`` remembering its result for the last :data:`_MEMO_SIZE` distinct values.
+
+    The processor is the memo's own ``__getitem__``: a value seen before is answered without
+    running any Python code (the processors run for every instant of every row).
+    """
     if convert is None:
         return None
-    seen: dict[Any, Any] = {}
+    return _Memo(convert).__getitem__
 
-    def memoised(value: Any) -> Any:
-        if value is None:
-            return None
-        try:
-            return seen[value]
-        except KeyError:
-            pass
-        out = convert(value)
-        if len(seen) >= _MEMO_SIZE:
-            seen.clear()
-        seen[value] = out
+
+class _Memo(dict[Any, Any]):
+    def __init__(self, convert: Callable[[Any], Any]) -> None:
+        super().__init__({None: None})
+        self.convert = convert
+
+    def __missing__(self, value: Any) -> Any:
+        out = self.convert(value)
+        if len(self) >= _MEMO_SIZE:
+            self.clear()
+            self[None] = None
+        self[value] = out
         return out
-
-    return memoised
 
 
 metadata = MetaData()

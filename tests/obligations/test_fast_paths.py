@@ -201,3 +201,44 @@ def test_memoised_results_are_aware_utc_on_both_engines(sql_store):
             assert got == NOW - timedelta(microseconds=5)
             assert got.tzinfo is UTC
         conn.rollback()
+
+
+# -- writing many rows ----------------------------------------------------------------------------
+
+
+def test_insert_rows_stores_what_sqlalchemy_insert_stores(
+    sql_store, make_agreement, rich_obligation
+):
+    from obligations.stores._sqltables import obligations
+    from obligations.stores.sqlalchemy import _insert_rows, _ob_row
+
+    sql_store.add_agreement(make_agreement())
+    plain = attrs.evolve(rich_obligation, id="ob-via-sqlalchemy", key="k1")
+    fast = attrs.evolve(rich_obligation, id="ob-via-insert-rows", key="k2")
+    with sql_store.engine.begin() as conn:
+        conn.execute(sa.insert(obligations), [_ob_row(plain)])
+        _insert_rows(conn, obligations, [_ob_row(fast)])
+        cols = ", ".join(c.name for c in obligations.columns if c.name not in ("id", "key"))
+        stored = conn.exec_driver_sql(f"SELECT {cols} FROM obligations ORDER BY key").all()
+    assert len(stored) == 2
+    assert stored[0] == stored[1]  # byte for byte the same representation
+    assert sql_store.get_obligation(fast.id) == fast
+
+
+def test_gc_paused_restores_the_collector():
+    import gc
+
+    from obligations._bulk import gc_paused
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), gc_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("boom")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # it was off before: left off
+    finally:
+        gc.enable()
