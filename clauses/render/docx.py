@@ -16,8 +16,9 @@ import io
 import zipfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from docx.opc.pkgwriter import PackageWriter
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
@@ -170,10 +171,33 @@ def _template_bytes(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def _jinja_env() -> SandboxedEnvironment:
-    # A fresh environment per render: docxtpl sets `autoescape` on it, and escaping is what
-    # keeps an ampersand in a supplier name from corrupting the XML.
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+class _CompilingOnceEnvironment(SandboxedEnvironment):
+    """A sandbox that compiles each distinct template source once per process.
+
+    docxtpl hands the same preprocessed XML of the house template to ``from_string`` on every
+    render; compiling it again each time was a fifth of a 500-supplier render. Compiled
+    templates hold no render state, so sharing them is safe.
+    """
+
+    MAX_CACHED = 64
+
+    def __init__(self) -> None:
+        # autoescape is what keeps an ampersand in a supplier name from corrupting the XML
+        super().__init__(undefined=StrictUndefined, autoescape=True)
+        self._compiled: dict[str, Any] = {}
+
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        found = self._compiled.get(source)
+        if found is None:
+            if len(self._compiled) >= self.MAX_CACHED:
+                self._compiled.clear()
+            found = self._compiled[source] = super().from_string(source)
+        return found
+
+
+_JINJA_ENV = _CompilingOnceEnvironment()
 
 
 def render_template(
@@ -181,33 +205,45 @@ def render_template(
 ) -> DocxTemplate:
     """Render ``context`` into the template and return the rendered (unsaved) DocxTemplate."""
     tpl = DocxTemplate(io.BytesIO(_template_bytes(template)))
-    tpl.render(context, jinja_env=_jinja_env(), autoescape=True)
+    tpl.render(context, jinja_env=_JINJA_ENV, autoescape=True)
     props = tpl.docx.core_properties
     props.title = title
     props.comments = ""
     return tpl
 
 
-def deterministic_zip(data: bytes) -> bytes:
-    """Rewrite a .docx zip with fixed member timestamps so equal content gives equal bytes."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as src,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            dst.writestr(fixed, src.read(info.filename))
-    return out.getvalue()
+class _FixedTimeZipWriter:
+    """python-docx's physical package writer, with fixed member timestamps and permissions."""
+
+    def __init__(self, fileobj: IO[bytes]) -> None:
+        self._zipf = zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED)
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        info = zipfile.ZipInfo(pack_uri.membername, date_time=_FIXED_ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
+        self._zipf.writestr(info, blob)
+
+    def close(self) -> None:
+        self._zipf.close()
 
 
 def save_docx(document: Any, path: Path) -> Path:
-    """Save a python-docx Document deterministically (fixed zip timestamps)."""
-    buf = io.BytesIO()
-    document.save(buf)
-    path.write_bytes(deterministic_zip(buf.getvalue()))
+    """Save a python-docx Document deterministically (fixed zip timestamps).
+
+    This is ``OpcPackage.save`` with our own zip writer, so every part is compressed once;
+    saving normally and then re-zipping with fixed timestamps compressed the whole document
+    twice, a fifth of the time of a 500-supplier agreement.
+    """
+    package = document.part.package
+    for part in package.parts:
+        part.before_marshal()
+    with path.open("wb") as fh:
+        writer = _FixedTimeZipWriter(fh)
+        PackageWriter._write_content_types_stream(writer, package.parts)  # type: ignore[no-untyped-call]
+        PackageWriter._write_pkg_rels(writer, package.rels)  # type: ignore[no-untyped-call]
+        PackageWriter._write_parts(writer, package.parts)  # type: ignore[arg-type]
+        writer.close()
     return path
 
 
