@@ -242,3 +242,10 @@ def test_concurrent_units_of_work_never_lose_an_update(sql_store, make_agreement
         t.join()
     assert errors == []
     assert sql_store.get_obligation(ob.id).paid == 20
+
+
+def test_the_head_revision_constant_matches_the_migration_scripts():
+    # ensure_schema compares against the constant so that commands need not import Alembic
+    from obligations._db import HEAD_REVISION
+
+    assert head_revision() == HEAD_REVISION
