@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 # Alembic is imported only where a migration runs or the script directory is read: importing it
 # costs ~0.2 s, which every `wsr` command would otherwise pay just to check the schema version.
 #: the newest migration; tests check it against the script directory
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -130,9 +130,12 @@ def upgrade(target: str | Engine, revision: str = "head") -> str:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
+        rev = current_revision(engine)
     except OperationalError as exc:
         raise _unreachable(engine, exc) from None
-    rev = current_revision(engine)
+    finally:
+        if isinstance(target, str):  # our own engine: close its pooled connections
+            engine.dispose()
     assert rev is not None
     return rev
 
@@ -166,5 +169,9 @@ def open_store(url: str) -> SqlAlchemyObligationStore:
     """The SQL store for ``url``, migrating a new database first (the caller may dispose
     ``store.engine`` when done)."""
     engine = make_engine(url)
-    ensure_schema(engine)
+    try:
+        ensure_schema(engine)
+    except BaseException:
+        engine.dispose()  # nobody else holds it to close its connections
+        raise
     return SqlAlchemyObligationStore(engine)

@@ -144,7 +144,12 @@ class Money:
 
 @attrs.define(kw_only=True, frozen=True)
 class TrackedAgreement:
-    """An executed agreement under tracking; ``record_json`` is the agreement record as given."""
+    """An executed agreement under tracking; ``record_json`` is the agreement record as given.
+
+    ``terminated_on``/``termination_reason`` are set when the agreement is ended early (None and
+    ``''`` otherwise): the end date decides which later facts still belong to the agreement and
+    what it leaves open, so it lives on the agreement rather than only in the audit log.
+    """
 
     id: str
     title: str
@@ -156,6 +161,8 @@ class TrackedAgreement:
     status: AgreementStatus = attrs.field(converter=AgreementStatus)
     record_json: str
     created_at: datetime = attrs.field(converter=_aware_utc)
+    terminated_on: date | None = attrs.field(default=None, converter=_opt_date)
+    termination_reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -169,6 +176,8 @@ class TrackedAgreement:
             "status": self.status.value,
             "record_json": self.record_json,
             "created_at": self.created_at.isoformat(),
+            "terminated_on": _iso(self.terminated_on),
+            "termination_reason": self.termination_reason,
         }
 
     @classmethod
@@ -184,6 +193,9 @@ class TrackedAgreement:
             status=data["status"],
             record_json=data["record_json"],
             created_at=datetime.fromisoformat(data["created_at"]),
+            # absent from snapshots written before agreements carried their termination
+            terminated_on=data.get("terminated_on"),
+            termination_reason=data.get("termination_reason", ""),
         )
 
     def view(self) -> dict[str, Any]:

@@ -34,7 +34,7 @@ _TICK = timedelta(microseconds=1)
 #: events a monitoring body declares once about a supplier; they apply to every buyer's agreement
 DETERMINATIONS: tuple[str, ...] = ("supplier_suspended", "supplier_reinstated")
 
-#: the audit action that records an agreement's termination (its ``after`` holds the date)
+#: the audit action that records an agreement's termination (its ``after`` is the ended agreement)
 TERMINATED_ACTION = "agreement_terminated"
 
 
@@ -96,6 +96,15 @@ def _aware(now: datetime, path: str = "--now") -> datetime:
     if now.tzinfo is None or now.utcoffset() is None:
         raise InputError.single(path, f"{now.isoformat()} has no UTC offset")
     return now
+
+
+def _termination_day(tracked: TrackedAgreement) -> date:
+    """The day a terminated agreement ended.
+
+    ``terminate`` always sets ``terminated_on`` (and migration 0002 copied it from the audit log
+    for agreements ended before it existed); the term end is only a guard for a row without it.
+    """
+    return tracked.term_end if tracked.terminated_on is None else tracked.terminated_on
 
 
 class _StoreLookup:
@@ -266,16 +275,6 @@ class ObligationService:
         return day
 
     # -- the end of an agreement ---------------------------------------------------------------
-    def _termination(self, agreement_id: str) -> tuple[date, str] | None:
-        """(date, reason) of the agreement's termination, read back from the audit log."""
-        for entry in reversed(self.store.audit_entries(agreement_id)):
-            if entry.action == TERMINATED_ACTION and entry.after is not None:
-                return (
-                    date.fromisoformat(str(entry.after["terminated_on"])),
-                    str(entry.after.get("termination_reason", "")),
-                )
-        return None
-
     def _last_day(self, tracked: TrackedAgreement) -> tuple[date, str] | None:
         """(the last date an event may carry, why) for an agreement that has ended, else None.
 
@@ -283,8 +282,7 @@ class ObligationService:
         anything after it happened outside the agreement.
         """
         if tracked.status is AgreementStatus.TERMINATED:
-            found = self._termination(tracked.id)
-            day = tracked.term_end if found is None else found[0]
+            day = _termination_day(tracked)
             return day, f"agreement {tracked.id} was terminated on {day.isoformat()}"
         if tracked.status is AgreementStatus.EXPIRED:
             return tracked.term_end, f"agreement {tracked.id} expired on {tracked.term_end}"
@@ -302,8 +300,7 @@ class ObligationService:
         if tracked.status not in (AgreementStatus.TERMINATED, AgreementStatus.EXPIRED):
             return []
         if tracked.status is AgreementStatus.TERMINATED:
-            found = self._termination(tracked.id)
-            day, why = (tracked.term_end, "") if found is None else found
+            day, why = _termination_day(tracked), tracked.termination_reason
             reason = f"agreement terminated on {day.isoformat()}" + (f": {why}" if why else "")
             action = "terminate"
         else:
@@ -533,8 +530,9 @@ class ObligationService:
     ) -> TerminationResult:
         """End an agreement early: open obligations end with it, surviving ones stay.
 
-        The termination date is kept in the audit log (the ``agreement_terminated`` entry);
-        later events are refused unless dated on or before it.
+        The termination date and reason are kept on the agreement (``terminated_on``,
+        ``termination_reason``) and in the ``agreement_terminated`` audit entry; later events
+        are refused unless dated on or before that date.
         """
         now = _aware(now)
         if not reason.strip():
@@ -554,7 +552,12 @@ class ObligationService:
                     f"agreement {agreement_id} expired on {tracked.term_end.isoformat()}; "
                     "it cannot be terminated after that date",
                 )
-            ended_agreement = attrs.evolve(tracked, status=AgreementStatus.TERMINATED)
+            ended_agreement = attrs.evolve(
+                tracked,
+                status=AgreementStatus.TERMINATED,
+                terminated_on=day,
+                termination_reason=reason,
+            )
             self.store.update_agreement(ended_agreement)
             self.store.append_audit(
                 [
@@ -564,11 +567,7 @@ class ObligationService:
                         at=now,
                         reason=reason,
                         before=tracked.view(),
-                        after={
-                            **ended_agreement.view(),
-                            "terminated_on": day.isoformat(),
-                            "termination_reason": reason,
-                        },
+                        after=ended_agreement.view(),
                     )
                 ]
             )

@@ -1,7 +1,8 @@
 """The SQL schema of :class:`~obligations.stores.sqlalchemy.SqlAlchemyObligationStore` (Core).
 
-This metadata is what the store queries; the Alembic migration ``0001_initial`` creates exactly
-the same schema (a test compares the two), so a database is only ever built by migrations.
+This metadata is what the store queries; the Alembic migrations (``0001_initial`` and the ones
+after it) create exactly the same schema (a test compares the two), so a database is only ever
+built by migrations.
 
 Representation choices, and why:
 
@@ -142,6 +143,9 @@ agreements = Table(
     Column("status", String(16), nullable=False),
     Column("record_json", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # set when the agreement is ended early (migration 0002)
+    Column("terminated_on", Date),
+    Column("termination_reason", Text, nullable=False, server_default=""),
 )
 
 obligations = Table(

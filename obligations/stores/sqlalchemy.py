@@ -257,6 +257,8 @@ def _agreement_row(a: TrackedAgreement) -> dict[str, Any]:
         "status": a.status.value,
         "record_json": a.record_json,
         "created_at": a.created_at,
+        "terminated_on": a.terminated_on,
+        "termination_reason": a.termination_reason,
     }
 
 

@@ -225,6 +225,17 @@ def test_tracked_agreement_round_trip_and_view():
     assert TrackedAgreement.from_dict(t.to_dict()) == t
     assert "record_json" not in t.view()
     assert attrs.evolve(t, status="expired").status.value == "expired"
+    assert (t.terminated_on, t.termination_reason) == (None, "")
+    assert t.view()["terminated_on"] is None and t.view()["termination_reason"] == ""
+    ended = attrs.evolve(t, status="terminated", terminated_on="2026-02-20", termination_reason="x")
+    assert ended.terminated_on == date(2026, 2, 20)
+    assert ended.view()["terminated_on"] == "2026-02-20"
+    assert TrackedAgreement.from_dict(ended.to_dict()) == ended
+    # a snapshot written before agreements carried their termination still reads back
+    old = {k: v for k, v in t.to_dict().items() if not k.startswith("terminat")}
+    assert TrackedAgreement.from_dict(old) == t
+    with pytest.raises(TypeError, match="expected a date, got a datetime"):
+        attrs.evolve(t, terminated_on=T0)
 
 
 def test_converters_refuse_wrong_types():

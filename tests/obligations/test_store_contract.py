@@ -60,6 +60,16 @@ def test_agreement_round_trip_and_listing(store, make_agreement):
     changed = attrs.evolve(b, status="terminated", term_end=date(2027, 1, 1))
     store.update_agreement(changed)
     assert store.get_agreement(b.id) == changed
+    assert changed.terminated_on is None and changed.termination_reason == ""
+    ended = attrs.evolve(changed, terminated_on=date(2026, 2, 20), termination_reason="left")
+    store.update_agreement(ended)
+    assert store.get_agreement(b.id) == ended
+    born_ended = make_agreement(
+        "agr-00000000000c", status="terminated", terminated_on="2026-03-01", termination_reason="r"
+    )
+    store.add_agreement(born_ended)
+    assert store.get_agreement(born_ended.id).terminated_on == date(2026, 3, 1)
+    assert store.get_agreement(born_ended.id) == born_ended
 
 
 def test_tracking_twice_is_a_conflict_naming_the_first_time(store, make_agreement):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import attrs
@@ -22,9 +24,11 @@ from obligations._db import (
     head_revision,
     make_engine,
     open_store,
+    upgrade,
 )
-from obligations.stores._sqltables import metadata
-from obligations.stores.sqlalchemy import SqlAlchemyObligationStore
+from obligations.stores._sqltables import agreements, metadata
+from obligations.stores.sqlalchemy import SqlAlchemyObligationStore, _agreement_row
+from tests.obligations.conftest import PG_ENV
 
 NOW = datetime(2026, 3, 13, 14, 0, tzinfo=UTC)
 
@@ -33,7 +37,7 @@ def test_migrations_build_exactly_the_store_schema(sql_store):
     with sql_store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
-    assert current_revision(sql_store.engine) == head_revision() == "0001"
+    assert current_revision(sql_store.engine) == head_revision() == "0002"
 
 
 def test_new_sqlite_database_is_migrated_on_first_use(tmp_path):
@@ -249,3 +253,92 @@ def test_the_head_revision_constant_matches_the_migration_scripts():
     from obligations._db import HEAD_REVISION
 
     assert head_revision() == HEAD_REVISION
+
+
+# -- migration 0002: agreements carry their termination -----------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_db_url(request, tmp_path):
+    """The URL of a database with nothing in it (a private one on the PostgreSQL server)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"{PG_ENV} is not set (scripts/pg-test-server start DIR)")
+    base = sa.engine.make_url(url)
+    name = f"wsr_m_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+#: the agreements table as revision 0001 built it (no termination columns)
+_AGREEMENTS_0001 = sa.table(
+    "agreements",
+    *(sa.column(c.name, c.type) for c in agreements.c if not c.name.startswith("terminat")),
+)
+
+
+def test_a_0001_database_is_refused_then_upgraded_with_its_rows(empty_db_url, make_agreement):
+    """A database written by the previous engine: refused until `wsr db upgrade`, then every
+    agreement is intact, and one terminated back then gets its date and reason from the log."""
+    engine = make_engine(empty_db_url)
+    try:
+        assert upgrade(engine, "0001") == "0001"
+        running = make_agreement("agr-running")
+        ended = make_agreement("agr-ended", status="terminated")
+        with engine.begin() as conn:
+            for a in (running, ended):
+                row = {k: v for k, v in _agreement_row(a).items() if not k.startswith("terminat")}
+                conn.execute(sa.insert(_AGREEMENTS_0001).values(**row))
+        # the previous engine kept the termination only in this audit entry's `after`
+        old_view = {k: v for k, v in ended.view().items() if not k.startswith("terminat")}
+        SqlAlchemyObligationStore(engine).append_audit(
+            [
+                AuditEntry(
+                    agreement_id="agr-ended",
+                    at=NOW,
+                    actor="tester",
+                    action="agreement_terminated",
+                    reason="buyer left",
+                    before={**old_view, "status": "active"},
+                    after={
+                        **old_view,
+                        "terminated_on": "2026-02-20",
+                        "termination_reason": "buyer left",
+                    },
+                )
+            ]
+        )
+
+        with pytest.raises(SchemaOutdated) as info:
+            open_store(empty_db_url)
+        assert str(info.value) == (
+            "the database schema is at revision 0001 but this engine needs 0002; "
+            "run `wsr db upgrade` (back the database up first)"
+        )
+        assert current_revision(engine) == "0001"  # refused, not migrated
+
+        assert upgrade(empty_db_url) == "0002"
+        store = open_store(empty_db_url)
+        try:
+            was_ended = {"terminated_on": date(2026, 2, 20), "termination_reason": "buyer left"}
+            assert store.list_agreements() == [attrs.evolve(ended, **was_ended), running]
+            assert store.get_agreement("agr-running").terminated_on is None
+            assert store.get_agreement("agr-running").termination_reason == ""
+            assert verify_chain(store.audit_entries()) == []  # the log itself is untouched
+            with store.engine.connect() as conn:
+                diff = compare_metadata(MigrationContext.configure(conn), metadata)
+            assert diff == []
+        finally:
+            store.engine.dispose()
+    finally:
+        engine.dispose()

@@ -79,6 +79,10 @@ def test_termination_ends_open_obligations_and_keeps_surviving_ones(store):
     assert result.agreement.status is AgreementStatus.TERMINATED
     assert store.get_agreement(aid).status is AgreementStatus.TERMINATED
     assert result.terminated_on == date(2026, 2, 1)
+    # the agreement itself carries the date and the reason
+    assert result.agreement.terminated_on == date(2026, 2, 1)
+    assert store.get_agreement(aid).terminated_on == date(2026, 2, 1)
+    assert store.get_agreement(aid).termination_reason == "brand exited the programme"
     closed = {o.spec_id: o for o in result.closed}
     # the opt-out notice (due in 2028) had not begun: it ends with the agreement
     assert set(closed) == {"term_and_renewal.opt_out_notice"}
@@ -99,6 +103,8 @@ def test_termination_ends_open_obligations_and_keeps_surviving_ones(store):
     [ended] = [e for e in entries if e.action == "agreement_terminated"]
     assert ended.reason == "brand exited the programme"
     assert ended.after is not None and ended.after["terminated_on"] == "2026-02-01"
+    assert ended.after["termination_reason"] == "brand exited the programme"
+    assert ended.before is not None and ended.before["terminated_on"] is None
     terminated = [e for e in entries if e.action == "terminated"]
     assert sorted(e.obligation_id for e in terminated) == sorted(o.id for o in result.closed)
     assert all(e.reason == reason for e in terminated)

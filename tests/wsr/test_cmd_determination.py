@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from alembic import command
 
+from obligations._db import alembic_config, make_engine
 from tests.obligations.factories import agreement, cutoff_section, premium_section
 from wsr.cli import main
 
@@ -146,6 +148,8 @@ def test_terminate_then_events_after_it_are_refused(capsys, db, two_buyers):
     code, out, _ = run(capsys, db, "agreements", "--json", now=T_SUSPENDED)
     status = {a["id"]: a["status"] for a in json.loads(out)}
     assert status == {one: "active", two: "terminated"}
+    ended = {a["id"]: (a["terminated_on"], a["termination_reason"]) for a in json.loads(out)}
+    assert ended == {one: (None, ""), two: ("2026-02-20", "buyer left the programme")}
 
     code, _, err = run(
         capsys,
@@ -192,3 +196,42 @@ def test_terminate_then_events_after_it_are_refused(capsys, db, two_buyers):
         capsys, db, "terminate", one, "--on", "2026-02-21", "--reason", " ", now=T_SUSPENDED
     )
     assert code == 2 and err.startswith("--reason:")
+
+
+def _downgrade(url: str, revision: str) -> None:
+    """Take the database back to ``revision`` (what an older engine would have left)."""
+    engine = make_engine(url)
+    cfg = alembic_config()
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, revision)
+    finally:
+        engine.dispose()
+
+
+def test_a_termination_recorded_before_0002_survives_the_upgrade(capsys, db, two_buyers):
+    """Terminated under revision 0001 (the date only in the audit log): after `wsr db upgrade`
+    the agreement carries that date and the engine treats it exactly as before."""
+    one, two = two_buyers
+    args = ["terminate", two, "--on", "2026-02-20", "--reason", "buyer left the programme"]
+    assert run(capsys, db, *args, now=T_SUSPENDED)[0] == 0
+    _downgrade(db, "0001")  # drops the columns; the audit entry keeps date and reason
+
+    code, _, err = run(capsys, db, "agreements", "--json", now=T_SUSPENDED)
+    assert code != 0 and "is at revision 0001 but this engine needs 0002" in err
+    code, out, err = run(capsys, db, "db", "upgrade")
+    assert code == 0, err
+    assert out.strip() == "database at revision 0002"
+
+    code, out, _ = run(capsys, db, "agreements", "--json", now=T_SUSPENDED)
+    ended = {a["id"]: (a["status"], a["terminated_on"]) for a in json.loads(out)}
+    assert ended == {one: ("active", None), two: ("terminated", "2026-02-20")}
+    event = ["event", two, "purchase_recorded", "--on", "2026-03-01"]
+    event += ["--set", "supplier=GROWER-G", "--set", "quantity=5", "--set", "unit=lb"]
+    code, _, err = run(capsys, db, *event, now=T_SUSPENDED)
+    assert code == 2
+    assert err.strip() == (
+        f"--on: agreement {two} was terminated on 2026-02-20; "
+        "events after that date cannot be recorded"
+    )
