@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -42,6 +43,8 @@ TERMINATED_ACTION = "agreement_terminated"
 class TrackResult:
     agreement_id: str
     obligations: int
+    #: what tracking carried over, e.g. a supplier already suspended when the agreement was signed
+    notes: list[str] = attrs.field(factory=list)
 
 
 @attrs.define(frozen=True, kw_only=True)
@@ -428,7 +431,55 @@ class ObligationService:
             )
             instances = compile_instances(self._context(tracked), now=now)
             self._add(instances, at=now, reason=f"agreement executed on {signed_on.isoformat()}")
-            return TrackResult(agreement_id=tracked.id, obligations=len(instances))
+            count, notes = len(instances), []
+            for supplier, (other, ev) in sorted(self._standing_suspensions(tracked, now).items()):
+                day = ev.occurred_on.isoformat()
+                result = self._apply(
+                    tracked,
+                    "supplier_suspended",
+                    on=signed_on,
+                    fields={
+                        "supplier": supplier,
+                        "reason": f"suspended by the monitor on {day} (recorded on {other}) "
+                        "and not reinstated when this agreement was executed",
+                    },
+                    now=now,
+                )
+                count += len(result.created)
+                notes.append(
+                    f"{supplier} was suspended on {day} and is not reinstated: recorded as "
+                    f"suspended from {signed_on.isoformat()}"
+                )
+            return TrackResult(agreement_id=tracked.id, obligations=count, notes=notes)
+
+    def _standing_suspensions(
+        self, tracked: TrackedAgreement, now: datetime
+    ) -> dict[str, tuple[str, Event]]:
+        """Covered suppliers a monitor's last determination left suspended at execution.
+
+        A buyer that signs while a supplier is suspended is bound like every other buyer: the
+        suspension was declared before its agreement existed, so the determination never reached
+        it. Determinations are found on the other tracked agreements (supplier -> (agreement id,
+        the latest determination on or before the signing date)); only execution dates that have
+        already come are considered, since events are never recorded ahead of ``now``.
+        """
+        ctx = self._context(tracked)
+        if tracked.signed_on > now.astimezone(ZoneInfo(ctx.tz)).date():
+            return {}
+        covered = set(ctx.suppliers)
+        latest: dict[str, tuple[str, Event]] = {}
+        for other in self.store.list_agreements():
+            if other.id == tracked.id:
+                continue
+            for kind in DETERMINATIONS:
+                for ev in self.store.list_events(other.id, type=kind):
+                    supplier = ev.payload.get("supplier")
+                    if supplier not in covered or ev.occurred_on > tracked.signed_on:
+                        continue
+                    seen = latest.get(supplier)
+                    if seen is None or ev.occurred_at > seen[1].occurred_at:
+                        latest[supplier] = (other.id, ev)
+        return {s: found for s, found in latest.items() if found[1].type == "supplier_suspended"}
 
     def record_event(
         self,

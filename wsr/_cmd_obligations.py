@@ -193,10 +193,18 @@ def track(
     with _opened(ctx) as (service, now):
         result = service.track(agreement, signed_on=day, now=now)
     if as_json:
-        _echo_json({"agreement_id": result.agreement_id, "obligations": result.obligations})
+        _echo_json(
+            {
+                "agreement_id": result.agreement_id,
+                "obligations": result.obligations,
+                "notes": result.notes,
+            }
+        )
     else:
         typer.echo(result.agreement_id)
         typer.echo(f"tracking {result.obligations} obligations", err=True)
+        for note in result.notes:
+            typer.echo(f"note: {note}", err=True)
 
 
 @app.command()

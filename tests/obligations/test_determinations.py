@@ -206,3 +206,47 @@ def test_bad_determinations_are_refused_and_write_nothing(store):
             now=at("2026-03-02"),
         )
     assert len(store.audit_entries()) == before and store.list_events(one) == []
+
+
+def test_a_buyer_signing_while_a_supplier_is_suspended_is_bound_too(store):
+    svc, one, _, _ = buyers(store)
+    svc.record_determination(
+        "supplier_suspended",
+        supplier="GROWER-G",
+        on="2026-03-02",
+        fields={"reason": "CAP overdue"},
+        now=at("2026-03-02"),
+    )
+    late = agreement(premium_section(), cutoff_section(cutoff_days=10), title="Late Buyer")
+    result = svc.track(late, signed_on=date(2026, 4, 1), now=at("2026-04-01"))
+    [cut] = cutoffs(store, late.id)
+    # bound from its own execution: cut-off = 2026-04-01 + its 10 days
+    assert (cut.subject, cut.due, cut.state) == (
+        "GROWER-G",
+        date(2026, 4, 11),
+        LegalState.IN_EFFECT,
+    )
+    assert result.obligations == 1 and len(result.notes) == 1
+    assert "GROWER-G was suspended on 2026-03-02" in result.notes[0]
+    [event] = store.list_events(late.id)
+    assert event.type == "supplier_suspended" and event.occurred_on == date(2026, 4, 1)
+    assert one in event.payload["reason"]
+
+    # a purchase after its cut-off is suspected like any other buyer's
+    r = svc.record_event(
+        late.id,
+        "purchase_recorded",
+        on="2026-04-14",
+        fields={"supplier": "GROWER-G", "quantity": "10", "unit": "lb"},
+        now=at("2026-04-14"),
+    )
+    assert any("breach suspected" in m for m in r.messages)
+
+    # after the reinstatement nothing carries over to a buyer signing later still
+    svc.record_determination(
+        "supplier_reinstated", supplier="GROWER-G", on="2026-04-20", fields={}, now=at("2026-04-20")
+    )
+    later = agreement(premium_section(), cutoff_section(), title="Later Buyer")
+    result = svc.track(later, signed_on=date(2026, 5, 1), now=at("2026-05-01"))
+    assert result.notes == [] and cutoffs(store, later.id) == []
+    assert store.list_events(later.id) == []
