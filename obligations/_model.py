@@ -303,12 +303,18 @@ class Obligation:
         return None if self.amount is None else self.amount.value - self.paid
 
     def timing(self, now: datetime) -> Timing | None:
-        """Upcoming / due soon / overdue at ``now``; None once the obligation is final."""
+        """Upcoming / due soon / overdue at ``now``; None once the obligation is final.
+
+        Also None for a prohibition from its due date on: a duty not to do something (stop
+        buying from a suspended supplier) is not performed by a date — from then on it is
+        simply in force, and only a breach flag says it was broken. Calling it "overdue"
+        would tell monitoring staff that the buyer missed something it did not.
+        """
         if self.state in FINAL:
             return None
         now = _aware_utc(now)
         if now >= self.due_at:
-            return Timing.OVERDUE
+            return None if self.kind == "prohibition" else Timing.OVERDUE
         if self.due_at - now <= DUE_SOON:
             return Timing.DUE_SOON
         return Timing.UPCOMING

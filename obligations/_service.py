@@ -726,9 +726,12 @@ class ObligationService:
             )
 
     def overdue(self, *, now: datetime, limit: int | None = None) -> list[Obligation]:
-        """Open obligations whose due day has ended, oldest first."""
+        """Open obligations whose due day has ended, oldest first (prohibitions in force are
+        not overdue: see :meth:`Obligation.timing`)."""
         now = _aware(now)
         with self.store.transaction():
             for tracked in self.store.list_agreements():
                 self._refresh(tracked, now)
-            return self.store.find_obligations(states=OPEN, due_before=now + _TICK, limit=limit)
+            return self.store.find_obligations(
+                states=OPEN, due_before=now + _TICK, limit=limit, exclude_kinds=("prohibition",)
+            )

@@ -66,10 +66,12 @@ class ObligationStore(ABC):
         due_from: datetime | None = None,
         due_before: datetime | None = None,
         limit: int | None = None,
+        exclude_kinds: Collection[str] | None = None,
     ) -> list[Obligation]:
         """Obligations matching every given filter, ordered by ``due_at`` then id.
 
-        ``due_from`` is inclusive and ``due_before`` exclusive, both compared with ``due_at``.
+        ``due_from`` is inclusive and ``due_before`` exclusive, both compared with ``due_at``;
+        ``exclude_kinds`` leaves out obligations of those kinds (e.g. ``prohibition``).
         """
 
     @abstractmethod

@@ -125,8 +125,10 @@ class MemoryObligationStore(ObligationStore):
         due_from: datetime | None = None,
         due_before: datetime | None = None,
         limit: int | None = None,
+        exclude_kinds: Collection[str] | None = None,
     ) -> list[Obligation]:
         wanted = None if states is None else {LegalState(s) for s in states}
+        excluded = frozenset(exclude_kinds or ())
         found = [
             ob
             for ob in self._obligations.values()
@@ -137,6 +139,7 @@ class MemoryObligationStore(ObligationStore):
             and (wanted is None or ob.state in wanted)
             and (due_from is None or ob.due_at >= due_from)
             and (due_before is None or ob.due_at < due_before)
+            and ob.kind not in excluded
         ]
         found.sort(key=lambda ob: (ob.due_at, ob.id))
         return found if limit is None else found[:limit]

@@ -465,6 +465,7 @@ class SqlAlchemyObligationStore(ObligationStore):
         due_from: datetime | None = None,
         due_before: datetime | None = None,
         limit: int | None = None,
+        exclude_kinds: Collection[str] | None = None,
     ) -> Select[Any]:
         """The SELECT behind :meth:`find_obligations` (the benchmark times it raw)."""
         q = select(obligations)
@@ -487,6 +488,8 @@ class SqlAlchemyObligationStore(ObligationStore):
             q = q.where(c.due_at >= due_from)
         if due_before is not None:
             q = q.where(c.due_at < due_before)
+        if exclude_kinds:
+            q = q.where(c.kind.not_in(sorted(exclude_kinds)))
         q = q.order_by(c.due_at, c.id)
         if limit is not None:
             q = q.limit(limit)
@@ -503,6 +506,7 @@ class SqlAlchemyObligationStore(ObligationStore):
         due_from: datetime | None = None,
         due_before: datetime | None = None,
         limit: int | None = None,
+        exclude_kinds: Collection[str] | None = None,
     ) -> list[Obligation]:
         if states is not None and not states:
             return []
@@ -515,6 +519,7 @@ class SqlAlchemyObligationStore(ObligationStore):
             due_from=due_from,
             due_before=due_before,
             limit=limit,
+            exclude_kinds=exclude_kinds,
         )
         with self._conn() as conn:
             return _obs_from_rows(conn.execute(q).all())

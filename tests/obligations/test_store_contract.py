@@ -351,3 +351,19 @@ def test_money_in_other_currencies_round_trips(store, make_agreement, make_oblig
     ob = make_obligation(amount=Money(value=Decimal("150000"), currency="JPY"))
     store.add_obligations([ob])
     assert store.get_obligation(ob.id).amount == Money(value=Decimal("150000"), currency="JPY")
+
+
+def test_find_can_leave_out_kinds(store, make_agreement, make_obligation):
+    obs = _seed(store, make_agreement, make_obligation)
+    cutoff = attrs.evolve(obs[3], kind="prohibition")
+    store.update_obligations([cutoff])
+    ids = lambda found: {o.id for o in found}  # noqa: E731
+    assert ids(store.find_obligations(states=OPEN, exclude_kinds=("prohibition",))) == ids(obs) - {
+        obs[5].id,
+        cutoff.id,
+    }
+    assert ids(store.find_obligations(exclude_kinds=("prohibition", "payment"))) == ids(
+        store.find_obligations()
+    ) - {cutoff.id} - {o.id for o in store.find_obligations() if o.kind == "payment"}
+    limited = store.find_obligations(states=OPEN, exclude_kinds=("prohibition",), limit=2)
+    assert len(limited) == 2 and cutoff.id not in ids(limited)

@@ -424,8 +424,12 @@ def test_due_within_and_overdue_views(capsys, db, record):
     aid = _track(capsys, db, record)
     _season(capsys, db, aid)
     overdue = _obligations(capsys, db, "--overdue")
-    assert {o["spec_id"] for o in overdue} == {"premium.payment", "sourcing_cutoff.cease_purchases"}
+    # the cut-off is past its date too, but a prohibition in force is not overdue: nothing
+    # is pending; only its breach flag would say it was broken
+    assert {o["spec_id"] for o in overdue} == {"premium.payment"}
     assert all(o["timing"] == "overdue" for o in overdue)
+    cutoff = [o for o in _obligations(capsys, db) if o["spec_id"].startswith("sourcing_cutoff")]
+    assert cutoff and all(o["timing"] is None and o["state"] == "in_effect" for o in cutoff)
     assert len(_obligations(capsys, db, "--overdue", "--limit", "1")) == 1
     soon = _obligations(capsys, db, "--due-within", "7", now="2026-04-10T09:00:00-04:00")
     assert [(o["subject"], o["due"]) for o in soon] == [("GROWER-H", "2026-04-15")]
@@ -462,7 +466,8 @@ def test_calendar_feed_on_stdout(capsys, db, record):
     assert code == 0, err
     cal = Calendar.from_ical(out)
     todos = list(cal.walk("VTODO"))
-    open_ids = {o["id"] for o in _obligations(capsys, db) if o["timing"] is not None}
+    open_states = ("created", "in_effect", "suspended")
+    open_ids = {o["id"] for o in _obligations(capsys, db) if o["state"] in open_states}
     assert {str(t["uid"]) for t in todos} == {f"{i}@wsr-engine" for i in open_ids}
     assert all(str(t["status"]) == "NEEDS-ACTION" for t in todos)
     assert {t.decoded("dtstamp").isoformat() for t in todos} == {"2026-03-13T14:00:00+00:00"}
