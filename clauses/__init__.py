@@ -11,11 +11,13 @@ from ._agreement import (
     BoundDeadline,
     BoundSpec,
     DefinedTermRec,
+    OmissionRec,
     OverrideRec,
     ParagraphRec,
     PartyRec,
     SectionRec,
     SupplierRec,
+    WarningRec,
     canonical_json,
 )
 from ._answers import AgreementInfo, Answers, ClauseChoice, Override, parse_answers
@@ -77,6 +79,7 @@ __all__ = [
     "NotFound",
     "ObligationKind",
     "ObligationSpec",
+    "OmissionRec",
     "OverrideRec",
     "ParagraphRec",
     "PartyRec",
@@ -90,6 +93,7 @@ __all__ = [
     "Trigger",
     "VarType",
     "VariableDef",
+    "WarningRec",
     "canonical_json",
     "library_json_schema",
 ]

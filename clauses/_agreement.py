@@ -16,6 +16,10 @@ Record layout (``schema_version: 1``)::
     defined_terms      [{term, definition, clause_id}]   definition text already rendered
     sections           [Section]  in agreement order, numbered from 1
     overrides          [{clause_id, variable, value, floor, reason, approved_by}]
+    omitted            [{clause_id, title, required, reason, approved_by, lacks}]  clause types
+                       the answers left out (required ones say what the agreement then lacks)
+    warnings           [{path, message}]  what counsel must see (unreachable fee bands, a required
+                       clause left out without a recorded reason, …); printed by `wsr draft`
 
 Section::
 
@@ -123,6 +127,24 @@ class OverrideRec(_Rec):
     approved_by: str
 
 
+class OmissionRec(_Rec):
+    """A clause type the agreement does not include; ``reason``/``approved_by`` when recorded."""
+
+    clause_id: str
+    title: str
+    required: bool
+    reason: str | None = None
+    approved_by: str | None = None
+    lacks: str = ""  # for a required clause: what the agreement then lacks, in counsel's words
+
+
+class WarningRec(_Rec):
+    """Something counsel must see that does not stop drafting (``path`` as in input errors)."""
+
+    path: str
+    message: str
+
+
 class Agreement(_Rec):
     id: str
     content_hash: str
@@ -137,6 +159,8 @@ class Agreement(_Rec):
     defined_terms: list[DefinedTermRec]
     sections: list[SectionRec]
     overrides: list[OverrideRec] = Field(default_factory=list)
+    omitted: list[OmissionRec] = Field(default_factory=list)
+    warnings: list[WarningRec] = Field(default_factory=list)
 
     # -- derived views -------------------------------------------------------------------
     def section(self, clause_id: str) -> SectionRec:

@@ -21,7 +21,7 @@ Outcome in one transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -42,7 +42,7 @@ LATE = Flag.LATE.value
 PARTIAL = Flag.PARTIALLY_PAID.value
 SHORTFALL = Flag.PASS_THROUGH_SHORTFALL.value
 
-__all__ = ["ListLookup", "Lookup", "Outcome", "apply_event"]
+__all__ = ["ListLookup", "Lookup", "Outcome", "apply_event", "on_time"]
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -82,6 +82,19 @@ def _describe(ob: Obligation) -> str:
 
 
 # -- the rules ----------------------------------------------------------------------------------
+
+
+def on_time(
+    ctx: AgreementContext, lookup: Lookup, *, now: datetime, actor: str = "sweep"
+) -> Outcome:
+    """What the passing of time alone does to the agreement's open obligations at ``now``.
+
+    The time-driven half of the declared semantics (a watch that ends closes, a KPI whose
+    date has passed unmet is flagged ``kpi_missed``, …), called by the pure ``advance`` step
+    that ``wsr sweep`` applies and every read computes in memory. Pure, like ``apply_event``:
+    it reads through ``lookup`` and returns an Outcome; nothing is written here.
+    """
+    return Work(lookup, at=now, actor=actor).outcome()
 
 
 def apply_event(
