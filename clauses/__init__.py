@@ -19,10 +19,12 @@ from ._agreement import (
     SupplierRec,
     WarningRec,
     canonical_json,
+    seal,
 )
 from ._answers import AgreementInfo, Answers, ClauseChoice, Override, parse_answers
 from ._assemble import assemble
 from ._check import check_library
+from ._compare import compare_to_standard
 from ._exceptions import (
     Conflict,
     EngineError,
@@ -47,6 +49,7 @@ from ._schema import (
     VarType,
     library_json_schema,
 )
+from ._variables import describe_floor, fmt_decimal, to_json_value
 from ._vocabulary import EVENT_FIELDS, EVENT_REQUIRED, PARTY_ROLES, SPEC_ROLES, Role
 
 __all__ = [
@@ -95,5 +98,10 @@ __all__ = [
     "VariableDef",
     "WarningRec",
     "canonical_json",
+    "compare_to_standard",
+    "describe_floor",
+    "fmt_decimal",
     "library_json_schema",
+    "seal",
+    "to_json_value",
 ]

@@ -13,6 +13,9 @@ entry point is :class:`ObligationService` over a store::
 
 from __future__ import annotations
 
+import importlib as _importlib
+import typing as _typing
+
 from ._audit import GENESIS, chain_hash, verify_chain
 from ._calendar import due_date, end_of_local_day, period_of
 from ._compile import HORIZON, compile_agreement
@@ -33,6 +36,34 @@ from ._rules import apply_event
 from ._service import EventResult, ObligationService, TrackResult
 from ._units import convert
 from .abc import Clock, ObligationStore
+
+if _typing.TYPE_CHECKING:
+    from ._db import make_engine, open_store, upgrade
+    from ._ics import calendar_feed
+
+#: public names whose modules pull in heavy dependencies (SQLAlchemy and Alembic, icalendar):
+#: imported on first use (PEP 562), so ``import obligations`` stays cheap for commands that
+#: never open a database or write a calendar
+_LAZY: dict[str, str] = {
+    "calendar_feed": "._ics",
+    "make_engine": "._db",
+    "open_store": "._db",
+    "upgrade": "._db",
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "FINAL",
@@ -57,15 +88,19 @@ __all__ = [
     "TrackResult",
     "TrackedAgreement",
     "apply_event",
+    "calendar_feed",
     "chain_hash",
     "compile_agreement",
     "convert",
     "due_date",
     "end_of_local_day",
     "event_id",
+    "make_engine",
     "obligation_id",
+    "open_store",
     "period_of",
     "replay",
     "transition",
+    "upgrade",
     "verify_chain",
 ]

@@ -22,10 +22,7 @@ from typing import Annotated
 import typer
 
 from clauses import Agreement, assemble, load_library, parse_answers
-from obligations._audit import verify_chain
-from obligations._db import open_store
-from obligations._ics import calendar_feed
-from obligations._service import ObligationService
+from obligations import ObligationService, calendar_feed, open_store, verify_chain
 
 from ._cmd_draft import draft_files, staged
 from ._cmd_obligations import _table

@@ -19,8 +19,15 @@ from typing import Annotated
 
 import typer
 
-from clauses import Agreement, InputError, assemble, canonical_json, load_library, parse_answers
-from clauses._compare import compare_to_standard
+from clauses import (
+    Agreement,
+    InputError,
+    assemble,
+    canonical_json,
+    compare_to_standard,
+    load_library,
+    parse_answers,
+)
 from clauses.render.docx import render_docx
 from clauses.render.markdown import render_markdown
 from clauses.render.pdf import render_pdf, soffice_path

@@ -19,10 +19,12 @@ from clauses import (
     LibraryError,
     VariableDef,
     check_library,
+    describe_floor,
+    fmt_decimal,
     library_json_schema,
     load_library,
+    to_json_value,
 )
-from clauses._variables import describe_floor, fmt_decimal, to_json_value
 
 from .cli import app
 

@@ -24,14 +24,17 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from clauses import Agreement, InputError, Problem
-from clauses._agreement import seal
-from obligations import Obligation
-from obligations._audit import verify_chain
-from obligations._db import make_engine, open_store, upgrade
-from obligations._ics import calendar_feed
-from obligations._service import ObligationService
-from obligations.abc import ObligationStore
+from clauses import Agreement, InputError, Problem, seal
+from obligations import (
+    Obligation,
+    ObligationService,
+    ObligationStore,
+    calendar_feed,
+    make_engine,
+    open_store,
+    upgrade,
+    verify_chain,
+)
 
 from .cli import app, settings
 
