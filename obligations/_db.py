@@ -55,13 +55,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise InputError.single("--db", f"{url!r} is not a database URL") from None
+        raise InputError.single("db", f"{url!r} is not a database URL") from None
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
         if db and db != ":memory:" and not db.startswith("file:"):
             parent = Path(db).expanduser().resolve().parent
             if not parent.is_dir():
-                raise InputError.single("--db", f"the folder {parent} does not exist")
+                raise InputError.single("db", f"the folder {parent} does not exist")
         kwargs.setdefault("poolclass", NullPool)
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_connect)
@@ -70,7 +70,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     try:
         return create_engine(parsed, **kwargs)
     except Exception as exc:  # an unknown dialect or a missing driver
-        raise InputError.single("--db", f"cannot use {url!r}: {exc}") from None
+        raise InputError.single("db", f"cannot use {url!r}: {exc}") from None
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -162,7 +162,7 @@ def _has_tables(engine: Engine) -> bool:
 def _unreachable(engine: Engine, exc: OperationalError) -> InputError:
     url = engine.url.render_as_string(hide_password=True)
     reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-    return InputError.single("--db", f"cannot open {url}: {reason}")
+    return InputError.single("db", f"cannot open {url}: {reason}")
 
 
 def open_store(url: str) -> SqlAlchemyObligationStore:

@@ -83,7 +83,7 @@ def confirm_breach(
             f"obligation {ob.id} has no suspected breach and is not overdue; nothing to confirm",
         )
     if not reason.strip():
-        raise InputError.single("--reason", "a breach needs a reason")
+        raise InputError.single("reason", "a breach needs a reason")
     work = Work(ListLookup([ob]), at=at, actor=actor)
     local_id = ob.spec_id.split(".", 1)[-1]
     powers = [
@@ -142,7 +142,7 @@ def waive(
 ) -> tuple[Obligation, AuditEntry]:
     """Discharge by waiver; the reason is required and recorded."""
     if not reason.strip():
-        raise InputError.single("--reason", "a waiver needs a reason")
+        raise InputError.single("reason", "a waiver needs a reason")
     return move(ob, "discharge", at=at, actor=actor, reason=f"waived: {reason}")
 
 

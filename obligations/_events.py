@@ -3,7 +3,7 @@
 Everything a person types arrives as text; this module is the one place it is typed against
 ``clauses.EVENT_FIELDS`` and checked against the agreement (covered suppliers, its currency,
 its obligations, its execution date). Every problem is collected and reported together as an
-:class:`InputError` whose path is the field (or ``--on``/``type``), so nothing is written
+:class:`InputError` whose path is the field (or ``on``/``type``), so nothing is written
 until the whole event is right.
 """
 
@@ -45,13 +45,13 @@ def parse_when(value: str | date | datetime, *, tz: str) -> tuple[datetime, date
                 when = datetime.fromisoformat(text)
         except ValueError:
             raise InputError.single(
-                "--on", f"{text!r} is not an ISO date (YYYY-MM-DD) or date-time with offset"
+                "on", f"{text!r} is not an ISO date (YYYY-MM-DD) or date-time with offset"
             ) from None
     if when is None:
         return start_of_local_day(day, tz), day
     if when.tzinfo is None or when.utcoffset() is None:
         raise InputError.single(
-            "--on", f"{when.isoformat()} has no UTC offset (add e.g. -05:00 or Z)"
+            "on", f"{when.isoformat()} has no UTC offset (add e.g. -05:00 or Z)"
         )
     return when, local_date(when, tz)
 
@@ -62,7 +62,7 @@ def parse_on(value: str | date | datetime, *, ctx: AgreementContext) -> tuple[da
     at, day = parse_when(value, tz=ctx.tz)
     if day < ctx.signed_on:
         raise InputError.single(
-            "--on",
+            "on",
             f"{day.isoformat()} is before the agreement was executed on "
             f"{ctx.signed_on.isoformat()}",
         )
@@ -80,7 +80,7 @@ def not_after_now(at: datetime, *, shown: str, now: datetime, tz: str) -> None:
         offset = local.strftime("%z")
         when = f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"
         raise InputError.single(
-            "--on", f"{shown} is after now ({when}); record events once they have happened"
+            "on", f"{shown} is after now ({when}); record events once they have happened"
         )
 
 

@@ -95,7 +95,7 @@ class DeterminationScope:
     skipped: list[tuple[str, str]]
 
 
-def _aware(now: datetime, path: str = "--now") -> datetime:
+def _aware(now: datetime, path: str = "now") -> datetime:
     if now.tzinfo is None or now.utcoffset() is None:
         raise InputError.single(path, f"{now.isoformat()} has no UTC offset")
     return now
@@ -353,7 +353,7 @@ class ObligationService:
             ended = self._last_day(tracked)
             if ended is not None and day > ended[0]:
                 raise InputError.single(
-                    "--on", f"{ended[1]}; events after that date cannot be recorded"
+                    "on", f"{ended[1]}; events after that date cannot be recorded"
                 )
         lookup = _StoreLookup(self.store, tracked.id)
         event = validate_event(ctx, type, on=on, fields=fields, now=now, find=lookup.get)
@@ -533,7 +533,7 @@ class ObligationService:
                     reached.append(tracked)
             if not covering:
                 raise InputError.single(
-                    "--supplier",
+                    "supplier",
                     f"no tracked agreement covers supplier {supplier!r}; nothing was recorded",
                 )
             return DeterminationScope(supplier=supplier, agreements=reached, skipped=skipped)
@@ -564,7 +564,9 @@ class ObligationService:
         given = fields.get("supplier")
         if given is not None and given != supplier:
             raise InputError.single(
-                "supplier", f"{given!r} contradicts --supplier {supplier!r}; give it once"
+                "supplier",
+                f"{given!r} given as a field contradicts the supplier {supplier!r} the "
+                "determination is about; give it once",
             )
         payload = {**fields, "supplier": supplier}
         with self.store.transaction():
@@ -572,7 +574,7 @@ class ObligationService:
             if not scope.agreements:
                 why = "; ".join(f"{a}: {reason}" for a, reason in scope.skipped)
                 raise InputError.single(
-                    "--on", f"no agreement covering {supplier} is in force on {on} ({why})"
+                    "on", f"no agreement covering {supplier} is in force on {on} ({why})"
                 )
             return [self._apply(t, type, on=on, fields=payload, now=now) for t in scope.agreements]
 
@@ -587,7 +589,7 @@ class ObligationService:
         """
         now = _aware(now)
         if not reason.strip():
-            raise InputError.single("--reason", "a termination needs a reason (it is recorded)")
+            raise InputError.single("reason", "a termination needs a reason (it is recorded)")
         with self.store.transaction():
             tracked = self._refresh(self.store.get_agreement(agreement_id), now)
             if tracked.status is AgreementStatus.TERMINATED:
@@ -599,7 +601,7 @@ class ObligationService:
             day = self._on(on, tracked, now)
             if tracked.status is AgreementStatus.EXPIRED and day > tracked.term_end:
                 raise InputError.single(
-                    "--on",
+                    "on",
                     f"agreement {agreement_id} expired on {tracked.term_end.isoformat()}; "
                     "it cannot be terminated after that date",
                 )
@@ -717,7 +719,7 @@ class ObligationService:
         """Open obligations not yet overdue whose due day ends within ``days`` days of now."""
         now = _aware(now)
         if days < 0:
-            raise InputError.single("--due-within", "must not be negative")
+            raise InputError.single("due_within", "must not be negative")
         with self.store.transaction():
             for tracked in self.store.list_agreements():
                 self._refresh(tracked, now)

@@ -13,6 +13,7 @@ import typer
 
 from clauses import Conflict, EngineError, InputError, InvalidTransition, NotFound, TemplateError
 
+from ._options import spell
 from ._settings import Settings, resolve
 
 app = typer.Typer(
@@ -39,6 +40,11 @@ def _global(
     ] = None,
 ) -> None:
     ctx.obj = resolve(db, now)
+    _invoked[:] = [ctx.invoked_subcommand or ""]
+
+
+#: the command being run (set by the callback), so errors can be spelled in its options
+_invoked: list[str] = []
 
 
 def settings(ctx: typer.Context) -> Settings:
@@ -47,10 +53,16 @@ def settings(ctx: typer.Context) -> Settings:
     return obj
 
 
-def report(exc: EngineError) -> int:
-    """Print an engine error the way the contract says and return its exit code."""
+def report(exc: EngineError, args: list[str] | None = None) -> int:
+    """Print an engine error the way the contract says and return its exit code.
+
+    Input errors name the engine's fields; they are printed with this command's option names.
+    """
     if isinstance(exc, USER_ERRORS):
-        for p in exc.problems:
+        problems = exc.problems
+        if isinstance(exc, InputError):
+            problems = tuple(spell(problems, _invoked[0] if _invoked else None, args or []))
+        for p in problems:
             typer.echo(str(p), err=True)
         return 2
     typer.echo(f"error: {exc}", err=True)
@@ -98,11 +110,12 @@ def hoist_global_options(argv: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     _register()
     args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
+    _invoked.clear()
     try:
         # In non-standalone mode click *returns* the code of a `raise typer.Exit(code)`.
         code = app(args=args, standalone_mode=False)
     except EngineError as exc:
-        sys.exit(report(exc))
+        sys.exit(report(exc, args))
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

@@ -167,7 +167,7 @@ def test_bad_determinations_are_refused_and_write_nothing(store):
             now=at("2026-03-02"),
         )
     assert str(exc.value.problems[0]) == (
-        "--supplier: no tracked agreement covers supplier 'GROWER-NOPE'; nothing was recorded"
+        "supplier: no tracked agreement covers supplier 'GROWER-NOPE'; nothing was recorded"
     )
     with pytest.raises(InputError, match="'purchase_recorded' is not a monitor determination"):
         svc.record_determination(
@@ -186,10 +186,10 @@ def test_bad_determinations_are_refused_and_write_nothing(store):
             now=datetime.fromisoformat("2026-04-20T09:00:00-04:00"),
         )
     assert str(exc.value.problems[0]) == (
-        "--on: 2026-05-01 is after now (2026-04-20 09:00 -04:00); "
+        "on: 2026-05-01 is after now (2026-04-20 09:00 -04:00); "
         "record events once they have happened"
     )
-    with pytest.raises(InputError, match="contradicts --supplier"):
+    with pytest.raises(InputError, match="contradicts the supplier"):
         svc.record_determination(
             "supplier_suspended",
             supplier="GROWER-G",

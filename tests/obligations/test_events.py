@@ -50,12 +50,12 @@ def test_on_accepts_aware_datetimes_in_any_offset():
 def test_on_refuses_naive_garbage_and_dates_before_execution():
     with pytest.raises(InputError) as exc:
         parse_on("2026-03-02T10:00:00", ctx=CTX)
-    assert messages(exc) == ["--on: 2026-03-02T10:00:00 has no UTC offset (add e.g. -05:00 or Z)"]
-    with pytest.raises(InputError, match="--on: 'soon' is not an ISO date"):
+    assert messages(exc) == ["on: 2026-03-02T10:00:00 has no UTC offset (add e.g. -05:00 or Z)"]
+    with pytest.raises(InputError, match="on: 'soon' is not an ISO date"):
         parse_on("soon", ctx=CTX)
     with pytest.raises(InputError) as exc:
         parse_on("2025-12-01", ctx=CTX)
-    assert messages(exc) == ["--on: 2025-12-01 is before the agreement was executed on 2026-01-05"]
+    assert messages(exc) == ["on: 2025-12-01 is before the agreement was executed on 2026-01-05"]
 
 
 def test_money_forms_and_currency():
@@ -93,7 +93,7 @@ def test_all_problems_are_reported_together():
             "purchase_recorded", on="2025-01-01", supplier="GROWER-G", colour="red", unit="ton"
         )
     assert messages(exc) == [
-        "--on: 2025-01-01 is before the agreement was executed on 2026-01-05",
+        "on: 2025-01-01 is before the agreement was executed on 2026-01-05",
         "colour: unknown field for purchase_recorded (known: quantity, supplier, unit)",
         "unit: unknown unit 'ton' (known: cwt, kg, lb, unit)",
         "quantity: required for purchase_recorded",

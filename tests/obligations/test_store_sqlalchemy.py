@@ -79,7 +79,7 @@ def test_foreign_database_without_version_is_refused(tmp_path):
 def test_bad_database_urls_are_input_errors(url, message):
     with pytest.raises(InputError, match=message) as info:
         open_store(url)
-    assert info.value.problems[0].path == "--db"
+    assert info.value.problems[0].path == "db"
 
 
 def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path):

@@ -124,7 +124,7 @@ def test_events_after_termination_are_refused_earlier_ones_recorded(store):
     with pytest.raises(InputError) as exc:
         purchase(svc, aid, "2026-02-05", at("2026-02-06"))
     assert str(exc.value.problems[0]) == (
-        f"--on: agreement {aid} was terminated on 2026-02-01; "
+        f"on: agreement {aid} was terminated on 2026-02-01; "
         "events after that date cannot be recorded"
     )
     assert (len(store.audit_entries()), store.list_events(aid)) == before
@@ -142,7 +142,7 @@ def test_events_after_termination_are_refused_earlier_ones_recorded(store):
 def test_bad_terminations_are_refused_and_write_nothing(store):
     svc, aid = tracked(store, premium_section())
     before = len(store.audit_entries())
-    with pytest.raises(InputError, match="--reason: a termination needs a reason"):
+    with pytest.raises(InputError, match="reason: a termination needs a reason"):
         svc.terminate(aid, on="2026-02-01", reason=" ", now=at("2026-02-02"))
     with pytest.raises(InputError) as exc:
         svc.terminate(
@@ -152,7 +152,7 @@ def test_bad_terminations_are_refused_and_write_nothing(store):
             now=datetime.fromisoformat("2026-04-20T09:00:00-04:00"),
         )
     assert str(exc.value.problems[0]) == (
-        "--on: 2026-05-01 is after now (2026-04-20 09:00 -04:00); "
+        "on: 2026-05-01 is after now (2026-04-20 09:00 -04:00); "
         "record events once they have happened"
     )
     with pytest.raises(InputError, match="is before the agreement was executed"):
@@ -219,7 +219,7 @@ def test_expiry_discharges_ongoing_duties_and_keeps_what_accrued(store):
             now=at("2027-01-10"),
         )
     assert str(exc.value.problems[0]) == (
-        f"--on: agreement {aid} expired on 2027-01-04; events after that date cannot be recorded"
+        f"on: agreement {aid} expired on 2027-01-04; events after that date cannot be recorded"
     )
     # the last day of the term still counts, and what it opens has accrued within the term
     r = svc.record_event(
@@ -239,7 +239,7 @@ def test_decisions_cannot_be_dated_after_now(store):
     [premium] = r.created
     now = datetime.fromisoformat("2026-01-20T09:00:00-05:00")
     message = (
-        "--on: 2026-01-21 is after now (2026-01-20 09:00 -05:00); "
+        "on: 2026-01-21 is after now (2026-01-20 09:00 -05:00); "
         "record events once they have happened"
     )
     before = len(store.audit_entries())
@@ -273,7 +273,7 @@ def test_a_determination_with_no_agreement_in_force_is_refused(store):
             now=at("2026-03-02"),
         )
     assert str(exc.value.problems[0]) == (
-        "--on: no agreement covering GROWER-G is in force on 2026-03-02 "
+        "on: no agreement covering GROWER-G is in force on 2026-03-02 "
         f"({aid}: agreement {aid} was terminated on 2026-02-01)"
     )
     assert len(store.audit_entries()) == before
