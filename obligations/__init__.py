@@ -20,6 +20,18 @@ from ._audit import GENESIS, chain_hash, verify_chain
 from ._calendar import due_date, end_of_local_day, period_of
 from ._compile import HORIZON, compile_agreement
 from ._enums import FINAL, OPEN, AgreementStatus, EvidenceState, Flag, LegalState, Timing
+from ._ledgers import (
+    Accrual,
+    BreachEvidence,
+    Payment,
+    PayrollLine,
+    PayrollRun,
+    accrual,
+    breach_evidence,
+    payments,
+    payroll_lines,
+    payrolls,
+)
 from ._lifecycle import replay, transition
 from ._model import (
     AuditEntry,
@@ -66,6 +78,16 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Accrual",
+    "BreachEvidence",
+    "Payment",
+    "PayrollLine",
+    "PayrollRun",
+    "accrual",
+    "breach_evidence",
+    "payments",
+    "payroll_lines",
+    "payrolls",
     "FINAL",
     "GENESIS",
     "HORIZON",

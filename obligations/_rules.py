@@ -32,6 +32,19 @@ from ._calendar import period_of
 from ._compile import new_instance
 from ._context import AgreementContext
 from ._enums import FINAL, Flag, LegalState
+from ._ledgers import (
+    Accrual,
+    BreachEvidence,
+    Payment,
+    PayrollRun,
+    accrual,
+    premium_passed,
+    with_accrual,
+    with_breach_evidence,
+    with_payment,
+    with_payroll,
+    with_premium_passed,
+)
 from ._lifecycle import annotate
 from ._model import Event, Money, Obligation, quantize
 from ._outcome import ListLookup, Lookup, Outcome, Work
@@ -191,13 +204,10 @@ def _accrue(ctx: AgreementContext, event: Event, work: Work) -> None:
         )
         if existing is None:
             due = ctx.due(spec, period[1])
-            data: dict[str, Any] = {
-                "quantity": str(quantity),
-                "purchases": 1,
-                "events": [event.id],
-            }
-            if increment is not None:
-                data["amount_exact"] = str(increment)
+            first = Accrual(
+                quantity=quantity, purchases=1, events=(str(event.id),), amount_exact=increment
+            )
+            data: dict[str, Any] = with_accrual({}, first)
             ob = new_instance(
                 ctx,
                 spec,
@@ -212,17 +222,14 @@ def _accrue(ctx: AgreementContext, event: Event, work: Work) -> None:
             )
             ob = work.create(ob, reason)
         else:
-            data = dict(existing.data)
-            if event.id in data.get("events", []):
+            so_far = accrual(existing)
+            if event.id in so_far.events:
                 continue  # already counted
-            data["quantity"] = str(Decimal(data.get("quantity", "0")) + quantity)
-            data["purchases"] = int(data.get("purchases", 0)) + 1
-            data["events"] = [*data.get("events", []), event.id]
+            now_accrued = so_far.plus(event=str(event.id), quantity=quantity, increment=increment)
+            data = with_accrual(existing.data, now_accrued)
             amount = existing.amount
-            if increment is not None:
-                exact = Decimal(data.get("amount_exact", "0")) + increment
-                data["amount_exact"] = str(exact)
-                amount = Money(value=exact, currency=ctx.currency)
+            if increment is not None and now_accrued.amount_exact is not None:
+                amount = Money(value=now_accrued.amount_exact, currency=ctx.currency)
             ob = annotate(existing, at=work.at, amount=amount, data=data)
             work.update(existing, ob, action="accrued", reason=reason)
         money = "" if ob.amount is None else f" now {ob.amount}"
@@ -253,16 +260,15 @@ def _watch_cutoff(ctx: AgreementContext, event: Event, work: Work) -> None:
                 f"the cut-off date {ob.due.isoformat()}: allowed"
             )
             continue
-        data = dict(ob.data)
-        data["breach_events"] = [
-            *data.get("breach_events", []),
-            {
-                "event": event.id,
-                "on": event.occurred_on.isoformat(),
-                "quantity": str(event.payload["quantity"]),
-                "unit": str(event.payload["unit"]),
-            },
-        ]
+        data = with_breach_evidence(
+            ob.data,
+            BreachEvidence(
+                event=event.id,
+                on=event.occurred_on,
+                quantity=event.payload["quantity"],
+                unit=str(event.payload["unit"]),
+            ),
+        )
         reason = (
             f"purchase of {event.payload['quantity']} {event.payload['unit']} from {supplier} on "
             f"{event.occurred_on.isoformat()}, after the cut-off date {ob.due.isoformat()}"
@@ -310,11 +316,9 @@ def _apply_payment(ctx: AgreementContext, event: Event, work: Work) -> dict[str,
         )
     amount: Money = event.payload["amount"]
     paid = target.paid + amount.value
-    data = dict(target.data)
-    data["payments"] = [
-        *data.get("payments", []),
-        {"event": event.id, "on": event.occurred_on.isoformat(), "amount": str(amount.value)},
-    ]
+    data = with_payment(
+        target.data, Payment(event=event.id, on=event.occurred_on, amount=amount.value)
+    )
     cur = target.amount.currency
     reason = f"payment of {amount} on {event.occurred_on.isoformat()}"
     if paid >= target.amount.value:
@@ -379,19 +383,16 @@ def _apply_payroll(ctx: AgreementContext, event: Event, work: Work) -> None:
     ob = candidates[0]
     assert ob.amount is not None
     cur = ob.amount.currency
-    data = dict(ob.data)
-    total = Decimal(data.get("premium_paid", "0")) + paid_now.value
-    data["premium_paid"] = str(total)
-    run: dict[str, Any] = {
-        "event": event.id,
-        "pay_date": pay_date.isoformat(),
-        "premium_paid": str(paid_now.value),
-    }
-    for extra in ("workers", "per_worker"):
-        if extra in event.payload:
-            value = event.payload[extra]
-            run[extra] = str(value.value) if isinstance(value, Money) else value
-    data["payrolls"] = [*data.get("payrolls", []), run]
+    total = premium_passed(ob) + paid_now.value
+    per_worker = event.payload.get("per_worker")
+    run = PayrollRun(
+        event=event.id,
+        pay_date=pay_date,
+        premium_paid=paid_now.value,
+        workers=event.payload.get("workers"),
+        per_worker=per_worker.value if isinstance(per_worker, Money) else None,
+    )
+    data = with_payroll(with_premium_passed(ob.data, total), run)
     reason = f"payroll of {pay_date.isoformat()} with {paid_now} of premium"
     if total >= ob.amount.value:
         late = pay_date > ob.due

@@ -25,6 +25,7 @@ from ._context import AgreementContext, initial_term_end, term_variable
 from ._decisions import agreement_status, confirm_breach, fulfil, waive
 from ._enums import OPEN, AgreementStatus, LegalState
 from ._events import not_after_now, parse_on, parse_when, shown_on, validate_event
+from ._ledgers import with_evidence
 from ._lifecycle import birth, move
 from ._model import AuditEntry, Event, Obligation, TrackedAgreement
 from ._rules import apply_event
@@ -656,7 +657,7 @@ class ObligationService:
                 )
                 ob = attrs.evolve(
                     ob,
-                    data={**ob.data, "evidence": [*ob.data.get("evidence", []), ref.to_dict()]},
+                    data=with_evidence(ob.data, ref),
                 )
             after, entry = fulfil(
                 ob, on=day, evidence=evidence is not None, note=note, at=now, actor=self.actor
