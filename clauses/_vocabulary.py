@@ -36,7 +36,8 @@ SPEC_ROLES: frozenset[str] = frozenset(r.value for r in Role)
 
 #: event type -> {field name: field type}. Field types: supplier (a covered supplier id),
 #: decimal, money (amount in the agreement currency), unit, text, date, integer, obligation
-#: (an obligation id), items (list of {text, due}), severity.
+#: (an obligation id), items (list of {text, due}), severity, payroll_lines (one worker's
+#: payroll line each: worker_ref, period_start, period_end, pay_date, earnings, premium).
 EVENT_FIELDS: dict[str, dict[str, str]] = {
     "purchase_recorded": {"supplier": "supplier", "quantity": "decimal", "unit": "unit"},
     "supplier_suspended": {"supplier": "supplier", "reason": "text"},
@@ -57,6 +58,9 @@ EVENT_FIELDS: dict[str, dict[str, str]] = {
         "premium_paid": "money",
         "workers": "integer",
         "per_worker": "money",
+        # an imported payroll (`wsr payroll import`): a day in the Premium Period and the lines
+        "period": "date",
+        "lines": "payroll_lines",
     },
     "volume_declared": {"year": "integer", "amount": "money"},
     "dispute_notice": {"text": "text"},

@@ -44,6 +44,16 @@ from ._model import (
     obligation_id,
 )
 from ._outcome import Outcome
+from ._payroll import COLUMN_HELP as PAYROLL_COLUMN_HELP
+from ._payroll import COLUMNS as PAYROLL_COLUMNS
+from ._payroll import (
+    PayrollCheck,
+    PayrollFile,
+    WorkerShare,
+    allocate,
+    check_payroll,
+    parse_payroll_csv,
+)
 from ._rules import apply_event
 from ._service import EventResult, ObligationService, TrackResult
 from ._units import convert
@@ -80,7 +90,15 @@ def __dir__() -> list[str]:
 __all__ = [
     "Accrual",
     "BreachEvidence",
+    "PAYROLL_COLUMNS",
+    "PAYROLL_COLUMN_HELP",
     "Payment",
+    "PayrollCheck",
+    "PayrollFile",
+    "WorkerShare",
+    "allocate",
+    "check_payroll",
+    "parse_payroll_csv",
     "PayrollLine",
     "PayrollRun",
     "accrual",

@@ -16,10 +16,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import attrs
+
 from clauses import EVENT_FIELDS, EVENT_REQUIRED, InputError, Problem
 
 from ._calendar import local_date, start_of_local_day
 from ._context import AgreementContext
+from ._ledgers import PayrollLine
 from ._model import Event, Money, Obligation, minor_units
 from ._units import UNITS
 
@@ -159,6 +162,31 @@ def _items(raw: Any, path: str) -> list[dict[str, Any]]:
     return out
 
 
+def _payroll_lines(raw: Any, path: str) -> list[dict[str, Any]]:
+    """Payroll lines: PayrollLine values (``wsr payroll import``) or a JSON list of objects."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise InputError.single(path, f"not valid JSON: {exc.msg}") from None
+    if not isinstance(raw, list | tuple) or not raw:
+        raise InputError.single(path, "must be a non-empty list of payroll lines")
+    out: list[dict[str, Any]] = []
+    for i, item in enumerate(raw):
+        try:
+            line = item if isinstance(item, PayrollLine) else PayrollLine.from_json(item)
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+            raise InputError.single(
+                f"{path}[{i}]",
+                "needs worker_ref, period_start, period_end, pay_date (ISO dates), earnings and "
+                f"premium (decimals or null): {exc}",
+            ) from None
+        if line.earnings < 0 or (line.premium is not None and line.premium < 0):
+            raise InputError.single(f"{path}[{i}]", "amounts must not be negative")
+        out.append({k: v for k, v in attrs.asdict(line).items() if k not in ("event", "source")})
+    return out
+
+
 def _typed(
     kind: str,
     raw: Any,
@@ -203,6 +231,8 @@ def _typed(
         return text
     if kind == "items":
         return _items(raw, path)
+    if kind == "payroll_lines":
+        return _payroll_lines(raw, path)
     if kind == "severity":
         if text not in SEVERITIES:
             raise InputError.single(

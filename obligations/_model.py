@@ -467,9 +467,24 @@ def payload_from_json(event_type: str, data: Mapping[str, Any]) -> dict[str, Any
             out[k] = int(v)
         elif t == "items":
             out[k] = [{"text": i["text"], "due": _opt_date(i.get("due"))} for i in v]
+        elif t == "payroll_lines":
+            out[k] = [_payroll_line(i) for i in v]
         else:
             out[k] = v
     return out
+
+
+def _payroll_line(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """One payroll line of a ``payroll_recorded`` payload, typed (see ``obligations._ledgers``)."""
+    premium = raw.get("premium")
+    return {
+        "worker_ref": str(raw["worker_ref"]),
+        "period_start": _date(raw["period_start"]),
+        "period_end": _date(raw["period_end"]),
+        "pay_date": _date(raw["pay_date"]),
+        "earnings": Decimal(str(raw["earnings"])),
+        "premium": None if premium is None else Decimal(str(premium)),
+    }
 
 
 def event_id(

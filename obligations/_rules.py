@@ -48,6 +48,7 @@ from ._ledgers import (
 from ._lifecycle import annotate
 from ._model import Event, Money, Obligation, quantize
 from ._outcome import ListLookup, Lookup, Outcome, Work
+from ._payroll import apply_payroll_lines
 from ._units import convert
 
 BREACH = Flag.BREACH_SUSPECTED.value
@@ -366,7 +367,14 @@ def _is_pass_through(ob: Obligation) -> bool:
 
 
 def _apply_payroll(ctx: AgreementContext, event: Event, work: Work) -> None:
-    """Payroll premium lines against the supplier's earliest open pass-through."""
+    """Payroll premium lines against the supplier's earliest open pass-through.
+
+    A payroll that carries its lines worker by worker (``wsr payroll import``) is checked
+    against the clause's division rule instead: :func:`obligations._payroll.apply_payroll_lines`.
+    """
+    if event.payload.get("lines"):
+        apply_payroll_lines(ctx, event, work)
+        return
     supplier = str(event.payload["supplier"])
     pay_date: date = event.payload["pay_date"]
     paid_now: Money = event.payload["premium_paid"]

@@ -28,6 +28,7 @@ from ._events import not_after_now, parse_on, parse_when, shown_on, validate_eve
 from ._ledgers import with_evidence
 from ._lifecycle import birth, move
 from ._model import AuditEntry, Event, Obligation, TrackedAgreement
+from ._payroll import PayrollFile, import_fields
 from ._rules import apply_event
 from .abc import ObligationStore
 
@@ -500,6 +501,38 @@ class ObligationService:
         with self.store.transaction():
             tracked = self._refresh(self.store.get_agreement(agreement_id), now)
             return self._apply(tracked, type, on=on, fields=fields, now=now)
+
+    def import_payroll(
+        self,
+        agreement_id: str,
+        supplier: str,
+        payroll: PayrollFile,
+        *,
+        period: date | str,
+        now: datetime,
+    ) -> EventResult:
+        """Record a supplier's payroll for one Premium Period, checked worker by worker.
+
+        ``period`` is any day of the Premium Period. The payroll is recorded as one
+        ``payroll_recorded`` event carrying its lines (dated on its latest pay date), whose
+        rule checks each worker's premium against their share of the Workers' Share
+        (:mod:`obligations._payroll`); every refusal leaves the store unchanged.
+        """
+        now = _aware(now)
+        with self.store.transaction():
+            tracked = self._refresh(self.store.get_agreement(agreement_id), now)
+            ctx = self._context(tracked)
+            fields = import_fields(
+                ctx,
+                _StoreLookup(self.store, tracked.id),
+                supplier=supplier,
+                payroll=payroll,
+                period=period,
+                today=local_date(now, ctx.tz),
+            )
+            return self._apply(
+                tracked, "payroll_recorded", on=fields["pay_date"], fields=fields, now=now
+            )
 
     def determination_scope(
         self, supplier: str, *, on: date | datetime | str, now: datetime

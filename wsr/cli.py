@@ -71,7 +71,7 @@ def report(exc: EngineError, args: list[str] | None = None) -> int:
 
 def _register() -> None:
     # Imported for their side effect of adding commands to `app`.
-    from . import _cmd_demo, _cmd_draft, _cmd_library, _cmd_obligations  # noqa: F401
+    from . import _cmd_demo, _cmd_draft, _cmd_library, _cmd_obligations, _cmd_payroll  # noqa: F401
 
 
 GLOBAL_OPTIONS = ("--db", "--now")

@@ -1,0 +1,81 @@
+"""``wsr payroll import``: a supplier's payroll checked against the premium pass-through.
+
+The file is read and checked inside the command's one transaction before anything is recorded,
+so a bad file writes nothing. The check itself is the engine's (``parse_payroll_csv`` and
+``ObligationService.import_payroll``); errors in the file print as ``<file>:<line>:<column>:
+<message>``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from clauses import InputError
+from obligations import PAYROLL_COLUMN_HELP, PAYROLL_COLUMNS, parse_payroll_csv
+
+from ._cmd_obligations import JsonOpt, _echo_json, _ob_line, _opened
+from .cli import app
+
+payroll_app = typer.Typer(
+    help="Suppliers' payrolls: the premium pass-through.", no_args_is_help=True
+)
+app.add_typer(payroll_app, name="payroll")
+
+_TEXT = f"""Check a payroll worker by worker against the Workers' Share for a Premium Period.
+
+Each Qualifying Worker (earnings for work within the period) is owed the Workers' Share times
+their earnings over all such workers' earnings, rounded down to the cent; the cents left over go
+one each to the largest rounding losses, ties by worker reference. Shortfalls flag the
+pass-through obligation with the missing amount per worker reference; workers with earnings but
+no premium line, and lines for work outside the period, are reported.
+
+The CSV is UTF-8 without a byte-order mark, comma-separated, with a header row naming these
+columns (any order, each once, no others; one line per worker; no names):
+
+{chr(10).join(f"- {name}: {PAYROLL_COLUMN_HELP[name]}" + chr(10) for name in PAYROLL_COLUMNS)}
+A later file for the same period (a catch-up payroll) repeats each worker's earnings and gives
+the premium it adds. Errors in the file are printed as FILE:LINE:COLUMN: message (COLUMN counts
+fields from 1); nothing is recorded then.
+"""
+#: paragraphs as single lines (the help formatter wraps them to the terminal)
+_HELP = "\n\n".join(
+    p if p.startswith("- ") else " ".join(p.split()) for p in _TEXT.strip().split("\n\n")
+)
+
+
+@payroll_app.command("import", help=_HELP)
+def payroll_import(
+    ctx: typer.Context,
+    agreement_id: Annotated[str, typer.Argument(help="The tracked agreement's id.")],
+    supplier: Annotated[str, typer.Argument(help="The covered supplier whose payroll it is.")],
+    file: Annotated[Path, typer.Argument(help="The payroll as CSV (columns below).")],
+    period: Annotated[
+        str, typer.Option("--period", help="Any day of the Premium Period (YYYY-MM-DD).")
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a payroll worker by worker (the help text is ``_TEXT``)."""
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        raise InputError.single(str(file), f"cannot read the payroll: {exc.strerror}") from None
+    with _opened(ctx) as (service, now):
+        currency = service.store.get_agreement(agreement_id).currency
+        payroll = parse_payroll_csv(content, source=str(file), currency=currency)
+        result = service.import_payroll(agreement_id, supplier, payroll, period=period, now=now)
+    checks = [o.data["payroll_check"] for o in result.changed if "payroll_check" in o.data]
+    if as_json:
+        _echo_json({**result.to_json(now), "check": checks[0] if checks else None})
+        return
+    ev = result.event
+    typer.echo(
+        f"recorded {ev.id}: payroll of {supplier} with {len(payroll.lines)} lines, "
+        f"paid {ev.occurred_on.isoformat()}"
+    )
+    for ob in result.changed:
+        typer.echo(f"changed  {_ob_line(ob, now)}")
+    for message in result.messages:
+        typer.echo(f"note: {message}")
