@@ -114,7 +114,7 @@ def _decode(content: bytes, source: str) -> str:
     except UnicodeDecodeError as exc:
         before = content[: exc.start]
         line = before.count(b"\n") + 1
-        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        column = before[before.rfind(b"\n") + 1 :].count(b",") + 1  # the field, as elsewhere
         raise InputError(
             [_problem(source, line, column, "not UTF-8 text; save the file as UTF-8 CSV")]
         ) from None
@@ -179,7 +179,7 @@ def parse_payroll_csv(content: bytes, *, source: str, currency: str) -> PayrollF
                         _problem(
                             source,
                             1,
-                            header[0].index(sep) + 1,
+                            1,
                             f"the columns are separated by {name}; separate them by commas",
                         )
                     ]

@@ -28,7 +28,7 @@ COMMON: dict[str, str] = {
 #: further fields that are a command's own options or arguments (by the name typed after wsr)
 COMMANDS: dict[str, dict[str, str]] = {
     "determination": {"supplier": "--supplier"},
-    "payroll": {"supplier": "SUPPLIER", "period": "--period", "agreement": "AGREEMENT_ID"},
+    "payroll": {"period": "--period"},
 }
 
 #: commands whose other fields are event fields given as ``--set key=value``
