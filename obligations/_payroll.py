@@ -503,7 +503,11 @@ def _money(value: Decimal, currency: str) -> str:
 def apply_payroll_lines(ctx: AgreementContext, event: Event, work: Work) -> None:
     """A payroll with per-worker lines against the pass-throughs of its Premium Period."""
     supplier = str(event.payload["supplier"])
-    day: date = event.payload["period"]
+    day: date | None = event.payload.get("period")
+    if day is None:
+        raise InputError.single(
+            "period", "required with lines: a day of the Premium Period the lines are for"
+        )
     period, obligations = concerned(work, supplier, day)
     if period is None or not obligations:
         work.messages.append(

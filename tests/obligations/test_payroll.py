@@ -6,6 +6,8 @@ every store (memory, SQLite, PostgreSQL).
 
 from __future__ import annotations
 
+import json
+import random
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -60,8 +62,6 @@ def test_allocate_respects_the_minor_unit_and_zero_earnings():
 
 @pytest.mark.parametrize("seed", range(30))
 def test_allocate_always_sums_to_the_share(seed):
-    import random
-
     rng = random.Random(seed)
     weights = {
         f"W-{i:03}": Decimal(rng.randint(0, 100000)) / 100 for i in range(rng.randint(1, 40))
@@ -306,6 +306,16 @@ def test_shortfall_per_worker_then_catch_up_fulfils(store):
     ]
     assert r.event.type == "payroll_recorded" and r.event.occurred_on == date(2026, 1, 30)
     assert [x.worker_ref for x in payroll_lines(short)] == ["A", "B", "C", "D", "E"]
+    # the stored event reads back with typed lines (what a replay applies)
+    [stored_event] = store.list_events(aid, type="payroll_recorded")
+    assert stored_event.payload["lines"][3] == {
+        "worker_ref": "D",
+        "period_start": date(2026, 1, 5),
+        "period_end": date(2026, 1, 11),
+        "pay_date": date(2026, 1, 30),
+        "earnings": usd("50.00"),
+        "premium": usd("13.00"),
+    }
 
     # a catch-up whose earnings contradict the first payroll is refused, nothing recorded
     later = datetime(2026, 2, 7, 14, tzinfo=UTC)
@@ -379,3 +389,44 @@ def test_exact_payroll_fulfils_on_time(store):
         "pass-through for GROWER-G, Premium Period 2026-01-05–2026-01-11: 97.00 USD owed, every "
         "Qualifying Worker paid their share; fulfilled"
     ]
+
+
+def test_lines_can_be_recorded_as_an_event_too(store):
+    """``wsr event … payroll_recorded --set lines=[…] --set period=…`` takes the same path."""
+    svc, aid, share_id = _premium_paid(store)
+    lines = [
+        {
+            "worker_ref": "A",
+            "period_start": "2026-01-05",
+            "period_end": "2026-01-11",
+            "pay_date": "2026-01-30",
+            "earnings": "1",
+            "premium": "97.00",
+        }
+    ]
+    fields = {"supplier": "GROWER-G", "pay_date": "2026-01-30", "premium_paid": "97.00"}
+    with pytest.raises(InputError, match="period: required with lines"):
+        svc.record_event(
+            aid,
+            "payroll_recorded",
+            on="2026-01-30",
+            fields={**fields, "lines": json.dumps(lines)},
+            now=T_PAYROLL,
+        )
+    with pytest.raises(InputError, match=r"lines\[0\]: needs worker_ref"):
+        svc.record_event(
+            aid,
+            "payroll_recorded",
+            on="2026-01-30",
+            fields={**fields, "period": "2026-01-05", "lines": '[{"worker_ref": "A"}]'},
+            now=T_PAYROLL,
+        )
+    r = svc.record_event(
+        aid,
+        "payroll_recorded",
+        on="2026-01-30",
+        fields={**fields, "period": "2026-01-05", "lines": json.dumps(lines)},
+        now=T_PAYROLL,
+    )
+    [done] = r.changed
+    assert done.id == share_id and done.state is LegalState.FULFILLED
