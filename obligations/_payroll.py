@@ -613,7 +613,7 @@ def import_fields(
     *,
     supplier: str,
     payroll: PayrollFile,
-    period: str | date,
+    period: str | date | None,
     today: date,
 ) -> dict[str, Any]:
     """The ``payroll_recorded`` fields for an imported file, or InputError (nothing recorded).
@@ -626,7 +626,9 @@ def import_fields(
     if supplier not in ctx.suppliers:
         covered = ", ".join(ctx.suppliers) or "none"
         raise InputError.single("supplier", f"unknown supplier {supplier!r} (covered: {covered})")
-    if isinstance(period, date):
+    if period is None:  # the period of the earliest work in the file
+        day = min(line.period_start for line in payroll.lines)
+    elif isinstance(period, date):
         day = period
     else:
         try:

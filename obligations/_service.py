@@ -508,12 +508,13 @@ class ObligationService:
         supplier: str,
         payroll: PayrollFile,
         *,
-        period: date | str,
+        period: date | str | None,
         now: datetime,
     ) -> EventResult:
         """Record a supplier's payroll for one Premium Period, checked worker by worker.
 
-        ``period`` is any day of the Premium Period. The payroll is recorded as one
+        ``period`` is any day of the Premium Period (None: the one in which the earliest work
+        in the file began). The payroll is recorded as one
         ``payroll_recorded`` event carrying its lines (dated on its latest pay date), whose
         rule checks each worker's premium against their share of the Workers' Share
         (:mod:`obligations._payroll`); every refusal leaves the store unchanged.

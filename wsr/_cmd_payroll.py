@@ -53,8 +53,13 @@ def payroll_import(
     supplier: Annotated[str, typer.Argument(help="The covered supplier whose payroll it is.")],
     file: Annotated[Path, typer.Argument(help="The payroll as CSV (columns below).")],
     period: Annotated[
-        str, typer.Option("--period", help="Any day of the Premium Period (YYYY-MM-DD).")
-    ],
+        str | None,
+        typer.Option(
+            "--period",
+            help="Any day of the Premium Period (YYYY-MM-DD); default: the period in which the "
+            "earliest work in the file began.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Check a payroll worker by worker (the help text is ``_TEXT``)."""

@@ -232,3 +232,14 @@ def test_unknown_supplier_and_period_name_the_argument_and_option(capsys, premiu
         "--period: no premium payment to GROWER-G for the Premium Period containing 2026-02-20"
     )
     assert dump(db) == before
+
+
+def test_period_defaults_to_the_earliest_work_in_the_file(capsys, premium_paid, tmp_path):
+    """One worker with all the earnings is owed the whole 97.00 USD; paid on time → fulfilled."""
+    db, aid = premium_paid
+    csv = tmp_path / "pay.csv"
+    csv.write_text(HEADER + "W-7,2026-01-05,2026-01-11,2026-01-29,412.00,97.00\n")
+    code, out, err = run(capsys, db, "payroll", "import", aid, "GROWER-G", str(csv), now=T_PAYROLL)
+    assert code == 0, err
+    assert "premium.pass_through  GROWER-G  due 2026-01-30  fulfilled" in out
+    assert "every Qualifying Worker paid their share; fulfilled" in out
