@@ -25,6 +25,7 @@ no name column, refuses one, and every message names the reference alone.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -165,7 +166,9 @@ def parse_payroll_csv(content: bytes, *, source: str, currency: str) -> PayrollF
                 )
             ]
         )
-    rows = csv.reader(text.splitlines(keepends=True), strict=True)
+    # newline="" lets the reader see line ends itself (str.splitlines would also split on
+    # form feeds and other separators a field may contain)
+    rows = csv.reader(io.StringIO(text, newline=""), strict=True)
     problems: list[Problem] = []
     try:
         header = [h.strip() for h in next(rows)]

@@ -430,3 +430,8 @@ def test_lines_can_be_recorded_as_an_event_too(store):
     )
     [done] = r.changed
     assert done.id == share_id and done.state is LegalState.FULFILLED
+
+
+def test_windows_line_ends_are_read():
+    f = parse(HEADER.replace("\n", "\r\n") + "W-1,2026-01-05,2026-01-11,2026-01-30,1,1\r\n")
+    assert [(x.worker_ref, x.source) for x in f.lines] == [("W-1", "pay.csv:2")]
