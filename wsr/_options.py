@@ -10,6 +10,7 @@ file name) pass through unchanged.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from clauses import EVENT_FIELDS, Problem
@@ -66,3 +67,19 @@ def spell(problems: Iterable[Problem], command: str | None, args: Sequence[str])
             path = f"--set {path}"
         out.append(Problem(path, p.message))
     return out
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters and line or paragraph separators escaped (``\\x1c``).
+
+    A problem names what the person gave, and a key or value can carry such characters; printed
+    raw they would break the one-problem-per-line contract (or move a terminal's cursor).
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in ("Cc", "Zl", "Zp")
+        else ch
+        for ch in text
+    )

@@ -13,7 +13,7 @@ import typer
 
 from clauses import Conflict, EngineError, InputError, InvalidTransition, NotFound, TemplateError
 
-from ._options import spell
+from ._options import printable, spell
 from ._settings import Settings, resolve
 
 app = typer.Typer(
@@ -63,7 +63,7 @@ def report(exc: EngineError, args: list[str] | None = None) -> int:
         if isinstance(exc, InputError):
             problems = tuple(spell(problems, _invoked[0] if _invoked else None, args or []))
         for p in problems:
-            typer.echo(str(p), err=True)
+            typer.echo(printable(str(p)), err=True)
         return 2
     typer.echo(f"error: {exc}", err=True)
     return 1

@@ -110,3 +110,12 @@ def test_determination_contradicting_supplier_names_the_option(capsys, tracked):
         "--supplier: 'GROWER-H' given as a field contradicts the supplier 'GROWER-G' the "
         "determination is about; give it once"
     )
+
+
+def test_control_characters_in_a_problem_are_escaped():
+    """One problem per line, whatever the person's keys contain (found by the draft fuzz test)."""
+    from wsr._options import printable
+
+    assert printable("parties[1].a\x1cb: unknown field") == "parties[1].a\\x1cb: unknown field"
+    assert printable("x\u2028y\nz") == "x\\u2028y\\nz"
+    assert printable("Ünïcödé \U00038f21 stays") == "Ünïcödé \U00038f21 stays"
