@@ -44,16 +44,10 @@ from ._model import (
     obligation_id,
 )
 from ._outcome import Outcome
-from ._payroll import COLUMN_HELP as PAYROLL_COLUMN_HELP
-from ._payroll import COLUMNS as PAYROLL_COLUMNS
-from ._payroll import (
-    PayrollCheck,
-    PayrollFile,
-    WorkerShare,
-    allocate,
-    check_payroll,
-    parse_payroll_csv,
-)
+from ._payroll import PayrollCheck, WorkerShare, allocate, check_payroll
+from ._payroll_csv import COLUMN_HELP as PAYROLL_COLUMN_HELP
+from ._payroll_csv import COLUMNS as PAYROLL_COLUMNS
+from ._payroll_csv import PayrollFile, parse_payroll_csv
 from ._rules import apply_event
 from ._service import EventResult, ObligationService, TrackResult
 from ._units import convert

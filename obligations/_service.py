@@ -28,7 +28,8 @@ from ._events import not_after_now, parse_on, parse_when, shown_on, validate_eve
 from ._ledgers import with_evidence
 from ._lifecycle import birth, move
 from ._model import AuditEntry, Event, Obligation, TrackedAgreement
-from ._payroll import PayrollFile, import_fields
+from ._payroll import import_fields
+from ._payroll_csv import PayrollFile
 from ._rules import apply_event
 from .abc import ObligationStore
 

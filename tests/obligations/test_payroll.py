@@ -1,4 +1,4 @@
-"""The premium pass-through checked worker by worker (obligations/_payroll.py).
+"""The premium pass-through checked worker by worker (obligations/_payroll.py, _payroll_csv.py).
 
 Pure parts first (the division rule, the file reader), then the rule through the service on
 every store (memory, SQLite, PostgreSQL).
@@ -16,7 +16,8 @@ import pytest
 from clauses import InputError
 from obligations import LegalState, Money, ObligationService
 from obligations._ledgers import PayrollLine, payroll_lines
-from obligations._payroll import allocate, check_payroll, parse_payroll_csv
+from obligations._payroll import allocate, check_payroll
+from obligations._payroll_csv import parse_payroll_csv
 from tests.obligations.factories import fair_food
 
 HEADER = "worker_ref,period_start,period_end,pay_date,earnings,premium\n"
