@@ -35,26 +35,84 @@ AUTHOR = "WSR engine"
 Op = Literal["equal", "insert", "delete"]
 Status = Literal["equal", "changed", "inserted", "deleted"]
 
-_TOKEN = re.compile(r"\w+\s*|[^\w\s]+\s*|\s+")
+_MONTH = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+)
+_NUMWORD = (
+    "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    "fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    "eighty|ninety|hundred|thousand|million"
+)
+_FIGURE = r"\d+(?:[.,:/]\d+)*"  # 37,500.00 · 3.2 · 0.015 · 09:30 · one digit run with separators
+#: The atoms of a redline, tried in this order at each position. Each takes the whitespace that
+#: follows it, so a deleted word takes its space with it and the texts join back exactly.
+ATOMS: tuple[tuple[str, str], ...] = (
+    # an amount with its currency: "USD 37,500.00", "$500,000"
+    ("amount", rf"(?:\b[A-Z]{{3}}\u00a0?\ ?|[$\u00a3\u20ac])\d+(?:,\d{{3}})*(?:\.\d+)?"),
+    # a date as the engine writes it ("5 January 2026"), as Americans do, or ISO
+    ("date", rf"\d{{1,2}}\ (?:{_MONTH})\ \d{{4}}|(?:{_MONTH})\ \d{{1,2}},\ \d{{4}}"),
+    ("date", r"\d{4}-\d{2}-\d{2}"),
+    # a number in words and figures: "one hundred and eighty (180)", "thirty (30)"
+    (
+        "counted",
+        rf"(?i:(?:{_NUMWORD})(?:(?:-|\ |\ and\ )(?:{_NUMWORD}))*)\ \({_FIGURE}\)",
+    ),
+    # a figure: a number with separators, a section number, a percentage
+    ("figure", rf"{_FIGURE}%?"),
+    ("word", r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*"),
+    ("punct", r"(?:[^\w\s]|_)+?"),
+)
+_TOKEN = re.compile(
+    "|".join(f"(?:{rx})\\s*" for _, rx in ATOMS) + r"|\s+|.", flags=re.S
+)
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
 def tokens(text: str) -> list[str]:
-    """Words with trailing space, punctuation runs and bare whitespace; they join back exactly."""
+    """The redline's atoms, each with its trailing whitespace; they join back exactly.
+
+    An amount with its currency, a date, a number in words and figures, a figure (``37,500.00``,
+    ``3.2``, ``97%``) and a word are each one token, so a change never shows a number cut in
+    pieces, nor a new amount stitched together from parts of old ones.
+    """
     return _TOKEN.findall(text)
 
 
+def _is_glue(text: str) -> bool:
+    """Whitespace and punctuation only: not worth showing as unchanged between two changes."""
+    return not any(ch.isalnum() for ch in text)
+
+
 def word_diff(old: str, new: str) -> list[tuple[Op, str]]:
-    """A word-level diff of two texts as (op, text) pieces; a replacement is delete then insert."""
+    """A word-level diff of two texts as (op, text) pieces; a replacement is delete then insert.
+
+    Diffed on :func:`tokens` with difflib; then an unchanged stretch of mere punctuation or
+    space between two changes is folded into them, so counsel reads "~~within 31 days,~~
+    __within 45 business days,__" rather than a comb of tiny deletions and insertions.
+    """
     a, b = tokens(old), tokens(new)
-    out: list[tuple[Op, str]] = []
+    blocks: list[tuple[str, str, str]] = []  # (tag, old text, new text)
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        blocks.append((tag, "".join(a[i1:i2]), "".join(b[j1:j2])))
+    merged: list[tuple[str, str, str]] = []
+    for k, (tag, o, n) in enumerate(blocks):
+        between = 0 < k < len(blocks) - 1
+        if tag == "equal" and between and _is_glue(o):
+            tag = "replace"
+        if merged and tag != "equal" and merged[-1][0] != "equal":
+            _, po, pn = merged.pop()
+            merged.append(("replace", po + o, pn + n))
+        else:
+            merged.append((tag, o, n))
+    out: list[tuple[Op, str]] = []
+    for tag, o, n in merged:
         if tag == "equal":
-            out.append(("equal", "".join(a[i1:i2])))
-        if tag in ("delete", "replace"):
-            out.append(("delete", "".join(a[i1:i2])))
-        if tag in ("insert", "replace"):
-            out.append(("insert", "".join(b[j1:j2])))
+            out.append(("equal", o))
+            continue
+        if o:
+            out.append(("delete", o))
+        if n:
+            out.append(("insert", n))
     return out
 
 

@@ -39,13 +39,131 @@ def test_word_diff_replaces_the_changed_word_only():
 def test_tokens_split_punctuation():
     assert tokens("pays 97%, within 7 days.") == [
         "pays ",
-        "97",
-        "%, ",
+        "97%",
+        ", ",
         "within ",
         "7 ",
         "days",
         ".",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "atom"),
+    [
+        ("a fee of USD 37,500.00; and", "USD 37,500.00"),
+        ("at most $500,000.", "$500,000"),
+        ("Section 3.2 applies", "3.2 "),
+        ("a rate of 0.015 per lb", "0.015 "),
+        ("from 5 January 2026 on", "5 January 2026 "),
+        ("from January 5, 2026 on", "January 5, 2026 "),
+        ("on 2026-01-05.", "2026-01-05"),
+        ("within one hundred and eighty (180) days", "one hundred and eighty (180) "),
+        ("within forty-five (45) days", "forty-five (45) "),
+        ("the non-renewal notice", "non-renewal "),
+    ],
+)
+def test_amounts_dates_numbers_and_words_are_one_token_each(text, atom):
+    assert atom in tokens(text)
+    assert "".join(tokens(text)) == text
+
+
+def test_a_changed_amount_is_replaced_whole():
+    assert word_diff("an annual fee of USD 37,500.00; and", "an annual fee of USD 60,000.00; and") == [
+        ("equal", "an annual fee of "),
+        ("delete", "USD 37,500.00"),
+        ("insert", "USD 60,000.00"),
+        ("equal", "; and"),
+    ]
+
+
+def test_punctuation_between_two_changes_joins_them():
+    assert word_diff("within 31 days, by mail", "within 45 business days, by e-mail") == [
+        ("equal", "within "),
+        ("delete", "31 "),
+        ("insert", "45 business "),
+        ("equal", "days, by "),
+        ("delete", "mail"),
+        ("insert", "e-mail"),
+    ]
+    # "(" and ")" alone between two changed words are not worth a separate unchanged run
+    assert word_diff("(a) old (b)", "(c) new (d)") == [
+        ("equal", "("),
+        ("delete", "a) old (b"),
+        ("insert", "c) new (d"),
+        ("equal", ")"),
+    ]
+
+
+# Independent of the tokeniser: what counts as one amount, date or digit sequence in a view.
+_ATOM_CHECK = re.compile(
+    r"(?:[A-Z]{3} ?|\$)\d+(?:,\d{3})*(?:\.\d+)?"
+    r"|\d{1,2} (?:January|February|March|April|May|June|July|August|September|October|"
+    r"November|December) \d{4}"
+    r"|\d{4}-\d{2}-\d{2}"
+    r"|\d+(?:[.,]\d+)*"
+)
+
+
+def split_atoms(pieces, view_ops):
+    """Amounts, dates and digit sequences of one view (old or new) that a piece boundary cuts."""
+    view, bounds, at = [], [], 0
+    for op, text in pieces:
+        if op in view_ops:
+            view.append(text)
+            at += len(text)
+            bounds.append(at)
+    text = "".join(view)
+    cuts = set(bounds[:-1])
+    return [m.group(0) for m in _ATOM_CHECK.finditer(text) if cuts & set(range(m.start() + 1, m.end()))]
+
+
+_amounts = st.builds(
+    lambda cur, n, cents: f"{cur} {n:,}.{cents:02d}",
+    st.sampled_from(["USD", "EUR", "BDT"]),
+    st.integers(0, 10**9),
+    st.integers(0, 99),
+)
+_dates = st.dates().map(lambda d: f"{d.day} {d.strftime('%B')} {d.year}") | st.dates().map(
+    lambda d: d.isoformat()
+)
+_figures = st.integers(0, 10**7).map(lambda n: f"{n:,}") | st.decimals(
+    0, 1000, places=3, allow_nan=False
+).map(str)
+_sections = st.lists(st.integers(1, 30), min_size=1, max_size=3).map(
+    lambda xs: ".".join(map(str, xs))
+)
+_fills = st.fixed_dictionaries(
+    {"amount": _amounts, "date": _dates, "n": _figures, "sec": _sections, "pct": _figures}
+)
+_CLAUSE_TEXTS = [
+    "The Buyer shall pay {amount} within {n} days after {date}, as Section {sec} provides.",
+    "An annual fee of {amount}; and (c) a Declared Volume above {amount}: {pct}% of {n}.",
+    "From {date} to {date} the rate is {n} per lb ({pct}%), under Sections {sec} and {sec}.",
+    "{amount}{n}{date}",
+]
+
+
+@given(
+    st.sampled_from(_CLAUSE_TEXTS),
+    st.lists(_fills, min_size=4, max_size=4),
+    st.lists(_fills, min_size=4, max_size=4),
+)
+def test_no_amount_date_or_digit_sequence_is_ever_split(template, old_fills, new_fills):
+    def fill(fills):
+        out, k = template, 0
+        while "{" in out:
+            slot = out[out.index("{") + 1 : out.index("}")]
+            out = out.replace("{" + slot + "}", fills[k % 4][slot], 1)
+            k += 1
+        return out
+
+    old, new = fill(old_fills), fill(new_fills)
+    pieces = word_diff(old, new)
+    assert "".join(t for op, t in pieces if op != "insert") == old  # rejecting all: the standard
+    assert "".join(t for op, t in pieces if op != "delete") == new  # accepting all: the agreement
+    assert split_atoms(pieces, ("equal", "delete")) == []
+    assert split_atoms(pieces, ("equal", "insert")) == []
 
 
 texts = st.text(alphabet=st.sampled_from(list("ab c.,\u00e9")), max_size=40)
