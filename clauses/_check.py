@@ -169,6 +169,7 @@ class _Clause:
         self.powers()
         self.alternatives()
         self.defaults()
+        self.references()
         self.traces()
         for name in c.variables:
             if name not in self.used:
@@ -265,6 +266,32 @@ class _Clause:
                     self.add(
                         where, f"a {alt.kind.value} default must not fall past the floor: {msg}"
                     )
+
+
+    def references(self) -> None:
+        """A programme reference is a value of the variable, on a variable with no default.
+
+        The deviation report compares a variable with its default when it has one; a reference
+        beside a default would never be read, so it is refused rather than silently ignored.
+        """
+        c = self.cdef
+        standard = c.alternatives["standard"].defaults
+        for name, vdef in c.variables.items():
+            if vdef.reference is None:
+                continue
+            where = f"variables.{name}.reference"
+            if vdef.default is not None or name in standard:
+                self.add(
+                    where,
+                    "the variable has a default, which is what the deviation report compares "
+                    "with; remove `reference` or the default",
+                )
+                continue
+            if vdef.reference.value is None:
+                continue
+            _, probs = coerce(vdef, vdef.reference.value, f"{where}.value")
+            for p in probs:
+                self.add(p.path, f"the reference fails its own variable: {p.message}")
 
 
 def check_library(lib: Library) -> list[Problem]:

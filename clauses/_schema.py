@@ -76,6 +76,18 @@ class Floor(_Strict):
         return self
 
 
+class Reference(_Strict):
+    """A programme's own figure for a variable the library gives no default.
+
+    A variable without a default has no standard value, so the deviation report cannot compare
+    it with the standard text; it compares it with this figure instead (the Accord's cap of
+    USD 500,000), so a cap negotiated down to 200,000 is shown to counsel as a deviation.
+    """
+
+    value: Any  # a value of the variable's own type; null = "none" (no cap) is the figure
+    source: str = Field(min_length=1)  # the programme and document the figure comes from
+
+
 class VariableDef(_Strict):
     type: VarType
     label: str
@@ -91,6 +103,7 @@ class VariableDef(_Strict):
     min_items: int | None = None
     max_items: int | None = None
     floor: Floor | None = None
+    reference: Reference | None = None  # only for a variable without a default
 
     @model_validator(mode="after")
     def _shape(self) -> VariableDef:

@@ -314,3 +314,41 @@ def test_a_ref_to_an_optional_clause_must_be_guarded(tmp_path: Path) -> None:
         "monitoring_fees.yaml: alternatives.standard.text: ref('premium') at line 6 is not inside "
         "{% if has('premium') %}; drafting fails whenever the optional clause 'premium' is left out"
     ]
+
+
+CAP = "    label: Cap\n    required: false\n"
+
+
+def test_a_programme_reference_on_a_variable_without_default_is_clean(tmp_path: Path) -> None:
+    ref = CAP + '    reference: {value: 500000, source: "Accord 2013"}\n'
+    assert check(tmp_path, {FEES: [(CAP, ref)]}) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            CAP,
+            CAP + '    reference: {value: "a lot", source: "Accord 2013"}\n',
+            "monitoring_fees.yaml: variables.cap.reference.value: the reference fails its own "
+            "variable",
+        ),
+        (
+            "    default: 1000\n",
+            '    default: 1000\n    reference: {value: 1000, source: "Accord 2013"}\n',
+            "monitoring_fees.yaml: variables.floor.reference: the variable has a default",
+        ),
+    ],
+    ids=["not-a-value-of-the-variable", "beside-a-default"],
+)
+def test_a_bad_programme_reference_is_reported(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    got = check(tmp_path, {FEES: [(old, new)]})
+    assert any(p.startswith(expected) for p in got), got
+
+
+def test_a_programme_reference_needs_its_source(tmp_path: Path) -> None:
+    copy_mini(tmp_path, {FEES: [(CAP, CAP + "    reference: {value: 500000}\n")]})
+    with pytest.raises(LibraryError, match="source"):
+        load_library(tmp_path)
