@@ -267,7 +267,6 @@ class _Clause:
                         where, f"a {alt.kind.value} default must not fall past the floor: {msg}"
                     )
 
-
     def references(self) -> None:
         """A programme reference is a value of the variable, on a variable with no default.
 

@@ -22,12 +22,14 @@ import typer
 from clauses import (
     Agreement,
     InputError,
+    Library,
     assemble,
     canonical_json,
     compare_to_standard,
     load_library,
     parse_answers,
 )
+from clauses.render.deviations import render_deviations_docx, render_deviations_pdf
 from clauses.render.docx import render_docx
 from clauses.render.markdown import render_markdown
 from clauses.render.pdf import render_pdf, soffice_path
@@ -83,6 +85,7 @@ def draft_files(
     *,
     standard: Agreement | None,
     redline_time: Callable[[], datetime],
+    library: Library | None = None,
 ) -> list[str]:
     """Render every requested file into ``stage``; return their names in the order written."""
     aid = agreement.id
@@ -105,13 +108,17 @@ def draft_files(
             shutil.rmtree(scratch)
         names.append(f"{aid}.pdf")
     if standard is not None:
-        report = compare_to_standard(agreement, standard)
+        report = compare_to_standard(agreement, standard, library)
         (stage / f"{aid}.deviations.md").write_text(report.to_markdown(), encoding="utf-8")
         (stage / f"{aid}.deviations.json").write_text(
             canonical_json(report.to_json_dict(), indent=2) + "\n", encoding="utf-8"
         )
+        report_docx = render_deviations_docx(report, stage / f"{aid}.deviations.docx")
+        names += [f"{aid}.deviations.md", f"{aid}.deviations.json", report_docx.name]
+        if "pdf" in formats:
+            names.append(render_deviations_pdf(report_docx, stage).name)
         render_redline(agreement, standard, stage / f"{aid}.redline.docx", now=redline_time())
-        names += [f"{aid}.deviations.md", f"{aid}.deviations.json", f"{aid}.redline.docx"]
+        names.append(f"{aid}.redline.docx")
     return names
 
 
@@ -128,8 +135,8 @@ def draft(
         bool,
         typer.Option(
             "--compare-standard",
-            help="Also write a deviation report (.deviations.md/.json) and a redline DOCX "
-            "against the all-standard text.",
+            help="Also write a deviation report (.deviations.md/.json/.docx, and .pdf with "
+            "pdf) and a redline DOCX against the all-standard text.",
         ),
     ] = False,
     library: Annotated[
@@ -150,7 +157,9 @@ def draft(
     if "pdf" in chosen:
         soffice_path()  # ToolMissing (exit 1) before any rendering
     with staged(out) as stage:
-        names = draft_files(agreement, stage, chosen, standard=standard, redline_time=conf.now)
+        names = draft_files(
+            agreement, stage, chosen, standard=standard, redline_time=conf.now, library=lib
+        )
     for name in names:
         typer.echo(str(out / name))
     typer.echo(f"agreement id: {agreement.id}")

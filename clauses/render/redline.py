@@ -35,9 +35,7 @@ AUTHOR = "WSR engine"
 Op = Literal["equal", "insert", "delete"]
 Status = Literal["equal", "changed", "inserted", "deleted"]
 
-_MONTH = (
-    "January|February|March|April|May|June|July|August|September|October|November|December"
-)
+_MONTH = "January|February|March|April|May|June|July|August|September|October|November|December"
 _NUMWORD = (
     "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     "fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
@@ -48,7 +46,7 @@ _FIGURE = r"\d+(?:[.,:/]\d+)*"  # 37,500.00 · 3.2 · 0.015 · 09:30 · one digi
 #: follows it, so a deleted word takes its space with it and the texts join back exactly.
 ATOMS: tuple[tuple[str, str], ...] = (
     # an amount with its currency: "USD 37,500.00", "$500,000"
-    ("amount", rf"(?:\b[A-Z]{{3}}\u00a0?\ ?|[$\u00a3\u20ac])\d+(?:,\d{{3}})*(?:\.\d+)?"),
+    ("amount", r"(?:\b[A-Z]{3}\u00a0?\ ?|[$\u00a3\u20ac])\d+(?:,\d{3})*(?:\.\d+)?"),
     # a date as the engine writes it ("5 January 2026"), as Americans do, or ISO
     ("date", rf"\d{{1,2}}\ (?:{_MONTH})\ \d{{4}}|(?:{_MONTH})\ \d{{1,2}},\ \d{{4}}"),
     ("date", r"\d{4}-\d{2}-\d{2}"),
@@ -62,9 +60,7 @@ ATOMS: tuple[tuple[str, str], ...] = (
     ("word", r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*"),
     ("punct", r"(?:[^\w\s]|_)+?"),
 )
-_TOKEN = re.compile(
-    "|".join(f"(?:{rx})\\s*" for _, rx in ATOMS) + r"|\s+|.", flags=re.S
-)
+_TOKEN = re.compile("|".join(f"(?:{rx})\\s*" for _, rx in ATOMS) + r"|\s+|.", flags=re.S)
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 

@@ -69,7 +69,9 @@ def test_amounts_dates_numbers_and_words_are_one_token_each(text, atom):
 
 
 def test_a_changed_amount_is_replaced_whole():
-    assert word_diff("an annual fee of USD 37,500.00; and", "an annual fee of USD 60,000.00; and") == [
+    assert word_diff(
+        "an annual fee of USD 37,500.00; and", "an annual fee of USD 60,000.00; and"
+    ) == [
         ("equal", "an annual fee of "),
         ("delete", "USD 37,500.00"),
         ("insert", "USD 60,000.00"),
@@ -115,7 +117,9 @@ def split_atoms(pieces, view_ops):
             bounds.append(at)
     text = "".join(view)
     cuts = set(bounds[:-1])
-    return [m.group(0) for m in _ATOM_CHECK.finditer(text) if cuts & set(range(m.start() + 1, m.end()))]
+    return [
+        m.group(0) for m in _ATOM_CHECK.finditer(text) if cuts & set(range(m.start() + 1, m.end()))
+    ]
 
 
 _amounts = st.builds(
