@@ -59,7 +59,11 @@ def test_counts(report):
         "changed": 1,
         "added": 1,
         "absent": 1,
+        "left_out": 1,
+        "required_left_out": 0,
         "floor_overrides": 1,
+        "reference_deviations": 0,
+        "warnings": 0,
     }
 
 
@@ -68,7 +72,10 @@ def test_identical_agreements_have_no_deviations():
     report = compare_to_standard(std, std)
     assert report.deviations == ()
     assert all(c.status is DeviationStatus.SAME for c in report.clauses)
-    assert "0 changed, 0 added, 0 left out; 0 floor override(s)" in report.to_markdown()
+    assert (
+        "0 changed, 0 added, 0 left out (0 of them required); 0 floor override(s); "
+        "0 value(s) away from the programme's figure; 0 warning(s)." in report.to_markdown()
+    )
 
 
 def test_decimal_strings_compare_by_value():
@@ -92,13 +99,19 @@ def test_text_only_change_is_a_change():
 def test_markdown(report):
     md = report.to_markdown()
     assert md.startswith("# Deviations from the standard: Gulf Coast Tomato Fair Food Agreement\n")
+    assert "| 2 | Fair Food Premium | changed | extended_payment (fallback) | standard |" in md
+    assert "| (4) | Complaints | left out | — | standard |" in md
+    assert "| payment_due_days | 31 | 45 |" in md
     assert (
-        "| 2 | Fair Food Premium (`premium`) | changed | extended_payment (fallback) | standard |"
-        in md
+        "**Floor overridden:** payment_due_days = 45 (floor: at most 31); reason: Buyer's "
+        "payment system runs monthly; approved by Sam Cruz." in md
     )
-    assert "| `payment_due_days` | 31 | 45 |" in md
-    assert "**Floor overridden:** `payment_due_days` = 45 (floor: at most 31)" in md
-    assert "## Complaints — absent" in md
+    assert (
+        "| 2 | payment_due_days | 45 | at most 31 | Buyer's payment system runs monthly "
+        "| Sam Cruz |" in md
+    )
+    assert "| Complaints | no | none recorded | none recorded | — |" in md
+    assert "## Complaints — left out" in md
     assert "## 5. Worker Education — added" in md
     assert "## 1. Term and Renewal" not in md  # unchanged clauses only appear in the table
 
@@ -151,4 +164,4 @@ def test_a_variable_dropped_by_another_alternative_is_listed():
     report = compare_to_standard(seal(body), std)
     changes = [(v.name, v.standard, v.chosen) for v in report.clause("premium").variables]
     assert changes == [("worker_share_pct", "97", None)]
-    assert "| `worker_share_pct` | 97 | — |" in report.to_markdown()
+    assert "| worker_share_pct | 97 | — |" in report.to_markdown()
