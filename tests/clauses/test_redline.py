@@ -3,12 +3,17 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import zipfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from clauses import assemble, load_library, parse_answers
+from clauses._agreement import seal
 from clauses.render.docx import render_docx
 from clauses.render.redline import align_paragraphs, render_redline, tokens, word_diff
 from tests.clauses.docx_reading import (
@@ -304,9 +309,7 @@ def test_naive_time_is_refused(pair, tmp_path):
         render_redline(*pair, tmp_path / "x.docx", now=datetime(2026, 1, 2))
 
 
-@pytest.mark.libreoffice
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
-def test_libreoffice_recognises_the_tracked_changes(redline, tmp_path):
+def _to_fodt(docx, tmp_path):
     subprocess.run(
         [
             "soffice",
@@ -316,20 +319,27 @@ def test_libreoffice_recognises_the_tracked_changes(redline, tmp_path):
             "fodt",
             "--outdir",
             str(tmp_path),
-            str(redline),
+            str(docx),
         ],
         check=True,
         capture_output=True,
         timeout=180,
     )
-    fodt = (tmp_path / "r.fodt").read_text(encoding="utf-8")
+    return (tmp_path / f"{docx.stem}.fodt").read_text(encoding="utf-8")
+
+
+def _regions(fodt):
     regions = re.findall(
         r'<text:changed-region xml:id="[^"]*" text:id="([^"]*)">(.*?)</text:changed-region>',
         fodt,
         flags=re.S,
     )
     assert regions
-    assert all("<dc:creator>WSR engine</dc:creator>" in body for _, body in regions)
+    return regions
+
+
+def _changes(fodt):
+    """LibreOffice's own reading: the text of every insertion and deletion it found."""
 
     def marked_text(change_id):
         # LibreOffice keeps the changed text in the body between change-start and change-end
@@ -342,10 +352,147 @@ def test_libreoffice_recognises_the_tracked_changes(redline, tmp_path):
         assert m, change_id
         return re.sub(r"<[^>]+>", "", m.group(1))
 
-    changes = {
+    regions = _regions(fodt)
+    return {
         kind: " | ".join(marked_text(cid) for cid, body in regions if f"<text:{kind}>" in body)
         for kind in ("insertion", "deletion")
     }
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_libreoffice_recognises_the_tracked_changes(redline, tmp_path):
+    fodt = _to_fodt(redline, tmp_path)
+    assert all("<dc:creator>WSR engine</dc:creator>" in body for _, body in _regions(fodt))
+    changes = _changes(fodt)
     assert "31" in changes["deletion"] and "Complaints" in changes["deletion"]
     assert "45" in changes["insertion"] and "Worker Education" in changes["insertion"]
     assert "agent it names in writing" in changes["insertion"]
+
+
+# -- a redline drafted from the shipped library: amounts, fee table, alternatives ------------
+
+ACCORD = Path(__file__).resolve().parents[2] / "examples" / "accord-garment-safety.yaml"
+
+
+@pytest.fixture(scope="module")
+def accord_pair():
+    lib = load_library()
+    data = yaml.safe_load(ACCORD.read_text(encoding="utf-8"))
+    data["clauses"]["monitoring_fees"]["tiers"][3]["fee"] = 60000  # was USD 37,500.00
+    data["clauses"]["monitoring_fees"]["tiers"][5]["fee"] = 187500  # was USD 175,000.00
+    answers = parse_answers(data, lib)
+    return assemble(answers, lib), assemble(answers.as_standard(lib), lib)
+
+
+@pytest.fixture(scope="module")
+def accord_redline(accord_pair, tmp_path_factory):
+    agreement, standard = accord_pair
+    out = tmp_path_factory.mktemp("accord") / "accord.redline.docx"
+    return render_redline(agreement, standard, out, now=WHEN)
+
+
+def _labelled_views(path):
+    """Per paragraph: the accepted and the rejected text, each char labelled with the revision
+    (w:ins / w:del id) it sits in, or None outside any revision."""
+    views = []
+    for p in document_xml(path).iter(f"{W}p"):
+        accepted, rejected = [], []
+        for el in p.iter(f"{W}t", f"{W}delText"):
+            wrapper = el.getparent().getparent()
+            kind = wrapper.tag.removeprefix(W) if wrapper.tag in (f"{W}ins", f"{W}del") else None
+            label = (kind, wrapper.get(f"{W}id")) if kind else None
+            chars = [(ch, label) for ch in el.text or ""]
+            if kind != "del":
+                accepted += chars
+            if kind != "ins":
+                rejected += chars
+        views += [accepted, rejected]
+    return views
+
+
+def split_by_a_change(path):
+    """Every amount, date or digit sequence whose characters lie in more than one run of
+    revision (or half in a revision, half outside)."""
+    found = []
+    for view in _labelled_views(path):
+        text = "".join(ch for ch, _ in view)
+        for m in _ATOM_CHECK.finditer(text):
+            labels = {view[i][1] for i in range(m.start(), m.end())}
+            if len(labels) > 1:
+                found.append(m.group(0))
+    return found
+
+
+def test_no_digit_sequence_is_split_by_a_tracked_change(accord_redline, redline):
+    assert split_by_a_change(accord_redline) == []
+    assert split_by_a_change(redline) == []
+    root = document_xml(accord_redline)
+    deleted = ["".join(t.text for t in m.iter(f"{W}delText")) for m in _marks(root, "del")]
+    inserted = ["".join(t.text for t in m.iter(f"{W}t")) for m in _marks(root, "ins")]
+    assert "USD 37,500.00" in deleted and "USD 60,000.00" in inserted
+    assert "USD 175,000.00" in deleted and "USD 187,500.00" in inserted
+
+
+def test_the_split_check_catches_a_number_cut_by_a_change(tmp_path):
+    std = standard_agreement()
+    body = std.model_dump(mode="json")
+    body["sections"][1]["paragraphs"][0]["text"] = body["sections"][1]["paragraphs"][0][
+        "text"
+    ].replace("USD 0.01", "USD 0.05")
+    out = render_redline(seal(body), std, tmp_path / "r.docx", now=WHEN)
+    assert split_by_a_change(out) == []
+    # cut "0.05" in two by hand: the check must see it
+    xml = part_xml(out, "word/document.xml").replace(
+        ">USD 0.05 </w:t></w:r></w:ins>",
+        '>USD 0.0</w:t></w:r></w:ins><w:r><w:t xml:space="preserve">5 </w:t></w:r>',
+    )
+    assert xml != part_xml(out, "word/document.xml")
+    cut = tmp_path / "cut.docx"
+    with zipfile.ZipFile(out) as src, zipfile.ZipFile(cut, "w") as dst:
+        for item in src.infolist():
+            data = xml.encode() if item.filename == "word/document.xml" else src.read(item)
+            dst.writestr(item, data)
+    assert split_by_a_change(cut) == ["USD 0.05"]
+
+
+def test_revision_marks_are_well_formed(accord_redline):
+    root = document_xml(accord_redline)
+    marks = _marks(root, "ins") + _marks(root, "del")
+    assert marks
+    ids = [m.get(f"{W}id") for m in marks]
+    assert len(ids) == len(set(ids))
+    for m in marks:
+        kind = m.tag.removeprefix(W)
+        assert m.get(f"{W}author") and m.get(f"{W}date") == "2026-01-02T09:30:00Z"
+        parent = m.getparent().tag
+        if parent == f"{W}rPr":  # a paragraph mark: empty, inside w:pPr/w:rPr
+            assert m.getparent().getparent().tag == f"{W}pPr" and len(m) == 0
+            continue
+        assert parent == f"{W}p", "a run revision sits directly in its paragraph"
+        assert len(m) > 0 and all(child.tag == f"{W}r" for child in m)
+        assert not list(m.iterdescendants(f"{W}ins", f"{W}del")), "revisions never nest"
+        texts = [t.tag for r in m for t in r if t.tag in (f"{W}t", f"{W}delText")]
+        assert texts and set(texts) == {f"{W}delText" if kind == "del" else f"{W}t"}
+
+
+def test_accepting_gives_the_agreement_and_rejecting_gives_the_standard_from_the_library(
+    accord_redline, accord_pair, tmp_path
+):
+    agreement, standard = accord_pair
+    accepted = _body_of(accepted_texts(accord_redline))
+    rejected = _body_of(rejected_texts(accord_redline))
+    assert accepted == _body_of(plain_texts(render_docx(agreement, tmp_path / "a.docx")))
+    standard_texts = _body_of(plain_texts(render_docx(standard, tmp_path / "s.docx")))
+    assert rejected[:-1] == standard_texts[:-1]  # the record line names the agreement
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_libreoffice_shows_whole_amounts_as_changes(accord_redline, tmp_path):
+    fodt = _to_fodt(accord_redline, tmp_path)
+    changes = _changes(fodt)
+    assert "USD 37,500.00" in changes["deletion"] and "USD 60,000.00" in changes["insertion"]
+    assert not any(re.fullmatch(r"[\d,.]+", piece) for piece in changes["deletion"].split(" | ")), (
+        "no change is a bare fragment of a number"
+    )
