@@ -91,6 +91,7 @@ def test_compare_standard_writes_report_and_redline(tmp_path, capsys):
             f"{aid}.md",
             f"{aid}.deviations.md",
             f"{aid}.deviations.json",
+            f"{aid}.deviations.docx",
             f"{aid}.redline.docx",
         ]
     )
@@ -101,7 +102,8 @@ def test_compare_standard_writes_report_and_redline(tmp_path, capsys):
     std_days = next(v for v in premium["variables"] if v["name"] == "payment_due_days")["standard"]
     assert premium["status"] == "changed" and std_days != 31
     md = (out / f"{aid}.deviations.md").read_text(encoding="utf-8")
-    assert f"| `payment_due_days` | {std_days} | 31 |" in md
+    assert f"| Payment deadline (days after the period ends) | {std_days} | 31 |" in md
+    assert "Deviations from the standard" in _document_xml(out / f"{aid}.deviations.docx")
     xml = _document_xml(out / f"{aid}.redline.docx")
     assert "<w:ins " in xml and "<w:del " in xml
     assert 'w:date="2026-01-02T10:00:00Z"' in xml  # the revision date is --now
@@ -193,6 +195,22 @@ def test_pdf_format(tmp_path, capsys):
         [f"{aid}.json", f"{aid}.docx", f"{aid}.pdf"]
     )
     assert (out / f"{aid}.pdf").read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+def test_compare_standard_with_pdf_writes_the_report_as_pdf(tmp_path, capsys):
+    out = tmp_path / "out"
+    code, stdout, err = run(
+        ["draft", str(ANSWERS), "--out", str(out), "--format", "pdf", "--compare-standard"],
+        capsys,
+    )
+    assert code == 0, err
+    aid = stdout.splitlines()[-1].removeprefix("agreement id: ")
+    names = {p.name for p in out.iterdir()}
+    assert {f"{aid}.pdf", f"{aid}.deviations.docx", f"{aid}.deviations.pdf"} <= names
+    assert (out / f"{aid}.deviations.pdf").read_bytes().startswith(b"%PDF")
+    assert f"{out / aid}.deviations.pdf" in stdout.splitlines()
 
 
 @pytest.mark.libreoffice
