@@ -9,7 +9,14 @@ gives the agreement's text; rejecting every change gives the standard's.
 How: the house template is rendered once (docxtpl, same styles and numbering as the
 agreement) from a merged context in which every changed text is a unique placeholder; the
 placeholders are then replaced by revision runs with lxml. The diffing itself
-(:func:`word_diff`, :func:`align_paragraphs`) is pure.
+(:func:`word_diff`, :func:`align_paragraphs`) is pure: difflib on :func:`tokens`, in which an
+amount with its currency, a date, a number in words and figures, a figure and a word are each
+one token, so no change ever cuts a number in two.
+
+A paragraph changed word by word keeps its paragraph mark and its numbering; LibreOffice 7.4
+nonetheless labels such a paragraph "[3.2]" (and the next "3.2[3.3]") while changes are shown.
+It does so for deletions it recorded itself once saved and reopened, and the numbers are right
+after accepting and saving: a matter of LibreOffice's display (see docs/design.md).
 """
 
 from __future__ import annotations
