@@ -496,3 +496,47 @@ def test_libreoffice_shows_whole_amounts_as_changes(accord_redline, tmp_path):
     assert not any(re.fullmatch(r"[\d,.]+", piece) for piece in changes["deletion"].split(" | ")), (
         "no change is a bare fragment of a number"
     )
+
+
+def _system_python_has_uno():
+    if shutil.which("soffice") is None or not Path("/usr/bin/python3").exists():
+        return False
+    probe = subprocess.run(["/usr/bin/python3", "-c", "import uno"], capture_output=True)
+    return probe.returncode == 0
+
+
+def _numbered_lines(pdf):
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(
+    not _system_python_has_uno(), reason="LibreOffice with its UNO bridge (python3-uno) needed"
+)
+def test_in_libreoffice_accept_all_gives_the_agreement_and_reject_all_the_standard(
+    accord_redline, accord_pair, tmp_path
+):
+    """LibreOffice itself accepts / rejects every change, saves, reopens: every paragraph is
+    there with its own number (the bracketed "[7.1]" it shows beside a paragraph holding a
+    deletion, while changes are shown, is its display only)."""
+    helper = Path(__file__).with_name("lo_accept_reject.py")
+    subprocess.run(
+        ["/usr/bin/python3", str(helper), str(accord_redline), str(tmp_path)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    agreement, standard = accord_pair
+    for view, record in (("accepted", agreement), ("rejected", standard)):
+        lines = _numbered_lines(tmp_path / f"{view}.pdf")
+        assert not [line for line in lines if re.match(r"\[?\d+(\.\d+)*\]", line)], view
+        for section in record.sections:
+            for p in section.paragraphs:
+                start = f"{p.number} {' '.join(p.text.split()[:6])}"
+                assert any(line.startswith(start) for line in lines), (view, start)
+    shown = _numbered_lines(tmp_path / "shown.pdf")
+    # struck, then inserted, side by side
+    assert re.search(r"USD 37,500.00 ?USD 60,000.00", " ".join(shown))
