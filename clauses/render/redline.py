@@ -94,22 +94,23 @@ def word_diff(old: str, new: str) -> list[tuple[Op, str]]:
     __within 45 business days,__" rather than a comb of tiny deletions and insertions.
     """
     a, b = tokens(old), tokens(new)
-    blocks: list[tuple[str, str, str]] = []  # (tag, old text, new text)
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        blocks.append((tag, "".join(a[i1:i2]), "".join(b[j1:j2])))
-    merged: list[tuple[str, str, str]] = []
-    for k, (tag, o, n) in enumerate(blocks):
-        between = 0 < k < len(blocks) - 1
-        if tag == "equal" and between and _is_glue(o):
-            tag = "replace"
-        if merged and tag != "equal" and merged[-1][0] != "equal":
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    blocks = [  # (changed, old text, new text)
+        (tag != "equal", "".join(a[i1:i2]), "".join(b[j1:j2]))
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+    ]
+    merged: list[tuple[bool, str, str]] = []
+    for k, (changed, o, n) in enumerate(blocks):
+        if not changed and 0 < k < len(blocks) - 1 and _is_glue(o):
+            changed = True  # mere punctuation between two changes joins them
+        if changed and merged and merged[-1][0]:
             _, po, pn = merged.pop()
-            merged.append(("replace", po + o, pn + n))
+            merged.append((True, po + o, pn + n))
         else:
-            merged.append((tag, o, n))
+            merged.append((changed, o, n))
     out: list[tuple[Op, str]] = []
-    for tag, o, n in merged:
-        if tag == "equal":
+    for changed, o, n in merged:
+        if not changed:
             out.append(("equal", o))
             continue
         if o:
