@@ -128,6 +128,8 @@ class DeviationReport:
     omitted: tuple[OmissionRec, ...] = field(default=())
     warnings: tuple[WarningRec, ...] = field(default=())
     currency: str = ""
+    #: (clause id, commentary) of the clauses the record says were left out, from the library
+    omitted_commentary: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def deviations(self) -> tuple[ClauseDeviation, ...]:
@@ -268,6 +270,33 @@ class DeviationReport:
             out.append(Para("No WSR floor is overridden."))
         for c in self.deviations:
             out += self._clause_blocks(c)
+        absent = {c.clause_id for c in self.clauses if c.status is DeviationStatus.ABSENT}
+        for o in self.omitted:
+            if o.clause_id not in absent:
+                out += self._omission_blocks(o)
+        return out
+
+    def _omission_blocks(self, o: OmissionRec) -> list[Block]:
+        """A clause the answers left out (not in the standard twin either): why, and at what
+        cost, with the library's commentary on what the clause is for."""
+        what = "A required clause" if o.required else "A clause"
+        notes = [f"{what} of the library that this agreement does not include."]
+        if o.lacks:
+            notes.append(f"Without it the agreement lacks {o.lacks}.")
+        if o.reason or o.approved_by:
+            notes.append(
+                f"Reason: {o.reason or 'none recorded'}; "
+                f"approved by {o.approved_by or 'no one recorded'}."
+            )
+        else:
+            notes.append("No reason or approval is recorded.")
+        out: list[Block] = [
+            Heading(f"{o.title} \u2014 left out", 2),
+            Bullets(tuple(notes)),
+        ]
+        commentary = dict(self.omitted_commentary).get(o.clause_id, "").strip()
+        if commentary:
+            out += [Para("From the clause library's commentary:"), Quote(commentary)]
         return out
 
     def _clause_blocks(self, c: ClauseDeviation) -> list[Block]:
@@ -579,4 +608,9 @@ def compare_to_standard(
         omitted=tuple(agreement.omitted),
         warnings=tuple(agreement.warnings),
         currency=agreement.currency,
+        omitted_commentary=tuple(
+            (o.clause_id, library.clauses[o.clause_id].commentary)
+            for o in agreement.omitted
+            if library is not None and o.clause_id in library.clauses
+        ),
     )

@@ -171,6 +171,14 @@ def test_omitted_clauses_warnings_and_overrides_are_listed(lib):
         in md
     )
     assert "**Floor overridden:** Payment deadline (days after the volume declaration) = 75" in md
+    assert "## Sourcing Consequences — left out" in md
+    assert (
+        "- Without it the agreement lacks a market consequence: a suspended supplier loses no "
+        "orders." in md
+    )
+    cutoff = " ".join(lib.get("sourcing_cutoff").commentary.split("\n\n")[0].split())
+    assert f"> {cutoff}" in md.split("## Sourcing Consequences — left out")[1]
+    assert "- No reason or approval is recorded." in md.split("## Fair Food Premium — left out")[1]
     data = report.to_json_dict()
     assert [o["clause_id"] for o in data["omitted"]] == ["sourcing_cutoff", "premium"]
     assert data["warnings"][0]["path"] == "clauses.monitoring_fees.tiers[7].fee"
