@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clauses import assemble, load_library, parse_answers
@@ -540,3 +541,49 @@ def test_in_libreoffice_accept_all_gives_the_agreement_and_reject_all_the_standa
     shown = _numbered_lines(tmp_path / "shown.pdf")
     # struck, then inserted, side by side
     assert re.search(r"USD 37,500.00 ?USD 60,000.00", " ".join(shown))
+
+
+@functools.cache
+def _library_paragraphs():
+    """Every paragraph of the example agreements that holds an amount, a date or a number."""
+    lib = load_library()
+    out = []
+    for example in sorted(ACCORD.parent.glob("*.yaml")):
+        agreement = assemble(parse_answers(example, lib), lib)
+        out += [
+            p.text for s in agreement.sections for p in s.paragraphs if re.search(r"\d", p.text)
+        ]
+    return tuple(out)
+
+
+_SUBSTITUTES = {
+    "amount": _amounts,
+    "date": _dates,
+    "figure": _figures | _sections,
+}
+
+
+def _kind(atom):
+    if re.match(r"[A-Z]{3} ?\d|\$", atom):
+        return "amount"
+    if re.search(r"[A-Za-z]", atom) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", atom):
+        return "date"
+    return "figure"
+
+
+@settings(deadline=None)  # the first example drafts the example agreements
+@given(st.data())
+def test_no_number_is_split_in_real_clause_texts_with_random_substitutions(data):
+    old = data.draw(st.sampled_from(_library_paragraphs()))
+    pieces, at = [], 0
+    for m in _ATOM_CHECK.finditer(old):
+        pieces.append(old[at : m.start()])
+        keep = data.draw(st.booleans())
+        pieces.append(m.group(0) if keep else data.draw(_SUBSTITUTES[_kind(m.group(0))]))
+        at = m.end()
+    new = "".join(pieces) + old[at:]
+    diff = word_diff(old, new)
+    assert "".join(t for op, t in diff if op != "insert") == old
+    assert "".join(t for op, t in diff if op != "delete") == new
+    assert split_atoms(diff, ("equal", "delete")) == []
+    assert split_atoms(diff, ("equal", "insert")) == []
