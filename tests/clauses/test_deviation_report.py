@@ -120,7 +120,7 @@ def test_each_deviation_quotes_the_clause_commentary(negotiated, lib):
         assert f"> {first}" in md, c.clause_id
 
 
-def test_omitted_clauses_warnings_and_overrides_are_listed(lib):
+def test_omitted_clauses_warnings_and_overrides_are_listed(lib, tmp_path):
     answers = _answers()
     answers["clauses"]["monitoring_fees"]["due_days"] = 75  # past the floor (at most 60)
     answers["clauses"]["monitoring_fees"]["override"] = {
@@ -179,6 +179,17 @@ def test_omitted_clauses_warnings_and_overrides_are_listed(lib):
     cutoff = " ".join(lib.get("sourcing_cutoff").commentary.split("\n\n")[0].split())
     assert f"> {cutoff}" in md.split("## Sourcing Consequences — left out")[1]
     assert "- No reason or approval is recorded." in md.split("## Fair Food Premium — left out")[1]
+    tables = _tables(render_deviations_docx(report, tmp_path / "r.docx"))
+    overrides = next(t for t in tables if t[0][-2:] == ["Reason", "Approved by"])
+    assert overrides[1][-2:] == [
+        "The Buyer's treasury pays suppliers on 75-day terms",
+        "Steering Committee, 3 March 2026",
+    ]
+    left_out = next(t for t in tables if t[0][0] == "Clause" and t[0][1] == "Required")
+    assert [row[:2] for row in left_out[1:]] == [
+        ["Sourcing Consequences", "yes"],
+        ["Fair Food Premium", "no"],
+    ]
     data = report.to_json_dict()
     assert [o["clause_id"] for o in data["omitted"]] == ["sourcing_cutoff", "premium"]
     assert data["warnings"][0]["path"] == "clauses.monitoring_fees.tiers[7].fee"
