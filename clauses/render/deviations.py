@@ -71,6 +71,33 @@ def _write(doc: Any, block: Block) -> None:
         _table(doc, block)
 
 
+def _field(paragraph: Any, instruction: str) -> None:
+    """A simple Word field (PAGE, NUMPAGES) that Word and LibreOffice fill in."""
+    fld = OxmlElement("w:fldSimple")
+    fld.set(qn("w:instr"), instruction)
+    run = OxmlElement("w:r")
+    rpr = OxmlElement("w:rPr")
+    size = OxmlElement("w:sz")
+    size.set(qn("w:val"), "16")  # 8 pt, as the footer text
+    rpr.append(size)
+    run.append(rpr)
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    fld.append(run)
+    paragraph._p.append(fld)
+
+
+def _footer(section: Any, report: DeviationReport) -> None:
+    p = section.footer.paragraphs[0]
+    p.text = f"Deviations from the standard \u2014 {report.agreement_id} \u2014 page "
+    _field(p, "PAGE")
+    p.add_run(" of ")
+    _field(p, "NUMPAGES")
+    for r in p.runs:
+        r.font.size = Pt(8)
+
+
 def render_deviations_docx(report: DeviationReport, path: Path | str) -> Path:
     """Write the report as a DOCX at ``path`` (parent must exist) and return the path."""
     doc = Document()
@@ -79,6 +106,7 @@ def render_deviations_docx(report: DeviationReport, path: Path | str) -> Path:
     section.page_width, section.page_height = Mm(297), Mm(210)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Mm(20))
+    _footer(section, report)
     doc.styles["Normal"].font.name = "Times New Roman"
     doc.styles["Normal"].font.size = Pt(10.5)
     for block in report.blocks():
