@@ -1,7 +1,7 @@
 """The deviation report as DOCX (and, through LibreOffice, PDF) for counsel.
 
 Counsel annotates and forwards Word files; the Markdown report is for the repository. Both are
-written from the same blocks (:meth:`~clauses._compare.DeviationReport.blocks`), so they say
+written from the same blocks (:meth:`~clauses._deviations.DeviationReport.blocks`), so they say
 the same thing; tables are real Word tables (``w:tbl``) with a repeating header row.
 """
 
@@ -16,7 +16,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from .._compare import DeviationReport
+from .._deviations import DeviationReport
 from .._report_blocks import Block, Bullets, Heading, Para, Quote, Table
 from .docx import save_docx
 from .pdf import render_pdf
