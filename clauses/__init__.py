@@ -25,6 +25,7 @@ from ._answers import AgreementInfo, Answers, ClauseChoice, Override, parse_answ
 from ._assemble import assemble
 from ._check import check_library
 from ._compare import compare_to_standard
+from ._completeness import require_complete
 from ._exceptions import (
     Conflict,
     EngineError,
@@ -47,6 +48,7 @@ from ._schema import (
     Trigger,
     VariableDef,
     VarType,
+    WsrElement,
     library_json_schema,
 )
 from ._variables import describe_floor, fmt_decimal, to_json_value
@@ -62,6 +64,7 @@ __all__ = [
     "check_library",
     "load_library",
     "parse_answers",
+    "require_complete",
     "EVENT_FIELDS",
     "EVENT_REQUIRED",
     "PARTY_ROLES",
@@ -97,6 +100,7 @@ __all__ = [
     "VarType",
     "VariableDef",
     "WarningRec",
+    "WsrElement",
     "canonical_json",
     "compare_to_standard",
     "describe_floor",

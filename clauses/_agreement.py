@@ -11,6 +11,7 @@ Record layout (``schema_version: 1``)::
     content_hash       "sha256:<hex>" over the canonical JSON of the record minus id/content_hash
     schema_version     1
     title, effective_date (ISO date), timezone (IANA), currency (ISO 4217), governing_law
+    sector             agriculture | dairy | garment | other: whose code minimums apply
     parties            [{role, name, address, email, signatory}]
     suppliers          [{id, name, country}]
     defined_terms      [{term, definition, clause_id}]   definition text already rendered
@@ -154,6 +155,7 @@ class Agreement(_Rec):
     timezone: str
     currency: str
     governing_law: str
+    sector: str = "other"
     parties: list[PartyRec]
     suppliers: list[SupplierRec]
     defined_terms: list[DefinedTermRec]

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ._agreement import PartyRec, SupplierRec
+from ._agreement import PartyRec, SupplierRec, WarningRec
 from ._codes import COUNTRIES, CURRENCIES
 from ._exceptions import InputError, Problem
 from ._formula import FormulaError, formula_names
@@ -33,8 +33,12 @@ from ._vocabulary import PARTY_ROLES
 
 LITERAL_PERIODS = frozenset({"weekly", "monthly", "quarterly", "annually"})
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
-SECTIONS = ("agreement", "parties", "suppliers", "clauses")
-AGREEMENT_FIELDS = ("title", "effective_date", "timezone", "currency", "governing_law")
+SECTIONS = ("agreement", "parties", "suppliers", "clauses", "omit")
+AGREEMENT_FIELDS = ("title", "effective_date", "timezone", "currency", "governing_law", "sector")
+#: the sectors whose code-of-conduct minimums the library knows; ``other`` is the default,
+#: with minimums that hold in any workplace
+SECTORS = ("agriculture", "dairy", "garment", "other")
+DEFAULT_SECTOR = "other"
 PARTY_FIELDS = ("role", "name", "address", "email", "signatory")
 SUPPLIER_FIELDS = ("id", "name", "country")
 
@@ -49,6 +53,7 @@ class AgreementInfo(_Frozen):
     timezone: str
     currency: str
     governing_law: str
+    sector: str = DEFAULT_SECTOR
 
 
 class Override(_Frozen):
@@ -69,6 +74,8 @@ class Answers(_Frozen):
     parties: list[PartyRec]
     suppliers: list[SupplierRec]
     clauses: dict[str, ClauseChoice]  # in library order
+    omissions: dict[str, Override] = {}  # clause id -> why it is left out and who approved
+    notes: list[WarningRec] = []  # what reading the answers found that counsel must see
 
     def as_standard(self, lib: Library) -> Answers:
         """The same agreement with every clause on its standard text and standard defaults.
@@ -230,11 +237,26 @@ def _agreement(raw: Any, problems: list[Problem]) -> AgreementInfo | None:
         problems.append(
             Problem("agreement.currency", f"unknown ISO 4217 currency code {describe(cur)}{hint}")
         )
+    sector = data.get("sector")
+    if sector is None:
+        sector = DEFAULT_SECTOR
+    elif not isinstance(sector, str) or sector not in SECTORS:
+        problems.append(
+            Problem(
+                "agreement.sector",
+                f"unknown sector {describe(sector)} (choose one of: {', '.join(SECTORS)})",
+            )
+        )
     if len(problems) > n or eff is None:
         return None
     assert isinstance(tz, str) and isinstance(cur, str)
     return AgreementInfo(
-        title=title, effective_date=eff, timezone=tz, currency=cur, governing_law=law
+        title=title,
+        effective_date=eff,
+        timezone=tz,
+        currency=cur,
+        governing_law=law,
+        sector=sector,
     )
 
 
@@ -329,7 +351,11 @@ def _default(cdef: ClauseDef, alternative: str, name: str) -> Any:
     return alt.defaults.get(name, cdef.variables[name].default)
 
 
-def _clause(cdef: ClauseDef, raw: Any, problems: list[Problem]) -> ClauseChoice | None:
+def _clause(
+    cdef: ClauseDef, raw: Any, problems: list[Problem], extra: Mapping[str, Any] | None = None
+) -> ClauseChoice | None:
+    """One clause's choices; ``extra`` are values a retired alternative elsewhere moved here
+    (used only where the answers do not set the variable themselves)."""
     base = f"clauses.{cdef.id}"
     if raw is None:
         raw = {}
@@ -340,6 +366,10 @@ def _clause(cdef: ClauseDef, raw: Any, problems: list[Problem]) -> ClauseChoice 
     alt = raw.get("alternative", "standard")
     if alt is None:
         alt = "standard"
+    if isinstance(alt, str) and alt in cdef.retired_alternatives:
+        alt = cdef.retired_alternatives[alt].becomes
+    if extra:
+        raw = {**{k: v for k, v in extra.items() if k not in raw}, **raw}
     if not isinstance(alt, str) or alt not in cdef.alternatives:
         problems.append(
             Problem(
@@ -415,7 +445,9 @@ def floor_breaches(cdef: ClauseDef, values: Mapping[str, Any]) -> dict[str, str]
     return out
 
 
-def _clauses(raw: Any, lib: Library, problems: list[Problem]) -> dict[str, ClauseChoice]:
+def _clauses(
+    raw: Any, lib: Library, problems: list[Problem]
+) -> tuple[dict[str, ClauseChoice], list[WarningRec]]:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -431,13 +463,73 @@ def _clauses(raw: Any, lib: Library, problems: list[Problem]) -> dict[str, Claus
         for key in raw
         if not isinstance(key, str) or key not in lib.clauses
     )
+    moved, notes = _retired(raw, lib)
     out: dict[str, ClauseChoice] = {}
     for cid, cdef in lib.clauses.items():
-        if cid not in raw and not cdef.mandatory:
+        if cid not in raw and not cdef.mandatory and cid not in moved:
             continue
-        choice = _clause(cdef, raw.get(cid), problems)
+        choice = _clause(cdef, raw.get(cid), problems, moved.get(cid))
         if choice is not None:
             out[cid] = choice
+    return out, notes
+
+
+def _retired(
+    raw: Mapping[Any, Any], lib: Library
+) -> tuple[dict[str, dict[str, Any]], list[WarningRec]]:
+    """Values that retired alternatives move to other clauses, and a note for each use."""
+    moved: dict[str, dict[str, Any]] = {}
+    notes: list[WarningRec] = []
+    for cid, cdef in lib.clauses.items():
+        choice = raw.get(cid)
+        alt = choice.get("alternative") if isinstance(choice, dict) else None
+        if not isinstance(alt, str) or alt not in cdef.retired_alternatives:
+            continue
+        retired = cdef.retired_alternatives[alt]
+        if retired.moved_to is not None:
+            moved.setdefault(retired.moved_to, {}).update(retired.sets)
+        notes.append(WarningRec(path=f"clauses.{cid}.alternative", message=retired.note))
+    return moved, notes
+
+
+def _omissions(
+    raw: Any, lib: Library, included: Mapping[str, ClauseChoice], problems: list[Problem]
+) -> dict[str, Override]:
+    """``omit: {clause_id: {reason, approved_by}}``: why a clause type is left out, and who
+    agreed. An omission of a clause that is also included (or is always included) is an error,
+    because the record would then say two opposite things."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.append(Problem("omit", "must be a mapping of clause id to {reason, approved_by}"))
+        return {}
+    out: dict[str, Override] = {}
+    for key, value in raw.items():
+        path = f"omit.{key}"
+        if not isinstance(key, str) or key not in lib.clauses:
+            problems.append(
+                Problem(
+                    path, f"unknown clause id {describe(key)} (known: {', '.join(lib.clauses)})"
+                )
+            )
+            continue
+        if lib.clauses[key].mandatory:
+            problems.append(Problem(path, f"{key!r} is in every agreement and cannot be left out"))
+            continue
+        if key in included:
+            problems.append(
+                Problem(
+                    path,
+                    f"{key!r} is also included under clauses.{key}; remove one of the two",
+                )
+            )
+            continue
+        if value is None:
+            problems.append(Problem(path, "needs reason and approved_by"))
+            continue
+        got = _override(value, path, problems)
+        if got is not None:
+            out[key] = got
     return out
 
 
@@ -457,7 +549,15 @@ def parse_answers(source: Path | Mapping[str, Any], lib: Library) -> Answers:
     info = _agreement(data.get("agreement"), problems)
     parties = _parties(data.get("parties"), problems)
     suppliers = _suppliers(data.get("suppliers"), problems)
-    clauses = _clauses(data.get("clauses"), lib, problems)
+    clauses, notes = _clauses(data.get("clauses"), lib, problems)
+    omissions = _omissions(data.get("omit"), lib, clauses, problems)
     if problems or info is None:
         raise InputError(problems or [Problem("agreement", "required")])
-    return Answers(agreement=info, parties=parties, suppliers=suppliers, clauses=clauses)
+    return Answers(
+        agreement=info,
+        parties=parties,
+        suppliers=suppliers,
+        clauses=clauses,
+        omissions=omissions,
+        notes=notes,
+    )

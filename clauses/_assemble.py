@@ -13,6 +13,7 @@ from typing import Any
 
 from ._agreement import Agreement, BoundDeadline, BoundSpec, PartyRec, seal
 from ._answers import LITERAL_PERIODS, Answers, ClauseChoice, active_specs, floor_breaches
+from ._completeness import omission_warnings, omissions
 from ._exceptions import InputError, Problem
 from ._library import Library
 from ._schema import ClauseDef, ObligationSpec
@@ -169,8 +170,11 @@ def assemble(answers: Answers, lib: Library) -> Agreement:
                     }
                 )
     info = answers.agreement
+    omitted = omissions(answers, lib)
+    warnings = [*answers.notes, *omission_warnings(omitted)]
     body: dict[str, Any] = {
         "title": info.title,
+        "sector": info.sector,
         "effective_date": info.effective_date.isoformat(),
         "timezone": info.timezone,
         "currency": info.currency,
@@ -180,5 +184,7 @@ def assemble(answers: Answers, lib: Library) -> Agreement:
         "defined_terms": terms,
         "sections": sections,
         "overrides": overrides,
+        "omitted": [o.model_dump() for o in omitted],
+        "warnings": [w.model_dump() for w in warnings],
     }
     return seal(body)

@@ -257,6 +257,45 @@ class TraceTest(_Strict):
     expect: list[TraceExpect]
 
 
+class WsrElement(StrEnum):
+    """The six things that make an agreement WSR at all (the WSR Network's principles)."""
+
+    WORKER_CODE = "worker_code"  # a code of conduct written with the workers
+    BINDING_AGREEMENT = "binding_agreement"  # a term and an enforceable forum
+    MARKET_CONSEQUENCE = "market_consequence"  # the Buyer stops or cuts buying on suspension
+    SUPPLIER_SUPPORT = "supplier_support"  # money that makes compliance affordable
+    COMPLAINTS = "complaints"  # a worker complaint mechanism with remedies
+    MONITORING = "monitoring"  # independent monitoring with access
+
+
+class Requirement(_Strict):
+    """Marks a clause type as carrying a WSR element.
+
+    An agreement that includes no clause carrying an element is not WSR; drafting it warns,
+    with ``lacks`` (what the agreement then lacks, in counsel's words), and ``wsr draft
+    --strict`` refuses it unless the answers record the omission with a reason and approver.
+    Several clause types may carry one element (a premium or remediation financing both give
+    supplier support); any one of them satisfies it.
+    """
+
+    element: WsrElement
+    lacks: str = Field(min_length=20)
+
+
+class RetiredAlternative(_Strict):
+    """An alternative that no longer exists, kept so answers files that name it still draft.
+
+    Drafting uses ``becomes`` for this clause and sets ``sets`` on the clause ``moved_to``
+    (unless the answers set those variables themselves), and warns that the file should be
+    updated.
+    """
+
+    becomes: str = "standard"
+    moved_to: str | None = None
+    sets: dict[str, Any] = Field(default_factory=dict)
+    note: str
+
+
 class DefinedTerm(_Strict):
     term: str
     definition: str  # Jinja2, same context as the clause text
@@ -269,12 +308,14 @@ class ClauseDef(_Strict):
     category: str
     order: int
     mandatory: bool = False  # included in every agreement, standard text, defaults
+    required: Requirement | None = None  # carries a WSR element; leaving it out warns
     summary: str
     commentary: str
     sources: list[str] = Field(default_factory=list)
     defines: list[DefinedTerm] = Field(default_factory=list)
     variables: dict[str, VariableDef] = Field(default_factory=dict)
     alternatives: dict[str, Alternative]
+    retired_alternatives: dict[str, RetiredAlternative] = Field(default_factory=dict)
     obligations: list[ObligationSpec] = Field(default_factory=list)
     powers: list[PowerSpec] = Field(default_factory=list)
     tests: list[TraceTest] = Field(default_factory=list)
@@ -293,6 +334,15 @@ class ClauseDef(_Strict):
             raise ValueError("alternatives need at least one named fallback")
         if kinds.count(AlternativeKind.FLOOR) > 1:
             raise ValueError("at most one alternative may be of kind floor")
+        for name, retired in self.retired_alternatives.items():
+            if name in self.alternatives:
+                raise ValueError(f"retired alternative {name!r} is also a current alternative")
+            if retired.becomes not in self.alternatives:
+                raise ValueError(
+                    f"retired alternative {name!r} becomes unknown alternative {retired.becomes!r}"
+                )
+        if self.mandatory and self.required is not None:
+            raise ValueError("a mandatory clause is always included: it cannot also be required")
         return self
 
 

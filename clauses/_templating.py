@@ -21,6 +21,7 @@ from jinja2 import StrictUndefined, meta, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
+from ._codes import COUNTRY_NAMES
 from ._exceptions import TemplateError
 from ._variables import _Bad, fmt_decimal, to_decimal
 from ._vocabulary import TEMPLATE_GLOBALS
@@ -36,15 +37,39 @@ _MONTHS = (
 
 
 def number_words(n: int) -> str | None:
-    """0–100 in words (``45`` → ``forty-five``); None outside that range."""
-    if n < 0 or n > 100:
+    """A whole number in words, British style (``180`` → ``one hundred and eighty``).
+
+    Contract prose writes every count the same way, "words (figures)", whatever its size, so
+    this covers everything below a trillion; None outside that range (or for a negative).
+    """
+    if n < 0 or n >= 10**12:
         return None
-    if n == 100:
-        return "one hundred"
+    if n < 100:
+        return _under_hundred(n)
+    parts: list[str] = []
+    for size, name in ((10**9, "billion"), (10**6, "million"), (1000, "thousand")):
+        if n >= size:
+            count, n = divmod(n, size)
+            parts.append(f"{_under_thousand(count)} {name}")
+    if n:
+        rest = _under_thousand(n)
+        parts.append(f"and {rest}" if n < 100 else rest)
+    return " ".join(parts)
+
+
+def _under_hundred(n: int) -> str:
     if n < 20:
         return _ONES[n]
     tens, ones = divmod(n, 10)
     return _TENS[tens] + (f"-{_ONES[ones]}" if ones else "")
+
+
+def _under_thousand(n: int) -> str:
+    hundreds, rest = divmod(n, 100)
+    if not hundreds:
+        return _under_hundred(rest)
+    head = f"{_ONES[hundreds]} hundred"
+    return f"{head} and {_under_hundred(rest)}" if rest else head
 
 
 def _defined(value: Any) -> None:
@@ -112,31 +137,115 @@ def longdate_filter(value: Any) -> str:
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
-def _counted(value: Any, unit: str) -> str:
+def _whole(value: Any, what: str) -> int:
     d = _num(value)
     if d != d.to_integral_value():
-        raise ValueError(f"{unit}s needs a whole number, got {fmt_decimal(d)}")
-    n = int(d)
-    noun = unit if n == 1 else f"{unit}s"
+        raise ValueError(f"{what} needs a whole number, got {fmt_decimal(d)}")
+    return int(d)
+
+
+def _in_words(n: int) -> str:
     words = number_words(n)
-    return f"{words} ({n}) {noun}" if words is not None else f"{n:,} {noun}"
+    return f"{words} ({n:,})" if words is not None else f"{n:,}"
+
+
+def count_filter(value: Any, noun: str, plural: str | None = None) -> str:
+    """``5 | count('supplier')`` → ``five (5) suppliers``; ``1`` → ``one (1) supplier``.
+
+    The one way a count is written in contract text: the number in words, the figures in
+    brackets, and the noun agreeing with the number (``plural`` for irregular nouns).
+    """
+    n = _whole(value, f"count({noun!r})")
+    many = plural if plural is not None else f"{noun}s"
+    return f"{_in_words(n)} {noun if n == 1 else many}"
 
 
 def days_filter(value: Any) -> str:
     """``7`` → ``seven (7) days``; ``1`` → ``one (1) day``."""
-    return _counted(value, "day")
+    return count_filter(value, "day")
 
 
 def months_filter(value: Any) -> str:
     """``6`` → ``six (6) months``."""
-    return _counted(value, "month")
+    return count_filter(value, "month")
+
+
+def hours_filter(value: Any) -> str:
+    """``1`` → ``one (1) hour``; ``48`` → ``forty-eight (48) hours``."""
+    return count_filter(value, "hour")
+
+
+def years_filter(value: Any) -> str:
+    """``3`` → ``three (3) years``."""
+    return count_filter(value, "year")
 
 
 def words_filter(value: Any) -> str:
     """``3`` → ``three (3)``: a bare number in words and figures."""
-    n = int(_num(value))
-    words = number_words(n)
-    return f"{words} ({n})" if words is not None else f"{n:,}"
+    return _in_words(_whole(value, "words"))
+
+
+#: IANA zones as a contract names them; any other zone reads "local time in <city> (<zone>)"
+ZONE_NAMES: dict[str, str] = {
+    "America/New_York": "Eastern Time",
+    "America/Detroit": "Eastern Time",
+    "America/Chicago": "Central Time",
+    "America/Denver": "Mountain Time",
+    "America/Phoenix": "Mountain Standard Time",
+    "America/Los_Angeles": "Pacific Time",
+    "America/Anchorage": "Alaska Time",
+    "Pacific/Honolulu": "Hawaii-Aleutian Standard Time",
+    "America/Toronto": "Eastern Time",
+    "America/Vancouver": "Pacific Time",
+    "America/Mexico_City": "Central Mexico Time",
+    "Europe/London": "United Kingdom time",
+    "Europe/Amsterdam": "Central European Time",
+    "Europe/Berlin": "Central European Time",
+    "Europe/Paris": "Central European Time",
+    "Europe/Brussels": "Central European Time",
+    "Europe/Madrid": "Central European Time",
+    "Europe/Rome": "Central European Time",
+    "Europe/Stockholm": "Central European Time",
+    "Europe/Zurich": "Central European Time",
+    "Europe/Istanbul": "Turkey Time",
+    "Asia/Dhaka": "Bangladesh Standard Time",
+    "Asia/Karachi": "Pakistan Standard Time",
+    "Asia/Kolkata": "India Standard Time",
+    "Asia/Colombo": "Sri Lanka Standard Time",
+    "Asia/Ho_Chi_Minh": "Indochina Time",
+    "Asia/Phnom_Penh": "Indochina Time",
+    "Asia/Jakarta": "Western Indonesia Time",
+    "Asia/Shanghai": "China Standard Time",
+    "Africa/Maseru": "South Africa Standard Time",
+    "Africa/Johannesburg": "South Africa Standard Time",
+    "Africa/Addis_Ababa": "East Africa Time",
+    "Africa/Nairobi": "East Africa Time",
+    "UTC": "Coordinated Universal Time",
+    "Etc/UTC": "Coordinated Universal Time",
+}
+
+
+def zone_filter(value: Any) -> str:
+    """``America/New_York`` → ``Eastern Time (America/New_York)``: the zone as counsel writes
+    it, with the IANA name kept in brackets because that is what fixes the rule unambiguously
+    (daylight saving included)."""
+    _defined(value)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"zone needs an IANA time zone name, got {value!r}")
+    name = ZONE_NAMES.get(value)
+    if name is None:
+        city = value.rsplit("/", 1)[-1].replace("_", " ")
+        name = f"local time in {city}"
+    return f"{name} ({value})"
+
+
+def country_filter(value: Any) -> str:
+    """``BD`` → ``Bangladesh``: an ISO 3166 alpha-2 code as the country's name."""
+    _defined(value)
+    try:
+        return COUNTRY_NAMES[str(value)]
+    except KeyError:
+        raise ValueError(f"unknown ISO 3166 alpha-2 country code {value!r}") from None
 
 
 #: the largest repetition (``'-' * n``) or power a template may compute
@@ -177,7 +286,12 @@ def _make_env() -> SandboxedEnvironment:
         longdate=longdate_filter,
         days=days_filter,
         months=months_filter,
+        hours=hours_filter,
+        years=years_filter,
         words=words_filter,
+        count=count_filter,
+        zone=zone_filter,
+        country=country_filter,
     )
     return env
 

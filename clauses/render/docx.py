@@ -24,6 +24,7 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from .._agreement import Agreement, DefinedTermRec, PartyRec
+from .._templating import count_filter, country_filter
 
 HOUSE_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "agreement.docx"
 
@@ -45,17 +46,19 @@ def long_date(agreement: Agreement) -> str:
 
 
 def party_labels(parties: list[PartyRec]) -> list[str]:
-    """The defined name of each party ("Buyer"); numbered when a role appears more than once."""
+    """The defined name of each party, as Section 1.1 defines it ("Buyer").
+
+    Where several worker organizations sign, Section 1.1 defines them together as the
+    "Worker Organization" and each as a "Member Organization"; the label is the latter.
+    """
     counts: dict[str, int] = {}
     for p in parties:
         counts[p.role] = counts.get(p.role, 0) + 1
-    seen: dict[str, int] = {}
     labels = []
     for p in parties:
         base = ROLE_LABELS.get(p.role, p.role.replace("_", " ").title())
-        if counts[p.role] > 1:
-            seen[p.role] = seen.get(p.role, 0) + 1
-            base = f"{base} {seen[p.role]}"
+        if p.role == "worker_organization" and counts[p.role] > 1:
+            base = "Member Organization"
         labels.append(base)
     return labels
 
@@ -78,22 +81,18 @@ def definition_rest(term: DefinedTermRec) -> str:
 
 
 def _recital(agreement: Agreement, labels: list[str]) -> str:
-    names = [f"the {label}" for label in labels]
-    if len(names) > 1:
-        who = ", ".join(names[:-1]) + " and " + names[-1]
-    else:
-        who = names[0] if names else "The parties"
-    who = who[0].upper() + who[1:]
+    """The background paragraph. It defines nothing: the parties, the Agreement and the
+    Effective Date are defined once, in Section 1.1, and the governing law in General
+    Provisions."""
     if "Buyer" in labels:
         chain = "the Buyer\u2019s supply chain"
         enforced = "enforced through the Buyer\u2019s purchasing decisions"
     else:
         chain, enforced = "the supply chain it covers", "enforced"
     return (
-        f"{who} make this Agreement so that the workers in {chain} have labour standards that "
-        f"are independently monitored and {enforced}. It takes effect on {long_date(agreement)} "
-        f"and is governed by the law of {agreement.governing_law}. The parties therefore agree "
-        "as follows."
+        f"The parties make this Agreement so that the workers in {chain} have labour "
+        f"standards that are independently monitored and {enforced}. The parties therefore "
+        "agree as follows."
     )
 
 
@@ -108,15 +107,18 @@ def record_line(agreement: Agreement) -> str:
 def _schedule_intro(agreement: Agreement) -> str:
     where = ""
     for s in agreement.sections:
-        if s.clause_id == "scope_and_supplier_disclosure":
+        if s.clause_id == "general_provisions":
             where = (
-                f" Suppliers are added to or removed from this Schedule under section {s.number}."
+                f" Suppliers are added to or removed from this Schedule under Section {s.number}."
             )
     if not agreement.suppliers:
         return "No suppliers are covered at the Effective Date." + where
     n = len(agreement.suppliers)
-    noun = "supplier is" if n == 1 else "suppliers are"
-    return f"The following {n} {noun} covered by this Agreement at the Effective Date." + where
+    verb = "is" if n == 1 else "are"
+    return (
+        f"The following {count_filter(n, 'supplier')} {verb} covered by this Agreement at the "
+        "Effective Date." + where
+    )
 
 
 def docx_context(agreement: Agreement) -> dict[str, Any]:
@@ -126,11 +128,8 @@ def docx_context(agreement: Agreement) -> dict[str, Any]:
     parties = []
     for i, (p, label) in enumerate(zip(agreement.parties, labels, strict=True)):
         end = "." if i == n - 1 else ("; and" if i == n - 2 else ";")
-        tail = (
-            f", of {p.address} (the \u201c{label}\u201d){end}"
-            if p.address
-            else f" (the \u201c{label}\u201d){end}"
-        )
+        # named here, defined once in Section 1.1
+        tail = f", of {p.address}{end}" if p.address else end
         parties.append(
             {
                 "ordinal": _ordinal(i),
@@ -160,7 +159,8 @@ def docx_context(agreement: Agreement) -> dict[str, Any]:
         ],
         "schedule_intro": _schedule_intro(agreement),
         "suppliers": [
-            {"id": s.id, "name": s.name, "country": s.country} for s in agreement.suppliers
+            {"id": s.id, "name": s.name, "country": country_filter(s.country)}
+            for s in agreement.suppliers
         ],
         "record_line": record_line(agreement),
     }

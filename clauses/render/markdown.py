@@ -7,7 +7,7 @@ exactly what the sealed JSON says, section numbers included.
 from __future__ import annotations
 
 from clauses._agreement import Agreement
-from clauses._templating import longdate_filter
+from clauses._templating import country_filter, longdate_filter, zone_filter
 
 _ROLE_NAMES = {
     "buyer": "Buyer",
@@ -22,7 +22,7 @@ def render_markdown(agreement: Agreement) -> str:
     out.append(f"Effective date: {longdate_filter(a.effective_date)}  ")
     out.append(f"Governing law: {a.governing_law}  ")
     out.append(f"Currency: {a.currency}  ")
-    out.append(f"Time zone: {a.timezone}  ")
+    out.append(f"Time zone: {zone_filter(a.timezone)}  ")
     out.append(f"Agreement id: `{a.id}` ({a.content_hash})")
     out += ["", "## Parties", ""]
     for p in a.parties:
@@ -30,7 +30,7 @@ def render_markdown(agreement: Agreement) -> str:
         out.append(f"- **{p.name}** ({role}), {p.address}; signatory: {p.signatory}; {p.email}")
     if a.suppliers:
         out += ["", "## Covered suppliers", ""]
-        out += [f"- {s.name} (`{s.id}`, {s.country})" for s in a.suppliers]
+        out += [f"- {s.name} (`{s.id}`, {country_filter(s.country)})" for s in a.suppliers]
     if a.defined_terms:
         out += ["", "## Definitions", ""]
         for t in sorted(a.defined_terms, key=lambda t: t.term.lower()):

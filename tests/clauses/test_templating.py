@@ -43,7 +43,25 @@ def r(src: str, **ctx: Any) -> str:
         ("{{ n | days }}", {"n": 1}, "one (1) day"),
         ("{{ n | days }}", {"n": 45}, "forty-five (45) days"),
         ("{{ n | days }}", {"n": 100}, "one hundred (100) days"),
-        ("{{ n | days }}", {"n": 365}, "365 days"),
+        ("{{ n | days }}", {"n": 180}, "one hundred and eighty (180) days"),
+        ("{{ n | days }}", {"n": 365}, "three hundred and sixty-five (365) days"),
+        ("{{ n | days }}", {"n": 1000}, "one thousand (1,000) days"),
+        ("{{ n | days }}", {"n": 2101}, "two thousand one hundred and one (2,101) days"),
+        ("{{ n | hours }}", {"n": 1}, "one (1) hour"),
+        ("{{ n | hours }}", {"n": 48}, "forty-eight (48) hours"),
+        ("{{ n | years }}", {"n": 3}, "three (3) years"),
+        ("{{ n | years }}", {"n": 1}, "one (1) year"),
+        ("{{ n | count('supplier') }}", {"n": 5}, "five (5) suppliers"),
+        ("{{ n | count('supplier') }}", {"n": 1}, "one (1) supplier"),
+        ("{{ n | count('party', 'parties') }}", {"n": 4}, "four (4) parties"),
+        ("{{ z | zone }}", {"z": "America/New_York"}, "Eastern Time (America/New_York)"),
+        ("{{ z | zone }}", {"z": "Asia/Dhaka"}, "Bangladesh Standard Time (Asia/Dhaka)"),
+        ("{{ z | zone }}", {"z": "Pacific/Fiji"}, "local time in Fiji (Pacific/Fiji)"),
+        ("{{ z | zone }}", {"z": "America/Argentina/Buenos_Aires"},
+         "local time in Buenos Aires (America/Argentina/Buenos_Aires)"),
+        ("{{ c | country }}", {"c": "BD"}, "Bangladesh"),
+        ("{{ c | country }}", {"c": "US"}, "United States"),
+        ("{{ c | country }}", {"c": "CI"}, "Côte d’Ivoire"),
         ("{{ n | months }}", {"n": 6}, "six (6) months"),
         ("{{ n | months }}", {"n": 1}, "one (1) month"),
         ("{{ n | words }}", {"n": 3}, "three (3)"),
@@ -53,12 +71,27 @@ def test_filters(src: str, ctx: dict[str, Any], out: str) -> None:
     assert r(src, **ctx) == out
 
 
-def test_number_words_cover_one_to_a_hundred() -> None:
-    words = [number_words(n) for n in range(1, 101)]
-    assert len(set(words)) == 100
+def test_number_words_are_distinct_and_british() -> None:
+    words = [number_words(n) for n in range(0, 100_001)]
+    assert len(set(words)) == len(words) and None not in words
     assert number_words(21) == "twenty-one"
     assert number_words(90) == "ninety"
-    assert number_words(101) is None
+    assert number_words(101) == "one hundred and one"
+    assert number_words(120) == "one hundred and twenty"
+    assert number_words(1005) == "one thousand and five"
+    assert number_words(250_000) == "two hundred and fifty thousand"
+    assert number_words(1_000_000) == "one million"
+    assert number_words(3_000_042) == "three million and forty-two"
+    assert number_words(-1) is None and number_words(10**12) is None
+
+
+def test_a_count_outside_words_range_still_reads_in_figures() -> None:
+    assert r("{{ n | days }}", n=10**12) == "1,000,000,000,000 days"
+
+
+def test_unknown_country_code_is_a_template_error() -> None:
+    with pytest.raises(TemplateError, match="unknown ISO 3166"):
+        r("{{ c | country }}", c="XX")
 
 
 def test_undefined_variable_is_an_error_with_the_line() -> None:
