@@ -387,6 +387,8 @@ def _clause(
         path = f"{base}.{key}"
         vdef = cdef.variables.get(key) if isinstance(key, str) else None
         if vdef is None:
+            if not str(key).isprintable():  # a line break in a key must not split the line
+                path = f"{base}[{str(key)!r}]"
             problems.append(Problem(path, "unknown variable"))
             continue
         if value is None:

@@ -28,6 +28,7 @@ from clauses import (
     compare_to_standard,
     load_library,
     parse_answers,
+    require_complete,
 )
 from clauses.render.deviations import render_deviations_docx, render_deviations_pdf
 from clauses.render.docx import render_docx
@@ -143,6 +144,14 @@ def draft(
         Path | None,
         typer.Option("--library", help="A clause library folder other than the shipped one."),
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse (exit 2) an agreement that leaves out a required WSR clause unless "
+            "the answers record the omission under omit: with reason and approved_by.",
+        ),
+    ] = False,
 ) -> None:
     """Draft an agreement from ANSWERS: DIR/<id>.json plus the requested documents."""
     chosen = parse_formats(formats)
@@ -153,6 +162,8 @@ def draft(
     lib = load_library(library)
     parsed = parse_answers(answers, lib)
     agreement = assemble(parsed, lib)
+    if strict:
+        require_complete(agreement)  # InputError (exit 2) before anything is written
     standard = assemble(parsed.as_standard(lib), lib) if compare_standard else None
     if "pdf" in chosen:
         soffice_path()  # ToolMissing (exit 1) before any rendering

@@ -183,7 +183,10 @@ def test_only_variables_the_alternative_uses_are_filled(lib: Library) -> None:
         ({"suppliers": "GROWER-A"}, "suppliers: must be a list of suppliers"),
         ({"clauses__premium": "yes"}, "clauses.premium: must be a mapping"),
         ({"clauses": ["premium"]}, "clauses: must be a mapping of clause id to choices"),
-        ({"extra": 1}, "extra: unknown section (expected: agreement, parties, suppliers, clauses, omit)"),
+        (
+            {"extra": 1},
+            "extra: unknown section (expected: agreement, parties, suppliers, clauses, omit)",
+        ),
         ({"agreement": None}, "agreement: required"),
         ({"agreement": "x"}, "agreement: must be a mapping with: title"),
         ({"parties": None}, "parties: required"),

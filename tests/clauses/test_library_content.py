@@ -27,6 +27,7 @@ from clauses import (
     Library,
     ObligationKind,
     VarType,
+    WsrElement,
     assemble,
     check_library,
     load_library,
@@ -52,7 +53,41 @@ CLAUSE_IDS = [
     "monitoring_fees",
     "non_retaliation",
     "dispute_resolution",
+    "termination",
+    "general_provisions",
 ]
+
+#: every clause's current version: a changed text is a new version (semver)
+VERSIONS = {
+    "parties_and_definitions": "2.0.0",
+    "term_and_renewal": "1.1.0",
+    "scope_and_supplier_disclosure": "1.0.0",
+    "code_of_conduct": "1.1.0",
+    "premium": "1.1.0",
+    "sourcing_cutoff": "1.0.1",
+    "supplier_support": "1.0.1",
+    "monitoring_access": "1.1.0",
+    "complaint_mechanism": "1.0.1",
+    "worker_education": "1.1.0",
+    "transparency_reporting": "1.0.0",
+    "monitoring_fees": "1.0.0",
+    "non_retaliation": "1.0.0",
+    "dispute_resolution": "1.1.0",
+    "termination": "1.0.0",
+    "general_provisions": "1.0.0",
+}
+
+#: the clause types that make an agreement WSR, by the element each carries
+REQUIRED = {
+    "code_of_conduct": "worker_code",
+    "dispute_resolution": "binding_agreement",
+    "sourcing_cutoff": "market_consequence",
+    "premium": "supplier_support",
+    "supplier_support": "supplier_support",
+    "complaint_mechanism": "complaints",
+    "monitoring_access": "monitoring",
+}
+MANDATORY = ["parties_and_definitions", "termination", "general_provisions"]
 
 BASE: dict[str, Any] = {
     "agreement": {
@@ -107,7 +142,7 @@ def answers(clauses: dict[str, Any]) -> dict[str, Any]:
 # -- files, ids, order ----------------------------------------------------------------------
 
 
-def test_library_holds_exactly_the_fourteen_clause_types(lib: Library) -> None:
+def test_library_holds_exactly_the_sixteen_clause_types(lib: Library) -> None:
     assert list(lib.clauses) == CLAUSE_IDS
     assert sorted(p.stem for p in DEFAULT_LIBRARY.glob("*.yaml")) == sorted(CLAUSE_IDS)
 
@@ -117,17 +152,26 @@ def test_each_file_validates_on_its_own(clause_id: str) -> None:
     raw = yaml.safe_load((DEFAULT_LIBRARY / f"{clause_id}.yaml").read_text(encoding="utf-8"))
     cdef = ClauseDef.model_validate(raw)
     assert cdef.id == clause_id
-    assert cdef.version == "1.0.0"
+    assert cdef.version == VERSIONS[clause_id]
     # `on` is a YAML 1.1 boolean: an unquoted `on:` key would have become True and failed above
     assert all(isinstance(k, str) for k in raw)
 
 
 def test_orders_are_spaced_by_ten_in_contract_order(lib: Library) -> None:
-    assert [c.order for c in lib.clauses.values()] == list(range(10, 150, 10))
+    assert [c.order for c in lib.clauses.values()] == list(range(10, 170, 10))
 
 
-def test_only_parties_and_definitions_is_mandatory(lib: Library) -> None:
-    assert [c.id for c in lib.clauses.values() if c.mandatory] == ["parties_and_definitions"]
+def test_parties_termination_and_general_provisions_are_mandatory(lib: Library) -> None:
+    assert [c.id for c in lib.clauses.values() if c.mandatory] == MANDATORY
+
+
+def test_required_clauses_carry_the_six_wsr_elements(lib: Library) -> None:
+    got = {c.id: c.required.element.value for c in lib.clauses.values() if c.required}
+    assert got == REQUIRED
+    assert set(got.values()) == {e.value for e in WsrElement}
+    for cid in got:
+        lacks = lib.get(cid).required.lacks
+        assert lacks.startswith("Without ") and lacks.endswith("."), cid
 
 
 def test_library_passes_its_own_checker(lib: Library) -> None:
@@ -308,7 +352,7 @@ def test_every_clause_drafts_with_standard_and_defaults_only(lib: Library, claus
 @pytest.mark.parametrize("clause_id", CLAUSE_IDS)
 def test_clause_text_uses_no_term_defined_by_an_absent_clause(lib: Library, clause_id: str) -> None:
     """Drafted alone (with the mandatory clause), a clause must not lean on another's terms."""
-    included = {clause_id, "parties_and_definitions"}
+    included = {clause_id, *MANDATORY}
     foreign = {
         d.term: c.id for c in lib.clauses.values() if c.id not in included for d in c.defines
     }
@@ -330,10 +374,11 @@ def test_cross_references_are_guarded_when_the_target_is_optional(lib: Library) 
     assert "Zero-Tolerance Violation" not in alone.section("non_retaliation").paragraphs[0].text
     assert "Zero-Tolerance Violation" in with_code.section("non_retaliation").paragraphs[0].text
     term = {d.term: d.definition for d in alone.defined_terms}["Term"]
-    assert "Section" not in term
+    # termination is always present; the term clause is not
+    assert term.endswith("until this Agreement expires or is terminated under Section 3.")
     with_term = assemble(parse_answers(answers({"term_and_renewal": {}}), lib), lib)
     assert {d.term: d.definition for d in with_term.defined_terms}["Term"].endswith(
-        "as set out in Section 2."
+        "expires under Section 2 or is terminated under Section 3."
     )
 
 
@@ -386,12 +431,32 @@ def test_every_spec_names_known_roles(lib: Library) -> None:
 EXAMPLE_FILES = sorted(p.name for p in EXAMPLES.glob("*.yaml"))
 
 
-def test_the_three_examples_exist() -> None:
-    assert EXAMPLE_FILES == [
-        "accord-garment-safety.yaml",
-        "fair-food-produce.yaml",
-        "gbvh-apparel.yaml",
-    ]
+#: every example, its sector, and the warnings it is meant to draft with (none)
+EXAMPLE_SECTORS = {
+    "accord-garment-safety.yaml": "garment",
+    "construction-dignity.yaml": "other",
+    "dairy-milk-dignity.yaml": "dairy",
+    "fair-food-produce.yaml": "agriculture",
+    "gbvh-apparel.yaml": "garment",
+}
+
+
+def test_the_examples_exist_and_cover_every_sector() -> None:
+    assert EXAMPLE_FILES == sorted(EXAMPLE_SECTORS)
+    assert set(EXAMPLE_SECTORS.values()) == {"agriculture", "dairy", "garment", "other"}
+
+
+@pytest.mark.parametrize("name", EXAMPLE_FILES)
+def test_example_drafts_as_a_complete_wsr_agreement(lib: Library, name: str) -> None:
+    ag = assemble(parse_answers(EXAMPLES / name, lib), lib)
+    assert ag.sector == EXAMPLE_SECTORS[name]
+    assert ag.warnings == []
+    assert not [o.clause_id for o in ag.omitted if o.required]
+    ids = [s.clause_id for s in ag.sections]
+    assert ids[-2:] == ["termination", "general_provisions"]
+    assert {o.clause_id for o in ag.omitted} == set(lib.clauses) - set(ids)
+    carried = {lib.get(c).required.element for c in ids if lib.get(c).required}
+    assert carried == set(WsrElement)
 
 
 @pytest.mark.parametrize("name", EXAMPLE_FILES)
@@ -462,4 +527,19 @@ def test_gbvh_example(lib: Library) -> None:
     ids = {s.clause_id for s in ag.sections}
     assert {"complaint_mechanism", "non_retaliation", "worker_education"} <= ids
     assert sum(p.role == "worker_organization" for p in ag.parties) == 2
-    assert "Worker Organizations jointly" in ag.sections[0].paragraphs[0].text
+    first = ag.sections[0].paragraphs[0].text
+    assert (
+        "(together the \u201cWorker Organization\u201d, and each of them a "
+        "\u201cMember Organization\u201d)" in first
+    )
+    assert "Member Organizations exercise the rights of the Worker Organization jointly" in first
+    assert "Worker Organization 1" not in first and '"' not in first
+    assert "supplier_support" in {s.clause_id for s in ag.sections}
+
+
+def test_accord_example_has_a_market_consequence(lib: Library) -> None:
+    ag = assemble(parse_answers(EXAMPLES / "accord-garment-safety.yaml", lib), lib)
+    cut = ag.section("sourcing_cutoff")
+    assert [s.id for s in cut.obligations] == ["sourcing_cutoff.cease_purchases"]
+    notices = " ".join(p.text for p in ag.section("general_provisions").paragraphs)
+    assert "at 9:00 on the first Business Day after the day on which it is sent" in notices

@@ -27,7 +27,7 @@ def test_markdown_says_what_the_record_says(agreement: Agreement) -> None:
         for p in s.paragraphs:
             assert f"**{p.number}** {p.text}\n" in md
     assert "- **Acme Foods Inc.** (Buyer)" in md
-    assert "- Valley Growers (`GROWER-B`, MX)" in md
+    assert "- Valley Growers (`GROWER-B`, Mexico)" in md
     assert "- **Premium**: the amount of USD 0.015 per pound paid under this section." in md
     assert "Annex: recorded floor overrides" not in md
 

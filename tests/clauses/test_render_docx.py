@@ -9,6 +9,7 @@ import pytest
 from docx import Document
 
 from clauses._agreement import seal
+from clauses._codes import COUNTRY_NAMES
 from clauses.render.docx import HOUSE_TEMPLATE, docx_context, record_line, render_docx
 from tests.clauses.docx_reading import (
     W,
@@ -45,11 +46,12 @@ def test_title_subtitle_and_header(rendered, agreement):
 def test_parties_in_order_with_roles(rendered, agreement):
     parties = [t for s, t in styled_paragraphs(rendered) if s == "WSR Party"]
     assert parties == [
-        "(a)\tExample Grocers & Sons LLC, of 100 Market St, Tampa, FL (the \u201cBuyer\u201d);",
-        "(b)\tExample Farmworker Coalition, of 1 Main St, Immokalee, FL "
-        "(the \u201cWorker Organization\u201d); and",
-        "(c)\tExample Standards Council, of 2 Oak Ave, Sarasota, FL (the \u201cMonitor\u201d).",
+        "(a)\tExample Grocers & Sons LLC, of 100 Market St, Tampa, FL;",
+        "(b)\tExample Farmworker Coalition, of 1 Main St, Immokalee, FL; and",
+        "(c)\tExample Standards Council, of 2 Oak Ave, Sarasota, FL.",
     ]
+    # named on the cover, defined once: in Section 1.1 of the record
+    assert not any("\u201c" in p for p in parties)
     doc = Document(str(rendered))
     bold = [r.text for p in doc.paragraphs if p.style.name == "WSR Party" for r in p.runs if r.bold]
     assert bold == [p.name for p in agreement.parties]
@@ -105,7 +107,7 @@ def test_supplier_schedule_is_a_table_with_repeating_header(rendered, agreement)
     table = doc.tables[0]
     rows = [[c.text for c in row.cells] for row in table.rows]
     assert rows[0] == ["Supplier ID", "Name", "Country"]
-    assert rows[1:] == [[s.id, s.name, s.country] for s in agreement.suppliers]
+    assert rows[1:] == [[s.id, s.name, COUNTRY_NAMES[s.country]] for s in agreement.suppliers]
     assert len(rows) == 1 + 12
     first_tr = table.rows[0]._tr
     assert first_tr.find(f"{W}trPr/{W}tblHeader") is not None

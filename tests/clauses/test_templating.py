@@ -57,8 +57,11 @@ def r(src: str, **ctx: Any) -> str:
         ("{{ z | zone }}", {"z": "America/New_York"}, "Eastern Time (America/New_York)"),
         ("{{ z | zone }}", {"z": "Asia/Dhaka"}, "Bangladesh Standard Time (Asia/Dhaka)"),
         ("{{ z | zone }}", {"z": "Pacific/Fiji"}, "local time in Fiji (Pacific/Fiji)"),
-        ("{{ z | zone }}", {"z": "America/Argentina/Buenos_Aires"},
-         "local time in Buenos Aires (America/Argentina/Buenos_Aires)"),
+        (
+            "{{ z | zone }}",
+            {"z": "America/Argentina/Buenos_Aires"},
+            "local time in Buenos Aires (America/Argentina/Buenos_Aires)",
+        ),
         ("{{ c | country }}", {"c": "BD"}, "Bangladesh"),
         ("{{ c | country }}", {"c": "US"}, "United States"),
         ("{{ c | country }}", {"c": "CI"}, "Côte d’Ivoire"),

@@ -27,7 +27,7 @@ def test_demo_drafts_the_examples_and_replays_the_season(
     code, out, err = run(["demo", "--out", str(out_dir)], capsys)
     assert code == 0, err
     records = [p for p in sorted(out_dir.glob("agr-*.json")) if ".deviations" not in p.name]
-    assert len(records) == 3  # one per example answers file
+    assert len(records) == 5  # one per example answers file
     titles = {json.loads(p.read_text())["title"] for p in records}
     assert "Example Fresh Markets Fair Food Agreement" in titles
     for rec in records:
