@@ -91,6 +91,50 @@ VARIANTS: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
         {"alternative": "standard", "rate": "0.35", "unit": "cwt", "period": "quarterly"},
         {},
     ),
+    *[
+        (
+            f"code_of_conduct__standard__{sector}",
+            "code_of_conduct",
+            {"alternative": "standard"},
+            {"__sector__": sector},
+        )
+        for sector in ("agriculture", "dairy", "garment")
+    ],
+    (
+        "parties_and_definitions__standard__two_worker_organizations",
+        "parties_and_definitions",
+        {"alternative": "standard"},
+        {"__second_worker_organization__": True},
+    ),
+    (
+        "general_provisions__standard__email_next_business_day",
+        "general_provisions",
+        {"alternative": "standard", "email_receipt": "next_business_day"},
+        {},
+    ),
+    (
+        "termination__standard__full_agreement",
+        "termination",
+        {"alternative": "standard"},
+        {
+            c: {}
+            for c in (
+                "premium",
+                "sourcing_cutoff",
+                "supplier_support",
+                "monitoring_access",
+                "transparency_reporting",
+                "non_retaliation",
+                "dispute_resolution",
+            )
+        },
+    ),
+    (
+        "dispute_resolution__standard__with_fees",
+        "dispute_resolution",
+        {"alternative": "standard"},
+        {"monitoring_fees": {}},
+    ),
     (
         "non_retaliation__standard__with_code",
         "non_retaliation",
@@ -122,6 +166,20 @@ def render_case(
     lib: Library, clause_id: str, choice: dict[str, Any], others: dict[str, Any]
 ) -> str:
     data = copy.deepcopy(BASE)
+    others = dict(others)
+    if "__sector__" in others:
+        data["agreement"]["sector"] = others.pop("__sector__")
+    if others.pop("__second_worker_organization__", False):
+        data["parties"].insert(
+            2,
+            {
+                "role": "worker_organization",
+                "name": "Example Women's Rights Network",
+                "address": "3 Pine Rd, Immokalee, FL",
+                "email": "contact@network.example",
+                "signatory": "Lee Moss",
+            },
+        )
     data["clauses"] = {**copy.deepcopy(others), clause_id: copy.deepcopy(choice)}
     ag = assemble(parse_answers(data, lib), lib)
     sec = ag.section(clause_id)

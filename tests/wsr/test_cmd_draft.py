@@ -220,3 +220,46 @@ def test_pdf_only_does_not_deliver_the_docx(tmp_path, capsys):
     code, stdout, err = run(["draft", str(ANSWERS), "--out", str(out), "--format", "pdf"], capsys)
     assert code == 0, err
     assert sorted(p.suffix for p in out.iterdir()) == [".json", ".pdf"]
+
+
+def _without_market_consequence(tmp_path: Path, omit: str = "") -> Path:
+    import yaml
+
+    data = yaml.safe_load(
+        (Path(__file__).parents[2] / "examples/fair-food-produce.yaml").read_text()
+    )
+    del data["clauses"]["sourcing_cutoff"]
+    text = yaml.safe_dump(data, allow_unicode=True) + omit
+    path = tmp_path / "answers.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_strict_refuses_a_required_clause_left_out_and_writes_nothing(tmp_path, capsys):
+    answers = _without_market_consequence(tmp_path)
+    out = tmp_path / "out"
+    code, _, err = run(["draft", str(answers), "--out", str(out), "--strict"], capsys)
+    assert code == 2
+    assert err.startswith("clauses.sourcing_cutoff: required clause ")
+    assert "omit.sourcing_cutoff.reason" in err and not out.exists()
+    # without --strict the same answers draft, and the record says what is missing
+    code, _, err = run(["draft", str(answers), "--out", str(out), "--format", "md"], capsys)
+    assert code == 0, err
+    record = Agreement.from_json(next(out.glob("*.json")).read_text(encoding="utf-8"))
+    assert [w.path for w in record.warnings] == ["clauses.sourcing_cutoff"]
+
+
+def test_strict_accepts_a_recorded_omission(tmp_path, capsys):
+    answers = _without_market_consequence(
+        tmp_path,
+        "omit:\n  sourcing_cutoff: {reason: pilot season only, approved_by: General Counsel}\n",
+    )
+    out = tmp_path / "out"
+    code, _, err = run(
+        ["draft", str(answers), "--out", str(out), "--format", "md", "--strict"], capsys
+    )
+    assert code == 0, err
+    record = Agreement.from_json(next(out.glob("*.json")).read_text(encoding="utf-8"))
+    [o] = [o for o in record.omitted if o.clause_id == "sourcing_cutoff"]
+    assert (o.required, o.reason, o.approved_by) == (True, "pilot season only", "General Counsel")
+    assert record.warnings == []
