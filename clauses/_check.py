@@ -214,6 +214,25 @@ class _Clause:
             for var in alt.defaults:
                 if var not in self.cdef.variables:
                     self.add(f"alternatives.{name}.defaults.{var}", "not a declared variable")
+        for name, retired in self.cdef.retired_alternatives.items():
+            where = f"retired_alternatives.{name}"
+            if retired.moved_to is None:
+                continue
+            target = self.lib.clauses.get(retired.moved_to)
+            if target is None:
+                self.add(f"{where}.moved_to", f"unknown clause {retired.moved_to!r}")
+                continue
+            if not target.mandatory:
+                self.add(
+                    f"{where}.moved_to",
+                    f"{retired.moved_to!r} is not in every agreement, so the values could be lost",
+                )
+            for var, value in retired.sets.items():
+                vdef = target.variables.get(var)
+                if vdef is None:
+                    self.add(f"{where}.sets.{var}", f"not a variable of {retired.moved_to!r}")
+                elif coerce(vdef, value, var)[1]:
+                    self.add(f"{where}.sets.{var}", f"not a valid value: {value!r}")
 
     def traces(self) -> None:
         """Trace scenarios must speak the clause's own language: its variables, events, specs."""

@@ -352,3 +352,40 @@ def test_a_programme_reference_needs_its_source(tmp_path: Path) -> None:
     copy_mini(tmp_path, {FEES: [(CAP, CAP + "    reference: {value: 500000}\n")]})
     with pytest.raises(LibraryError, match="source"):
         load_library(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "sets: {email_receipt: next_business_day}",
+            "sets: {email_receipt: sometimes}",
+            "retired_alternatives.deemed_receipt.sets.email_receipt: not a valid value",
+        ),
+        (
+            "sets: {email_receipt: next_business_day}",
+            "sets: {no_such_variable: 1}",
+            "retired_alternatives.deemed_receipt.sets.no_such_variable: not a variable of",
+        ),
+        (
+            "moved_to: general_provisions",
+            "moved_to: premium",
+            "retired_alternatives.deemed_receipt.moved_to: 'premium' is not in every agreement",
+        ),
+    ],
+)
+def test_retired_alternatives_are_checked(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    from clauses._library import DEFAULT_LIBRARY
+
+    for f in DEFAULT_LIBRARY.glob("*.yaml"):
+        text = f.read_text(encoding="utf-8")
+        if f.name == "parties_and_definitions.yaml":
+            assert old in text
+            text = text.replace(old, new, 1)
+        (tmp_path / f.name).write_text(text, encoding="utf-8")
+    found = [
+        f"{p.path.split(': ', 1)[1]}: {p.message}" for p in check_library(load_library(tmp_path))
+    ]
+    assert any(line.startswith(expected) for line in found), found
