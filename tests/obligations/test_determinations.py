@@ -109,7 +109,13 @@ def test_a_determination_is_all_or_nothing_across_agreements(store):
             formula="undefined_rate * 2",
         ),
     ]
-    two = agreement(premium_section(), broken, title="Buyer Two")
+    # agreements are recorded in id order, and ids are content hashes: pick a title for the
+    # broken one that sorts after buyer one's, so the rollback really undoes a recorded change
+    two = next(
+        a
+        for n in range(100)
+        if (a := agreement(premium_section(), broken, title=f"Buyer Two {n}")).id > one.id
+    )
     for agr in (one, two):
         svc.track(agr, signed_on=date(2026, 1, 5), now=at("2026-01-05"))
     assert one.id < two.id
