@@ -79,10 +79,12 @@ def _details(cdef: ClauseDef) -> str:
     lines = [
         f"{cdef.id} {cdef.version}: {cdef.title}",
         f"category: {cdef.category}   order: {cdef.order}"
-        + ("   mandatory" if cdef.mandatory else ""),
+        + ("   mandatory" if cdef.mandatory else "")
+        + (f"   required ({cdef.required.element.value})" if cdef.required else ""),
         "",
         cdef.summary.strip(),
         "",
+        *([f"Required: {cdef.required.lacks}", ""] if cdef.required else []),
         "Variables:",
     ]
     for name, v in cdef.variables.items():
@@ -158,10 +160,14 @@ def library(
         out = [_summary_json(c) for c in lib]
         typer.echo(json.dumps(out, indent=2, sort_keys=True))
         return
-    table = Table(title=f"Clause library ({len(lib)} clauses)")
+    table = Table(
+        title=f"Clause library ({len(lib)} clauses)",
+        caption="* in every agreement   \u2020 required: carries a WSR element",
+    )
     for col in ("id", "version", "title", "alternatives"):
         table.add_column(col)
     for c in lib:
         alts = ", ".join(f"{n} ({a.kind.value})" for n, a in c.alternatives.items())
-        table.add_row(c.id, c.version, c.title + (" *" if c.mandatory else ""), alts)
+        mark = " *" if c.mandatory else (" \u2020" if c.required else "")
+        table.add_row(c.id, c.version, c.title + mark, alts)
     _console().print(table)
