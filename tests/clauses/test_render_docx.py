@@ -208,3 +208,32 @@ def test_libreoffice_opens_it_and_numbers_it_like_the_record(rendered, agreement
         expected.append(f"{section.number}. {section.title}")
         expected += [f"{p.number} {p.text}" for p in section.paragraphs]
     assert numbered == expected
+
+
+@pytest.mark.parametrize(
+    "example", sorted(p.name for p in (Path(__file__).parents[2] / "examples").glob("*.yaml"))
+)
+def test_example_docx_has_the_full_contract_structure(example, tmp_path):
+    """Drafted from the shipped library: termination and general provisions close every
+    agreement, the cover names the parties without defining them, the schedule names
+    countries, and no number is spelled as bare figures in front of a unit."""
+    from clauses import assemble, load_library, parse_answers
+
+    lib = load_library()
+    ag = assemble(parse_answers(Path(__file__).parents[2] / "examples" / example, lib), lib)
+    doc = Document(str(render_docx(ag, tmp_path / "a.docx")))
+    headings = [p.text for p in doc.paragraphs if p.style.name == "WSR Section Heading"]
+    assert headings == [s.title for s in ag.sections]
+    assert headings[-2:] == ["Termination and Survival", "General Provisions"]
+    body = [p.text for p in doc.paragraphs]
+    assert any(t.startswith("Governing law. This Agreement") for t in body)
+    assert any(t.startswith("The following survive the expiry or termination") for t in body)
+    cover = [p.text for p in doc.paragraphs if p.style.name == "WSR Party"]
+    assert cover and not any("\u201c" in t or '"' in t for t in cover)
+    defined = [p.text for p in doc.paragraphs if p.style.name == "WSR Definition"]
+    assert not any(t.startswith(("\u201cEffective Date", "\u201cAgreement\u201d")) for t in defined)
+    [table] = doc.tables
+    countries = {r.cells[2].text for r in table.rows[1:]}
+    assert countries == {COUNTRY_NAMES[s.country] for s in ag.suppliers}
+    intro = next(t for t in body if t.startswith("The following ") and "covered by" in t)
+    assert f"({len(ag.suppliers)}) suppliers are covered" in intro
