@@ -90,7 +90,8 @@ def _recital(agreement: Agreement, labels: list[str]) -> str:
     else:
         chain, enforced = "the supply chain it covers", "enforced"
     return (
-        f"The parties make this Agreement so that the workers in {chain} have labour "
+        "The parties named above, each defined in Section 1.1, make this Agreement so that "
+        f"the workers in {chain} have labour "
         f"standards that are independently monitored and {enforced}. The parties therefore "
         "agree as follows."
     )
