@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib as _importlib
 import typing as _typing
 
+from ._advance import AdvanceOutcome, AgreementState, advance
 from ._audit import GENESIS, chain_hash, verify_chain
 from ._calendar import due_date, end_of_local_day, period_of
 from ._compile import HORIZON, compile_agreement
@@ -50,6 +51,7 @@ from ._payroll_csv import COLUMNS as PAYROLL_COLUMNS
 from ._payroll_csv import PayrollFile, parse_payroll_csv
 from ._rules import apply_event
 from ._service import EventResult, ObligationService, TrackResult
+from ._sweep import Hypothetical, SweepResult, WhatIfResult
 from ._units import convert
 from .abc import Clock, ObligationStore
 
@@ -104,6 +106,8 @@ __all__ = [
     "GENESIS",
     "HORIZON",
     "OPEN",
+    "AdvanceOutcome",
+    "AgreementState",
     "AgreementStatus",
     "AuditEntry",
     "Clock",
@@ -112,15 +116,19 @@ __all__ = [
     "EvidenceRef",
     "EvidenceState",
     "Flag",
+    "Hypothetical",
     "LegalState",
     "Money",
     "Obligation",
     "ObligationService",
     "ObligationStore",
     "Outcome",
+    "SweepResult",
     "Timing",
     "TrackResult",
     "TrackedAgreement",
+    "WhatIfResult",
+    "advance",
     "apply_event",
     "calendar_feed",
     "chain_hash",

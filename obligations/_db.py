@@ -3,7 +3,11 @@
 SQLite (the default, a file next to the user) is set up for several processes at once: WAL
 journal (readers never block the writer), foreign keys on, a busy timeout instead of instant
 "database is locked", and ``BEGIN IMMEDIATE`` for every transaction so two writers queue up
-rather than deadlock when both upgrade a read lock. PostgreSQL needs nothing special.
+rather than deadlock when both upgrade a read lock — except for the store's read-only units of
+work, which begin a deferred transaction and so never queue. The engine keeps its connections
+(SQLAlchemy's default pool) rather than opening one per unit of work: the connection and its
+PRAGMAs cost as much as a small query, and a console or scheduler process runs many. PostgreSQL
+needs nothing special.
 
 A database without an ``alembic_version`` table and without tables is migrated on first use;
 one that is behind the code is refused with the command that fixes it (migrating a shared
@@ -18,11 +22,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.pool import NullPool
 
 from clauses import EngineError, InputError
 
-from .stores.sqlalchemy import SqlAlchemyObligationStore
+from .stores.sqlalchemy import READ_ONLY_OPTION, SqlAlchemyObligationStore
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -62,7 +65,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             parent = Path(db).expanduser().resolve().parent
             if not parent.is_dir():
                 raise InputError.single("db", f"the folder {parent} does not exist")
-        kwargs.setdefault("poolclass", NullPool)
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
@@ -85,7 +87,13 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A read (the store's ``read()``) takes no write lock: in WAL mode a deferred transaction
+    # reads one snapshot and blocks nobody. Every other transaction may write, so it takes the
+    # write lock at once and writers queue instead of deadlocking on a lock upgrade.
+    if conn.get_execution_options().get(READ_ONLY_OPTION):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def alembic_config() -> Config:

@@ -9,7 +9,7 @@ the system clock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,20 +18,55 @@ import attrs
 
 from clauses import Agreement, Conflict, InputError, NotFound
 
+from ._advance import (
+    SWEEP_ACTOR,
+    AdvanceOutcome,
+    AgreementState,
+    advance,
+    close_ended,
+    ends_with_agreement,
+    status_at,
+    termination_day,
+)
 from ._bulk import gc_paused
 from ._calendar import local_date
-from ._compile import compile_instances, horizon, pending_periods, period_instances, subjects
-from ._context import AgreementContext, initial_term_end, term_variable
-from ._decisions import agreement_status, confirm_breach, fulfil, waive
+from ._compile import compile_instances
+from ._context import AgreementContext, initial_term_end
+from ._decisions import confirm_breach, fulfil, waive
 from ._enums import OPEN, AgreementStatus, LegalState
 from ._events import not_after_now, parse_on, parse_when, shown_on, validate_event
 from ._ledgers import with_evidence
-from ._lifecycle import birth, move
+from ._lifecycle import birth
 from ._model import AuditEntry, Event, Obligation, TrackedAgreement
+from ._outcome import Work
 from ._payroll import import_fields
 from ._payroll_csv import PayrollFile
 from ._rules import apply_event
+from ._sweep import (
+    AgreementChange,
+    Hypothetical,
+    SweepResult,
+    WhatIfChange,
+    WhatIfResult,
+    diff_obligations,
+    ordered,
+)
 from .abc import ObligationStore
+
+__all__ = [
+    "DETERMINATIONS",
+    "TERMINATED_ACTION",
+    "DeterminationScope",
+    "EventResult",
+    "Hypothetical",
+    "ObligationService",
+    "SweepResult",
+    "TerminationResult",
+    "TrackResult",
+    "WhatIfChange",
+    "WhatIfResult",
+    "ends_with_agreement",
+]
 
 _TICK = timedelta(microseconds=1)
 
@@ -104,15 +139,6 @@ def _aware(now: datetime, path: str = "now") -> datetime:
     return now
 
 
-def _termination_day(tracked: TrackedAgreement) -> date:
-    """The day a terminated agreement ended.
-
-    ``terminate`` always sets ``terminated_on`` (and migration 0002 copied it from the audit log
-    for agreements ended before it existed); the term end is only a guard for a row without it.
-    """
-    return tracked.term_end if tracked.terminated_on is None else tracked.terminated_on
-
-
 class _StoreLookup:
     """The rules' read access to one agreement's obligations, backed by the store."""
 
@@ -138,27 +164,10 @@ class _StoreLookup:
             agreement_id=self.agreement_id, subject=subject, states=OPEN
         )
 
-
-def ends_with_agreement(ob: Obligation, last_day: date) -> bool:
-    """Whether an open duty ends when the agreement does (its last day being ``last_day``).
-
-    Surviving duties never do. Ongoing duties (prohibitions, maintenance) always do: a buyer's
-    duty not to buy from a suspended supplier has no meaning once the agreement is over.
-    Instances the agreement created on its own schedule (execution, recurring periods) end when
-    they had not begun by the last day. Everything an event or a violation created on or before
-    the last day has accrued and stays open to be performed.
-    """
-    if ob.surviving:
-        return False
-    if ob.kind in ("prohibition", "maintenance"):
-        return True
-    scheduled = ob.trigger_event_id is None and (
-        ob.key == "once" or (ob.period_start is not None and ob.key == ob.period_start.isoformat())
-    )
-    if not scheduled:
-        return False
-    started = ob.period_start if ob.period_start is not None else ob.due
-    return started > last_day
+    def period_subjects(
+        self, spec_id: str, key: str, among: Collection[str | None]
+    ) -> set[str | None]:
+        return self.store.period_subjects(self.agreement_id, spec_id, key, among)
 
 
 class ObligationService:
@@ -168,8 +177,26 @@ class ObligationService:
         self.store = store
         self.actor = actor
         self._records: dict[str, Agreement] = {}
+        self._record_texts: dict[str, str] = {}
 
     # -- helpers -----------------------------------------------------------------------------
+    def _tracked(self) -> list[TrackedAgreement]:
+        """Every tracked agreement, the records read only once per service.
+
+        A record is a few hundred kilobytes for an agreement with thousands of suppliers, and
+        an agreement's id is the hash of its record, so a record once read never changes:
+        reads ask the store for the rows without it (:meth:`ObligationStore.agreement_heads`)
+        and fill it in from what this service has already read.
+        """
+        out: list[TrackedAgreement] = []
+        for head in self.store.agreement_heads():
+            text = self._record_texts.get(head.id)
+            if text is None:
+                full = self.store.get_agreement(head.id)
+                self._record_texts[head.id] = text = full.record_json
+            out.append(attrs.evolve(head, record_json=text))
+        return out
+
     def _record(self, tracked: TrackedAgreement) -> Agreement:
         record = self._records.get(tracked.id)
         if record is None:
@@ -202,62 +229,45 @@ class ObligationService:
             after=after,
         )
 
-    def _status(self, tracked: TrackedAgreement, now: datetime) -> TrackedAgreement:
-        """The agreement with its status and term end as of ``now`` (renewals rolled over)."""
-        record = self._record(tracked)
-        status, term_end = agreement_status(
-            current=tracked.status,
-            effective_date=tracked.effective_date,
-            term_end=tracked.term_end,
-            today=local_date(now, tracked.timezone),
-            auto_renew=bool(term_variable(record, "auto_renew", False)),
-            renewal_term_months=int(term_variable(record, "renewal_term_months", 0) or 0),
+    def _state(self, tracked: TrackedAgreement) -> AgreementState:
+        return AgreementState(
+            agreement=tracked,
+            record=self._record(tracked),
+            lookup=_StoreLookup(self.store, tracked.id),
         )
-        return attrs.evolve(tracked, status=status, term_end=term_end)
+
+    def _advance(self, tracked: TrackedAgreement, now: datetime) -> AdvanceOutcome:
+        """What a sweep at ``now`` would do to the agreement (pure; nothing is written)."""
+        return advance(self._state(tracked), now, actor=SWEEP_ACTOR)
+
+    def _store_advance(self, outcome: AdvanceOutcome) -> None:
+        """Write one agreement's time step (the thin apply half of the sweep)."""
+        if outcome.agreement_changed:
+            self.store.update_agreement(outcome.agreement)
+        if outcome.created:
+            self.store.add_obligations(outcome.created)
+        if outcome.changed:
+            self.store.update_obligations(outcome.changed)
+        if outcome.audit:
+            self.store.append_audit(outcome.audit)
 
     def _refresh(self, tracked: TrackedAgreement, now: datetime) -> TrackedAgreement:
-        """Bring status up to date and materialise recurrences up to the horizon (idempotent)."""
-        fresh = self._status(tracked, now)
-        if fresh != tracked:
-            self.store.update_agreement(fresh)
-            self.store.append_audit(
-                [
-                    self._entry(
-                        tracked.id,
-                        "agreement_status",
-                        at=now,
-                        reason=f"{tracked.status.value} → {fresh.status.value}",
-                        before=tracked.view(),
-                        after=fresh.view(),
-                    )
-                ]
+        """Inside a write: bring the agreement to ``now`` first, as a sweep would (stored, and
+        audited as the sweep's), so the command acts on the state a listing showed."""
+        outcome = self._advance(tracked, now)
+        self._store_advance(outcome)
+        return outcome.agreement
+
+    def _in_time_order(self, now: datetime) -> None:
+        """Refuse a write dated before the newest audit entry: the log is in time order."""
+        last = self.store.last_audit_at()
+        if last is not None and now < last:
+            raise InputError.single(
+                "now",
+                f"{now.isoformat()} is before the newest audit entry: the log already has "
+                f"entries up to {last.isoformat()}, and it is kept in time order; act at that "
+                "time or later",
             )
-        if fresh.status is AgreementStatus.TERMINATED:
-            return fresh  # nothing new falls due under an agreement that has been ended
-        ctx = self._context(fresh)
-        through = horizon(ctx, now)
-        new: list[Obligation] = []
-        for spec in ctx.specs:
-            if spec.trigger.get("on") != "recurrence":
-                continue
-            wanted = set(subjects(ctx, spec))
-            for period, due in reversed(list(pending_periods(ctx, spec, through=through))):
-                have = {
-                    o.subject
-                    for o in self.store.find_obligations(
-                        agreement_id=ctx.id, spec_id=spec.id, key=period[0].isoformat()
-                    )
-                }
-                missing = frozenset(wanted - have)
-                if missing:
-                    new.extend(period_instances(ctx, spec, period, due, at=now, only=missing))
-                if have:
-                    break  # everything before an existing period was materialised with it
-        if new:
-            self._add(new, at=now, reason="recurring instances up to the horizon")
-        if fresh.status is AgreementStatus.EXPIRED:
-            self._close_ended(fresh, now)
-        return fresh
 
     def _add(self, created: list[Obligation], *, at: datetime, reason: str) -> list[Obligation]:
         active: list[Obligation] = []
@@ -270,8 +280,28 @@ class ObligationService:
         self.store.append_audit(entries)
         return active
 
-    def _obligation(self, obligation_id: str) -> Obligation:
-        return self.store.get_obligation(obligation_id)
+    def _obligation_at(
+        self, obligation_id: str, now: datetime
+    ) -> tuple[Obligation, TrackedAgreement]:
+        """Inside a write: the obligation as at ``now`` and its agreement, brought to ``now``.
+
+        A recurring instance a listing showed may not be stored yet (only a sweep or a write
+        stores it); it is found in its agreement's time step, which is then applied, so a
+        payment or a fulfilment can be recorded against what the person saw.
+        """
+        try:
+            stored = self.store.get_obligation(obligation_id)
+        except NotFound:
+            for candidate in self.store.list_agreements():
+                if any(o.id == obligation_id for o in self._advance(candidate, now).created):
+                    tracked = candidate
+                    break
+            else:
+                raise
+        else:
+            tracked = self.store.get_agreement(stored.agreement_id)
+        tracked = self._refresh(tracked, now)
+        return self.store.get_obligation(obligation_id), tracked
 
     def _on(self, on: str | date | datetime, tracked: TrackedAgreement, now: datetime) -> date:
         """The local date of a decision: not before execution, not after ``now``."""
@@ -288,52 +318,20 @@ class ObligationService:
         anything after it happened outside the agreement.
         """
         if tracked.status is AgreementStatus.TERMINATED:
-            day = _termination_day(tracked)
+            day = termination_day(tracked)
             return day, f"agreement {tracked.id} was terminated on {day.isoformat()}"
         if tracked.status is AgreementStatus.EXPIRED:
             return tracked.term_end, f"agreement {tracked.id} expired on {tracked.term_end}"
         return None
 
     def _close_ended(self, tracked: TrackedAgreement, now: datetime) -> list[Obligation]:
-        """Close what an ended agreement leaves open (idempotent; surviving duties stay).
-
-        What had accrued by the agreement's last day stays open to be performed — the term
-        clause says an ending does not affect accrued obligations, such as a premium earned on
-        purchases made during the term or the investigation of a complaint already filed (see
-        :func:`ends_with_agreement`). The rest is terminated (termination) or discharged (expiry:
-        the duty was never going to arise).
-        """
-        if tracked.status not in (AgreementStatus.TERMINATED, AgreementStatus.EXPIRED):
-            return []
-        if tracked.status is AgreementStatus.TERMINATED:
-            day, why = _termination_day(tracked), tracked.termination_reason
-            reason = f"agreement terminated on {day.isoformat()}" + (f": {why}" if why else "")
-            action = "terminate"
-        else:
-            day = tracked.term_end
-            reason = f"agreement expired on {day.isoformat()}"
-            action = "discharge"
-        open_ = [
-            o
-            for o in self.store.find_obligations(agreement_id=tracked.id, states=OPEN)
-            if ends_with_agreement(o, day)
-        ]
-        closed: list[Obligation] = []
-        entries: list[AuditEntry] = []
-        for ob in open_:
-            # Symboleo: a created instance can only expire (discharged) and a suspended one can
-            # only be terminated; everything else takes the agreement's own ending.
-            step = action
-            if ob.state is LegalState.CREATED:
-                step = "expire"
-            elif ob.state is LegalState.SUSPENDED:
-                step = "terminate"
-            after, entry = move(ob, step, at=now, actor=self.actor, reason=reason)
-            closed.append(after)
-            entries.append(entry)
+        """Close (and store) what an ended agreement leaves open; see :func:`close_ended`."""
+        work = Work(_StoreLookup(self.store, tracked.id), at=now, actor=self.actor)
+        close_ended(tracked, work.open(), work)
+        closed = list(work.changed.values())
         if closed:
             self.store.update_obligations(closed)
-            self.store.append_audit(entries)
+            self.store.append_audit(work.audit)
         return closed
 
     def _apply(
@@ -396,6 +394,7 @@ class ObligationService:
         """Register an executed agreement and compile its obligations (Conflict if tracked)."""
         now = _aware(now)
         with self.store.transaction(), gc_paused():  # ~300k short-lived values, no cycles
+            self._in_time_order(now)
             try:
                 have = self.store.get_agreement(agreement.id)
             except NotFound:
@@ -419,7 +418,7 @@ class ObligationService:
                 created_at=now,
             )
             self._records[tracked.id] = agreement
-            tracked = self._status(tracked, now)
+            tracked = status_at(tracked, agreement, now)
             self.store.add_agreement(tracked)
             self.store.append_audit(
                 [
@@ -500,6 +499,7 @@ class ObligationService:
         """
         now = _aware(now)
         with self.store.transaction():
+            self._in_time_order(now)
             tracked = self._refresh(self.store.get_agreement(agreement_id), now)
             return self._apply(tracked, type, on=on, fields=fields, now=now)
 
@@ -522,6 +522,7 @@ class ObligationService:
         """
         now = _aware(now)
         with self.store.transaction():
+            self._in_time_order(now)
             tracked = self._refresh(self.store.get_agreement(agreement_id), now)
             ctx = self._context(tracked)
             fields = import_fields(
@@ -546,12 +547,12 @@ class ObligationService:
         reason). Refused when no tracked agreement covers the supplier at all.
         """
         now = _aware(now)
-        with self.store.transaction():
+        with self.store.read():
             reached: list[TrackedAgreement] = []
             skipped: list[tuple[str, str]] = []
             covering = 0
             for stored in self.store.list_agreements():
-                tracked = self._refresh(stored, now)
+                tracked = status_at(stored, self._record(stored), now)
                 ctx = self._context(tracked)
                 if supplier not in ctx.suppliers:
                     continue
@@ -606,13 +607,15 @@ class ObligationService:
             )
         payload = {**fields, "supplier": supplier}
         with self.store.transaction():
+            self._in_time_order(now)
             scope = self.determination_scope(supplier, on=on, now=now)
             if not scope.agreements:
                 why = "; ".join(f"{a}: {reason}" for a, reason in scope.skipped)
                 raise InputError.single(
                     "on", f"no agreement covering {supplier} is in force on {on} ({why})"
                 )
-            return [self._apply(t, type, on=on, fields=payload, now=now) for t in scope.agreements]
+            reached = [self._refresh(self.store.get_agreement(t.id), now) for t in scope.agreements]
+            return [self._apply(t, type, on=on, fields=payload, now=now) for t in reached]
 
     def terminate(
         self, agreement_id: str, *, on: date | str, reason: str, now: datetime
@@ -627,6 +630,7 @@ class ObligationService:
         if not reason.strip():
             raise InputError.single("reason", "a termination needs a reason (it is recorded)")
         with self.store.transaction():
+            self._in_time_order(now)
             tracked = self._refresh(self.store.get_agreement(agreement_id), now)
             if tracked.status is AgreementStatus.TERMINATED:
                 ended = self._last_day(tracked)
@@ -683,8 +687,9 @@ class ObligationService:
         """Record performance (late if after the due date), with evidence stored by hash."""
         now = _aware(now)
         with self.store.transaction():
-            ob = self._obligation(obligation_id)
-            day = self._on(on, self.store.get_agreement(ob.agreement_id), now)
+            self._in_time_order(now)
+            ob, tracked = self._obligation_at(obligation_id, now)
+            day = self._on(on, tracked, now)
             if evidence is not None:
                 filename, content = evidence
                 ref = self.store.put_evidence(
@@ -711,8 +716,8 @@ class ObligationService:
         """
         now = _aware(now)
         with self.store.transaction():
-            ob = self._obligation(obligation_id)
-            tracked = self.store.get_agreement(ob.agreement_id)
+            self._in_time_order(now)
+            ob, tracked = self._obligation_at(obligation_id, now)
             day = self._on(on, tracked, now)
             outcome = confirm_breach(
                 self._context(tracked), ob, on=day, reason=reason, at=now, actor=self.actor
@@ -727,49 +732,244 @@ class ObligationService:
         """Discharge an obligation in effect by waiver, with the reason on the record."""
         now = _aware(now)
         with self.store.transaction():
-            ob = self._obligation(obligation_id)
+            self._in_time_order(now)
+            ob, _tracked = self._obligation_at(obligation_id, now)
             after, entry = waive(ob, reason=reason, at=now, actor=self.actor)
             self.store.update_obligations([after])
             self.store.append_audit([entry])
             return after
 
-    # -- queries (they also bring recurrences and status up to date) -------------------------
-    def agreements(self, *, now: datetime) -> list[TrackedAgreement]:
-        """Every tracked agreement with its status as of ``now``."""
+    # -- time --------------------------------------------------------------------------------
+    def sweep(self, *, now: datetime) -> SweepResult:
+        """Apply the time step at ``now`` to every tracked agreement, in ONE transaction.
+
+        The one writer of time-driven change (status, renewals, closures on expiry, recurring
+        instances up to the horizon, the time rules). Idempotent: a second sweep at the same
+        ``now`` finds every step empty and changes nothing. Refused (``--now``) when the audit
+        log already has entries dated after ``now``.
+        """
         now = _aware(now)
-        with self.store.transaction():
-            return [self._refresh(t, now) for t in self.store.list_agreements()]
+        agreements: list[AgreementChange] = []
+        created: list[Obligation] = []
+        changed: list[Obligation] = []
+        messages: list[str] = []
+        entries = 0
+        with self.store.transaction(), gc_paused():
+            self._in_time_order(now)
+            tracked = self.store.list_agreements()
+            for stored in tracked:
+                outcome = self._advance(stored, now)
+                if outcome.empty:
+                    continue
+                self._store_advance(outcome)
+                if outcome.agreement_changed:
+                    agreements.append(
+                        AgreementChange(before=outcome.agreement_before, after=outcome.agreement)
+                    )
+                created.extend(outcome.created)
+                changed.extend(outcome.changed)
+                entries += len(outcome.audit)
+                messages.extend(outcome.messages)
+        return SweepResult(
+            now=now,
+            checked=len(tracked),
+            agreements=agreements,
+            created=created,
+            changed=changed,
+            audit_entries=entries,
+            messages=messages,
+        )
+
+    def whatif(
+        self, agreement_id: str, *, now: datetime, events: Sequence[Hypothetical]
+    ) -> WhatIfResult:
+        """The agreement at ``now`` if ``events`` were recorded — computed in memory.
+
+        The stored state of the agreement (its obligations and events) is copied into an
+        in-memory store and the events go through :meth:`record_event` there, so they are
+        validated and applied exactly as ``wsr event`` would (bad input is the same
+        ``InputError``). Nothing is written to this service's store. The differences are
+        against today's state: the agreement as a read at ``now`` shows it.
+        """
+        from .stores.memory import MemoryObligationStore  # only what-ifs need a sandbox
+
+        now = _aware(now)
+        with self.store.read():
+            stored = self.store.get_agreement(agreement_id)
+            today_step = self._advance(stored, now)
+            kept = self.store.find_obligations(agreement_id=agreement_id)
+            history = self.store.list_events(agreement_id)
+        today = _merged(kept, _overlay([today_step]), keep=lambda o: True)
+        if not events:
+            return WhatIfResult(
+                agreement=today_step.agreement,
+                now=now,
+                events=[],
+                obligations=today,
+                created=[],
+                changed=[],
+            )
+        sandbox = MemoryObligationStore.seeded(
+            agreements=[stored], obligations=kept, events=history
+        )
+        sim = ObligationService(sandbox, actor=self.actor)
+        sim._records[agreement_id] = self._record(stored)
+        known = {e.id for e in history}
+        messages: list[str] = []
+        for ev in events:
+            result = sim.record_event(agreement_id, ev.type, on=ev.on, fields=ev.fields, now=now)
+            messages.extend(result.messages)
+        then = sim.obligations(agreement_id=agreement_id, now=now)
+        created, changed = diff_obligations(today, then, now)
+        return WhatIfResult(
+            agreement=sim.agreements(now=now)[0],
+            now=now,
+            events=[e for e in sandbox.list_events(agreement_id) if e.id not in known],
+            obligations=then,
+            created=created,
+            changed=changed,
+            messages=messages,
+        )
+
+    # -- queries: the state as a sweep at ``now`` would leave it, computed, never stored ------
+    def _steps(self, tracked: Sequence[TrackedAgreement], now: datetime) -> list[AdvanceOutcome]:
+        return [self._advance(t, now) for t in tracked]
+
+    def agreements(self, *, now: datetime) -> list[TrackedAgreement]:
+        """Every tracked agreement with its status as of ``now`` (nothing is written)."""
+        now = _aware(now)
+        with self.store.read():
+            return [status_at(t, self._record(t), now) for t in self._tracked()]
 
     def obligations(self, *, agreement_id: str | None, now: datetime) -> list[Obligation]:
         """All obligations (of one agreement, or all), ordered by due instant then id."""
         now = _aware(now)
-        with self.store.transaction():
+        with self.store.read():
             if agreement_id is not None:
-                self._refresh(self.store.get_agreement(agreement_id), now)
+                tracked = [self.store.get_agreement(agreement_id)]
             else:
-                for tracked in self.store.list_agreements():
-                    self._refresh(tracked, now)
-            return self.store.find_obligations(agreement_id=agreement_id)
+                tracked = self._tracked()
+            overlay = _overlay(self._steps(tracked, now))
+            stored = self.store.find_obligations(agreement_id=agreement_id)
+        return _merged(stored, overlay, keep=lambda o: True)
 
     def due_within(self, *, now: datetime, days: int = 7) -> list[Obligation]:
         """Open obligations not yet overdue whose due day ends within ``days`` days of now."""
         now = _aware(now)
         if days < 0:
             raise InputError.single("due_within", "must not be negative")
-        with self.store.transaction():
-            for tracked in self.store.list_agreements():
-                self._refresh(tracked, now)
-            return self.store.find_obligations(
-                states=OPEN, due_from=now + _TICK, due_before=now + timedelta(days=days) + _TICK
-            )
+        lo, hi = now + _TICK, now + timedelta(days=days) + _TICK
+        with self.store.read():
+            overlay = _overlay(self._steps(self._tracked(), now))
+            stored = self.store.find_obligations(states=OPEN, due_from=lo, due_before=hi)
+        return _merged(stored, overlay, keep=lambda o: o.state in OPEN and lo <= o.due_at < hi)
 
     def overdue(self, *, now: datetime, limit: int | None = None) -> list[Obligation]:
         """Open obligations whose due day has ended, oldest first (prohibitions in force are
         not overdue: see :meth:`Obligation.timing`)."""
         now = _aware(now)
-        with self.store.transaction():
-            for tracked in self.store.list_agreements():
-                self._refresh(tracked, now)
-            return self.store.find_obligations(
-                states=OPEN, due_before=now + _TICK, limit=limit, exclude_kinds=("prohibition",)
+        before = now + _TICK
+        with self.store.read():
+            overlay = _overlay(self._steps(self._tracked(), now))
+            # rows the time step changed may leave the list: ask for enough to fill it
+            stored = self.store.find_obligations(
+                states=OPEN,
+                due_before=before,
+                limit=None if limit is None else limit + len(overlay),
+                exclude_kinds=("prohibition",),
             )
+        return _merged(
+            stored,
+            overlay,
+            keep=lambda o: o.state in OPEN and o.due_at < before and o.kind != "prohibition",
+            limit=limit,
+        )
+
+    def views(
+        self,
+        *,
+        now: datetime,
+        agreement_id: str | None = None,
+        due_within: int | None = None,
+        overdue: bool = False,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """The ``wsr obligations --json`` listing (:meth:`Obligation.to_view` of each):
+        what :meth:`obligations` (one agreement or all), :meth:`due_within` or
+        :meth:`overdue` find, at most ``limit``, built straight from the rows the store reads.
+        """
+        now = _aware(now)
+        if overdue and due_within is not None:
+            raise InputError.single("overdue", "give either overdue or due_within, not both")
+        if due_within is not None and due_within < 0:
+            raise InputError.single("due_within", "must not be negative")
+        lo: datetime | None = None
+        hi: datetime | None = None
+        states: frozenset[LegalState] | None = None
+        exclude: tuple[str, ...] | None = None
+        if overdue:
+            hi, states, exclude = now + _TICK, OPEN, ("prohibition",)
+        elif due_within is not None:
+            lo, hi, states = now + _TICK, now + timedelta(days=due_within) + _TICK, OPEN
+
+        def keep(ob: Obligation) -> bool:
+            return (
+                (agreement_id is None or ob.agreement_id == agreement_id)
+                and (states is None or ob.state in states)
+                and (lo is None or ob.due_at >= lo)
+                and (hi is None or ob.due_at < hi)
+                and (exclude is None or ob.kind not in exclude)
+            )
+
+        with self.store.read():
+            if agreement_id is not None:
+                tracked = [self.store.get_agreement(agreement_id)]
+            else:
+                tracked = self._tracked()
+            overlay = _overlay(self._steps(tracked, now))
+            rows = self.store.find_views(
+                now=now,
+                agreement_id=agreement_id,
+                states=states,
+                due_from=lo,
+                due_before=hi,
+                limit=None if limit is None else limit + len(overlay),
+                exclude_kinds=exclude,
+            )
+        if overlay:
+            rows = [r for r in rows if r[1] not in overlay]
+            rows += [(o.due_at, o.id, o.to_view(now)) for o in overlay.values() if keep(o)]
+            rows.sort(key=lambda r: (r[0], r[1]))
+        if limit is not None:
+            rows = rows[:limit]
+        return [view for _, _, view in rows]
+
+
+def _overlay(steps: Sequence[AdvanceOutcome]) -> dict[str, Obligation]:
+    """id → obligation for everything the time steps create or change."""
+    out: dict[str, Obligation] = {}
+    for step in steps:
+        for ob in step.changed:
+            out[ob.id] = ob
+        for ob in step.created:
+            out[ob.id] = ob
+    return out
+
+
+def _merged(
+    stored: Sequence[Obligation],
+    overlay: Mapping[str, Obligation],
+    *,
+    keep: Callable[[Obligation], bool],
+    limit: int | None = None,
+) -> list[Obligation]:
+    """The stored rows of a query with the time step laid over them: a row the step changed
+    is replaced (kept only if it still matches), a row it creates is added if it matches."""
+    if not overlay:
+        return list(stored) if limit is None else list(stored[:limit])
+    found = {o.id: o for o in stored if o.id not in overlay}
+    for ob in overlay.values():
+        if keep(ob):
+            found[ob.id] = ob
+    out = ordered(list(found.values()))
+    return out if limit is None else out[:limit]

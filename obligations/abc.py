@@ -11,6 +11,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
+from typing import Any
+
+import attrs
 
 from ._enums import LegalState
 from ._model import AuditEntry, Event, EvidenceRef, Obligation, TrackedAgreement
@@ -26,6 +29,16 @@ class ObligationStore(ABC):
     def transaction(self) -> AbstractContextManager[None]:
         """One unit of work: all of it is written or none of it; nested calls join the outer one."""
 
+    def read(self) -> AbstractContextManager[None]:
+        """A read-only unit of work: one consistent snapshot, no write lock, nothing written.
+
+        Reads never write (``wsr obligations`` at any ``--now`` is a question), so they need
+        not queue behind each other or behind a writer. A write attempted inside one is a bug
+        and raises; a read opened inside a transaction joins it. The default is a plain
+        transaction, for stores without a cheaper read.
+        """
+        return self.transaction()
+
     @abstractmethod
     def add_agreement(self, agreement: TrackedAgreement) -> None:
         """Store a newly tracked agreement; ``Conflict`` if its id is already tracked."""
@@ -37,6 +50,12 @@ class ObligationStore(ABC):
     @abstractmethod
     def list_agreements(self) -> list[TrackedAgreement]:
         """Every tracked agreement, ordered by id."""
+
+    def agreement_heads(self) -> list[TrackedAgreement]:
+        """Every tracked agreement, ordered by id, ``record_json`` left empty: for listings,
+        which already hold the records (an id is the hash of its record, so it never changes).
+        Never write one of these back."""
+        return [attrs.evolve(a, record_json="") for a in self.list_agreements()]
 
     @abstractmethod
     def update_agreement(self, agreement: TrackedAgreement) -> None:
@@ -74,6 +93,43 @@ class ObligationStore(ABC):
         ``exclude_kinds`` leaves out obligations of those kinds (e.g. ``prohibition``).
         """
 
+    def period_subjects(
+        self, agreement_id: str, spec_id: str, key: str, among: Collection[str | None]
+    ) -> set[str | None]:
+        """Which of the subjects ``among`` already have an instance of ``spec_id`` with ``key``
+        (a period's first day): how the time step finds the recurring instances still missing.
+        Asked by full natural key, so a SQL store answers with one index seek per subject."""
+        wanted = set(among)
+        return {
+            o.subject
+            for o in self.find_obligations(agreement_id=agreement_id, spec_id=spec_id, key=key)
+            if o.subject in wanted
+        }
+
+    def find_views(
+        self,
+        *,
+        now: datetime,
+        agreement_id: str | None = None,
+        states: Collection[LegalState] | None = None,
+        due_from: datetime | None = None,
+        due_before: datetime | None = None,
+        limit: int | None = None,
+        exclude_kinds: Collection[str] | None = None,
+    ) -> list[tuple[datetime, str, dict[str, Any]]]:
+        """(due_at, id, ``to_view(now)``) for what :meth:`find_obligations` finds with the
+        same filters, in its order: a listing printed as JSON. A store may build the views
+        straight from its rows."""
+        found = self.find_obligations(
+            agreement_id=agreement_id,
+            states=states,
+            due_from=due_from,
+            due_before=due_before,
+            limit=limit,
+            exclude_kinds=exclude_kinds,
+        )
+        return [(o.due_at, o.id, o.to_view(now)) for o in found]
+
     @abstractmethod
     def add_event(self, event: Event) -> Event:
         """Store an event; returns it with its id (see :meth:`Event.with_sequence`)."""
@@ -89,6 +145,12 @@ class ObligationStore(ABC):
     @abstractmethod
     def audit_entries(self, agreement_id: str | None = None) -> list[AuditEntry]:
         """The chain (or one agreement's entries), ordered by ``seq``."""
+
+    def last_audit_at(self) -> datetime | None:
+        """When the newest audit entry is dated (None for an empty log): the log is in time
+        order, so nothing may be recorded at an earlier ``now``."""
+        entries = self.audit_entries()
+        return entries[-1].at if entries else None
 
     @abstractmethod
     def put_evidence(

@@ -1,8 +1,10 @@
 """Obligation tracking commands: track, event, determination, terminate, fulfil, breach
-confirm, waive, obligations, agreements, calendar, audit verify, db upgrade.
+confirm, waive, sweep, whatif, obligations, agreements, calendar, audit verify, db upgrade.
 
 Each command opens the store named by ``--db`` (a new database is migrated on first use), runs
 in ONE store transaction (an error anywhere writes nothing) and acts at ``--now``/``WSR_NOW``.
+Reads (obligations, agreements, calendar, whatif, audit verify) run in a read-only one: they
+show the state as ``wsr sweep`` at ``--now`` would leave it and never write.
 Engine errors propagate to :func:`wsr.cli.main`, which prints ``<path>: <message>`` and exits 2.
 Standard output carries only the result (an id, a table, JSON, a calendar), so it can be piped.
 """
@@ -26,6 +28,7 @@ from rich.table import Table
 
 from clauses import Agreement, InputError, Problem, seal
 from obligations import (
+    Hypothetical,
     Obligation,
     ObligationService,
     ObligationStore,
@@ -62,13 +65,16 @@ def _actor() -> str:
 
 
 @contextmanager
-def _opened(ctx: typer.Context) -> Iterator[tuple[ObligationService, datetime]]:
-    """The service on the configured store, inside one transaction, and the command's now."""
+def _opened(
+    ctx: typer.Context, *, write: bool = True
+) -> Iterator[tuple[ObligationService, datetime]]:
+    """The service on the configured store, inside one transaction (a read-only one unless
+    the command writes), and the command's now."""
     st = settings(ctx)
     now = st.now()
     store = open_store(st.db_url)
     try:
-        with store.transaction():
+        with store.transaction() if write else store.read():
             yield ObligationService(store, actor=_actor()), now
     finally:
         store.engine.dispose()
@@ -371,6 +377,154 @@ def _print_one(ob: Obligation, now: datetime, as_json: bool) -> None:
 
 
 @app.command()
+def sweep(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Apply the passing of time at --now: status and renewals, closures on expiry, recurring
+    instances up to the horizon, time-driven flags. The one command that writes time-driven
+    change; one transaction; idempotent (a second sweep at the same --now changes nothing)."""
+    with _opened(ctx) as (service, now):
+        result = service.sweep(now=now)
+    if as_json:
+        _echo_json(result.to_json())
+        return
+    counts = result.counts()
+    if not result.changed_anything:
+        typer.echo(
+            f"sweep at {now.isoformat()}: nothing to change "
+            f"({counts['agreements_checked']} agreements checked)"
+        )
+        return
+    typer.echo(
+        f"sweep at {now.isoformat()}: {counts['agreements_changed']} agreements changed, "
+        f"{counts['obligations_created']} obligations created, "
+        f"{counts['obligations_changed']} changed, {counts['audit_entries']} audit entries "
+        f"({counts['agreements_checked']} agreements checked)"
+    )
+    for change in result.agreements:
+        typer.echo(
+            f"agreement {change.after.id}  {change.before.status.value} → "
+            f"{change.after.status.value}  term ends {change.after.term_end.isoformat()}"
+        )
+    for ob in result.created:
+        typer.echo(f"created  {_ob_line(ob, now)}")
+    for ob in result.changed:
+        typer.echo(f"changed  {_ob_line(ob, now)}")
+
+
+_EVENT_OPTIONS = ("--event", "--on", "--set")
+
+
+def parse_event_groups(args: Sequence[str]) -> list[Hypothetical]:
+    """``--event TYPE --on DATE [--set k=v …]``, repeated, into hypothetical events.
+
+    Each ``--event`` starts a group; the ``--on`` and ``--set`` after it belong to it (the
+    ``--set`` values are typed and checked later, exactly as ``wsr event`` checks them).
+    """
+    groups: list[tuple[str, list[str], list[str]]] = []
+    problems: list[Problem] = []
+    i = 0
+    while i < len(args):
+        token = args[i]
+        name, eq, inline = token.partition("=") if token.startswith("--") else (token, "", "")
+        if name not in _EVENT_OPTIONS:
+            problems.append(
+                Problem(
+                    token, "not an option of wsr whatif (give --event TYPE --on DATE --set k=v …)"
+                )
+            )
+            i += 1
+            continue
+        if eq:
+            value, i = inline, i + 1
+        elif i + 1 < len(args):
+            value, i = args[i + 1], i + 2
+        else:
+            problems.append(Problem(name, "needs a value"))
+            break
+        if name == "--event":
+            groups.append((value, [], []))
+        elif not groups:
+            problems.append(Problem(name, "comes before any --event; start each event with it"))
+        elif name == "--on":
+            groups[-1][1].append(value)
+        else:
+            groups[-1][2].append(value)
+    events: list[Hypothetical] = []
+    for n, (type_, ons, sets) in enumerate(groups, start=1):
+        where = f"--event {n} ({type_})"
+        if len(ons) != 1:
+            problems.append(
+                Problem(where, "needs exactly one --on DATE" if not ons else "--on given twice")
+            )
+            continue
+        try:
+            fields = _fields(sets)
+        except InputError as exc:
+            problems.extend(Problem(f"{where}: {p.path}", p.message) for p in exc.problems)
+            continue
+        events.append(Hypothetical(type=type_, on=ons[0], fields=fields))
+    if problems:
+        raise InputError(problems)
+    return events
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, dict):
+        return f"{value['value']} {value['currency']}"
+    if isinstance(value, list):
+        return "[" + ", ".join(value) + "]"
+    return str(value)
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    epilog=(
+        "Events: each --event TYPE starts one; the --on DATE (required) and --set key=value "
+        "options after it belong to it, e.g. `wsr whatif agr-… --now 2026-03-13T09:00-05:00 "
+        "--event supplier_suspended --on 2026-03-09 --set supplier=GROWER-A --set reason=audit "
+        "--event purchase_recorded --on 2026-03-12 --set supplier=GROWER-A --set quantity=100 "
+        "--set unit=lb`. They are checked and applied exactly as `wsr event` would, in order."
+    ),
+)
+def whatif(
+    ctx: typer.Context,
+    agreement_id: Annotated[str, typer.Argument(help="The tracked agreement's id.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """What the agreement would owe at --now if these events happened: nothing is written.
+
+    Shows the resulting obligations and flags and what differs from today's state (created;
+    changed, with before → after of state, due, timing, amount, paid and flags).
+    """
+    events = parse_event_groups(ctx.args)
+    with _opened(ctx, write=False) as (service, now):
+        result = service.whatif(agreement_id, now=now, events=events)
+    if as_json:
+        _echo_json(result.to_json())
+        return
+    _table(result.obligations, now)
+    if not events:
+        typer.echo("no events given: this is today's state")
+        return
+    for ev in result.events:
+        typer.echo(f"if {ev.type} on {ev.occurred_on.isoformat()}")
+    if not (result.created or result.changed):
+        typer.echo("no difference from today's state")
+    for ob in result.created:
+        typer.echo(f"created  {_ob_line(ob, now)}")
+    for change in result.changed:
+        ob = change.after
+        diffs = "; ".join(
+            f"{name} {_shown(before)} → {_shown(after)}"
+            for name, (before, after) in change.fields.items()
+        )
+        typer.echo(f"changed  {ob.id}  {ob.spec_id}  {ob.subject or '-'}  {diffs}")
+    for message in result.messages:
+        typer.echo(f"note: {message}")
+
+
+@app.command()
 def obligations(
     ctx: typer.Context,
     agreement: Annotated[
@@ -387,9 +541,15 @@ def obligations(
     """List obligations with state, due date, timing, flags and amount at --now."""
     if overdue and due_within is not None:
         raise InputError.single("--overdue", "give either --overdue or --due-within, not both")
-    with _opened(ctx) as (service, now):
+    with _opened(ctx, write=False) as (service, now):
         if agreement is not None:
             service.store.get_agreement(agreement)  # NotFound before anything else
+        if as_json:  # straight from the rows to the view (no Obligation values built)
+            views = service.views(
+                now=now, agreement_id=agreement, due_within=due_within, overdue=overdue, limit=limit
+            )
+            _echo_json(views)
+            return
         if overdue:
             found = service.overdue(now=now, limit=None if agreement else limit)
         elif due_within is not None:
@@ -409,7 +569,7 @@ def obligations(
 @app.command()
 def agreements(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Tracked agreements with their status (executed, active, expired, terminated) at --now."""
-    with _opened(ctx) as (service, now):
+    with _opened(ctx, write=False) as (service, now):
         found = service.agreements(now=now)
     if as_json:
         _echo_json([a.view() for a in found])
@@ -437,9 +597,9 @@ def calendar(
     ] = None,
 ) -> None:
     """Deadlines as an iCalendar (RFC 5545) feed of VTODOs on standard output."""
-    with _opened(ctx) as (service, now):
+    with _opened(ctx, write=False) as (service, now):
         found = service.obligations(agreement_id=agreement, now=now)
-        tracked = {a.id: a for a in service.store.list_agreements()}
+        tracked = {a.id: a for a in service.agreements(now=now)}
     typer.echo(calendar_feed(found, now=now, agreements=tracked).decode("utf-8"), nl=False)
 
 
@@ -491,7 +651,7 @@ def audit_verify(
     ] = None,
 ) -> None:
     """Check the audit log's hash chain: exit 0 if intact, 1 with each problem if not."""
-    with _opened(ctx) as (service, _now):
+    with _opened(ctx, write=False) as (service, _now):
         if agreement is not None:
             service.store.get_agreement(agreement)
         count, problems = verify_store(service.store, agreement)

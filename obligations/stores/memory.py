@@ -21,6 +21,11 @@ from .._model import AuditEntry, Event, EvidenceRef, Obligation, TrackedAgreemen
 from ..abc import ObligationStore
 
 
+def _natural_key(ob: Obligation) -> tuple[str, str, str | None, str]:
+    """(agreement, spec, subject, key): unique, as the SQL store's unique index makes it."""
+    return (ob.agreement_id, ob.spec_id, ob.subject, ob.key)
+
+
 class MemoryObligationStore(ObligationStore):
     """Dict-based store; not shared between processes, gone when the process ends."""
 
@@ -33,6 +38,26 @@ class MemoryObligationStore(ObligationStore):
         self._blobs: dict[str, bytes] = {}
         self._evidence: list[EvidenceRef] = []
         self._depth = 0
+        self._reading = 0
+
+    @classmethod
+    def seeded(
+        cls,
+        *,
+        agreements: Sequence[TrackedAgreement],
+        obligations: Sequence[Obligation],
+        events: Sequence[Event],
+    ) -> MemoryObligationStore:
+        """A store holding copies of stored values as they are (ids kept, nothing validated
+        again): the sandbox a what-if records its hypothetical events in. The audit log
+        starts empty; the sandbox is thrown away."""
+        store = cls()
+        store._agreements = {a.id: a for a in agreements}
+        for ob in obligations:
+            store._obligations[ob.id] = ob
+            store._natural[_natural_key(ob)] = ob.id
+        store._events = list(enumerate(events, start=1))
+        return store
 
     # -- unit of work ----------------------------------------------------------------------
     def _state(self) -> dict[str, Any]:
@@ -47,7 +72,20 @@ class MemoryObligationStore(ObligationStore):
         }
 
     @contextmanager
+    def read(self) -> Iterator[None]:
+        if self._depth:  # inside a unit of work: join it
+            yield
+            return
+        self._reading += 1
+        try:
+            yield
+        finally:
+            self._reading -= 1
+
+    @contextmanager
     def transaction(self) -> Iterator[None]:
+        if self._reading:
+            raise RuntimeError("a write inside a read-only unit of work: reads never write")
         if self._depth:
             self._depth += 1
             try:
@@ -96,7 +134,7 @@ class MemoryObligationStore(ObligationStore):
     def add_obligations(self, obligations: Sequence[Obligation]) -> None:
         with self.transaction():
             for ob in obligations:
-                nat = (ob.agreement_id, ob.spec_id, ob.subject, ob.key)
+                nat = _natural_key(ob)
                 if ob.id in self._obligations or nat in self._natural:
                     raise Conflict("obligation", f"obligation {ob.id} already exists")
                 self._obligations[ob.id] = ob
@@ -170,6 +208,9 @@ class MemoryObligationStore(ObligationStore):
 
     def audit_entries(self, agreement_id: str | None = None) -> list[AuditEntry]:
         return [e for e in self._audit if agreement_id is None or e.agreement_id == agreement_id]
+
+    def last_audit_at(self) -> datetime | None:
+        return self._audit[-1].at if self._audit else None
 
     # -- evidence --------------------------------------------------------------------------
     def put_evidence(

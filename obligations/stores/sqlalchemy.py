@@ -27,42 +27,47 @@ import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import attrs
 from sqlalchemy import (
     Connection,
+    Date,
     Dialect,
     Engine,
     Row,
     Select,
     Table,
+    Text,
     bindparam,
+    cast,
     func,
     insert,
+    literal,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.types import NullType
 
 from clauses import Conflict, NotFound, canonical_json
 
 from .._audit import link_texts
 from .._bulk import gc_paused
-from .._enums import EvidenceState, LegalState
+from .._enums import LegalState
 from .._model import (
     AuditEntry,
     Event,
     EvidenceRef,
-    Money,
     Obligation,
     TrackedAgreement,
     payload_from_json,
     payload_to_json,
 )
 from ..abc import ObligationStore
+from ._rowmap import AGREEMENT_ROWS, OBLIGATION_ROWS
 from ._sqltables import (
     OBLIGATION_INDEXES,
     agreements,
@@ -73,19 +78,25 @@ from ._sqltables import (
     evidence_links,
     obligations,
 )
+from ._views import views_from_rows
 
 #: ids per ``IN (…)`` query: well under SQLite's bound-parameter limit
 _CHUNK = 500
 
-_OB_COLUMNS = [c.name for c in obligations.columns]
-#: `_ob_fields` unpacks rows positionally in this order
-_OB_ORDER = (
-    "id agreement_id clause_id clause_version spec_id section title kind obligor beneficiary "
-    "subject key period_start period_end due due_at state amount_value amount_currency paid "
-    "flags evidence fulfilled_on late kpi surviving trigger_event_id data created_at updated_at"
-).split()
-assert _OB_COLUMNS == _OB_ORDER, "obligations table columns and _ob_fields disagree"
+_OB_COLUMNS = list(OBLIGATION_ROWS.columns)
+#: the obligations columns without result processing (the DBAPI driver's values as they come),
+#: dates as ISO text (how SQLite stores them; PostgreSQL formats them, DateStyle ISO)
+_RAW_COLUMNS: dict[str, list[Any]] = {
+    "sqlite": [type_coerce(c, NullType()).label(c.name) for c in obligations.columns],
+    "postgresql": [
+        (cast(c, Text) if isinstance(c.type, Date) else type_coerce(c, NullType())).label(c.name)
+        for c in obligations.columns
+    ],
+}
 
+#: the execution option that marks a connection's transaction as a read (see ``_db``: SQLite
+#: then begins a deferred transaction instead of ``BEGIN IMMEDIATE``)
+READ_ONLY_OPTION = "wsr_read_only"
 
 #: PostgreSQL advisory lock key that serialises units of work (any constant unique to us)
 _UNIT_OF_WORK_LOCK = 0x5753_5202
@@ -155,88 +166,12 @@ def _insert_plan(
 # -- rows <-> values ---------------------------------------------------------------------------
 
 
-def _ob_row(ob: Obligation) -> dict[str, Any]:
-    return {
-        "id": ob.id,
-        "agreement_id": ob.agreement_id,
-        "clause_id": ob.clause_id,
-        "clause_version": ob.clause_version,
-        "spec_id": ob.spec_id,
-        "section": ob.section,
-        "title": ob.title,
-        "kind": ob.kind,
-        "obligor": ob.obligor,
-        "beneficiary": ob.beneficiary,
-        "subject": ob.subject or "",
-        "key": ob.key,
-        "period_start": ob.period_start,
-        "period_end": ob.period_end,
-        "due": ob.due,
-        "due_at": ob.due_at,
-        "state": ob.state.value,
-        "amount_value": None if ob.amount is None else str(ob.amount.value),
-        "amount_currency": None if ob.amount is None else ob.amount.currency,
-        "paid": str(ob.paid),
-        "flags": canonical_json(sorted(ob.flags)) if ob.flags else "[]",
-        "evidence": ob.evidence.value,
-        "fulfilled_on": ob.fulfilled_on,
-        "late": ob.late,
-        "kpi": ob.kpi,
-        "surviving": ob.surviving,
-        "trigger_event_id": ob.trigger_event_id,
-        "data": canonical_json(dict(ob.data)) if ob.data else "{}",
-        "created_at": ob.created_at,
-        "updated_at": ob.updated_at,
-    }
-
-
-@functools.lru_cache(maxsize=4096)
-def _money(value: str, currency: str) -> Money:
-    # Money is frozen, and listings repeat the same few amounts: build each one once.
-    return Money(value=Decimal(value), currency=currency)
-
-
-@functools.lru_cache(maxsize=4096)
-def _paid(value: str) -> Decimal:
-    # Decimal is immutable and most rows hold one of a few amounts (often "0")
-    return Decimal(value)
-
-
-_STATES: dict[str, LegalState] = {s.value: s for s in LegalState}
-_EVIDENCE: dict[str, EvidenceState] = {e.value: e for e in EvidenceState}
-_NO_FLAGS: frozenset[str] = frozenset()
-
-
-def _ob_fields(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[Any, ...]]:
-    """Each row's values as Obligation fields, for :meth:`Obligation.from_fields`.
-
-    What the table holds was validated on the way in, and the column types hand back aware
-    UTC datetimes, dates and booleans, so only the text columns need decoding: enum members,
-    Decimal, Money and JSON, the repeated ones shared rather than built per row.
-    """
-    states, evidences, money, paid_, no_flags, loads = (
-        _STATES, _EVIDENCE, _money, _paid, _NO_FLAGS, json.loads
-    )  # fmt: skip
-    for row in rows:
-        (
-            id_, agreement_id, clause_id, clause_version, spec_id, section, title, kind, obligor,
-            beneficiary, subject, key, period_start, period_end, due, due_at, state,
-            amount_value, amount_currency, paid, flags, evidence_, fulfilled_on, late, kpi,
-            surviving, trigger_event_id, data, created_at, updated_at,
-        ) = row  # fmt: skip
-        yield (
-            id_, agreement_id, clause_id, clause_version, spec_id, section, title, kind, obligor,
-            beneficiary, subject or None, key, period_start, period_end, due, due_at,
-            states[state],
-            None if amount_value is None else money(amount_value, amount_currency),
-            paid_(paid),
-            # most rows carry no flags and no extras: skip the decoder for those; the empty
-            # frozenset is immutable so shared, but each row gets its own (mutable) dict
-            no_flags if flags == "[]" else frozenset(loads(flags)),
-            evidences[evidence_], fulfilled_on, late, kpi, surviving, trigger_event_id,
-            {} if data == "{}" else loads(data),
-            created_at, updated_at,
-        )  # fmt: skip
+#: an obligation as a row of the obligations table (generated from the model's fields)
+_ob_row: Callable[[Obligation], dict[str, Any]] = OBLIGATION_ROWS.to_row
+#: each row's values as Obligation fields, for :meth:`Obligation.from_fields`: what the table
+#: holds was validated on the way in and the column types hand back aware UTC datetimes, dates
+#: and booleans, so only the text columns are decoded (enum members, Decimal, Money, JSON)
+_ob_fields = OBLIGATION_ROWS.fields_from_rows
 
 
 def _obs_from_rows(rows: Iterable[Sequence[Any]]) -> list[Obligation]:
@@ -245,21 +180,8 @@ def _obs_from_rows(rows: Iterable[Sequence[Any]]) -> list[Obligation]:
         return Obligation.from_fields(_ob_fields(rows))
 
 
-def _agreement_row(a: TrackedAgreement) -> dict[str, Any]:
-    return {
-        "id": a.id,
-        "title": a.title,
-        "timezone": a.timezone,
-        "currency": a.currency,
-        "signed_on": a.signed_on,
-        "effective_date": a.effective_date,
-        "term_end": a.term_end,
-        "status": a.status.value,
-        "record_json": a.record_json,
-        "created_at": a.created_at,
-        "terminated_on": a.terminated_on,
-        "termination_reason": a.termination_reason,
-    }
+#: a tracked agreement as a row of the agreements table (generated from the model's fields)
+_agreement_row: Callable[[TrackedAgreement], dict[str, Any]] = AGREEMENT_ROWS.to_row
 
 
 def _agreement_from_row(r: Row[Any]) -> TrackedAgreement:
@@ -322,6 +244,8 @@ class SqlAlchemyObligationStore(ObligationStore):
     @contextmanager
     def transaction(self) -> Iterator[None]:
         if getattr(self._local, "conn", None) is not None:
+            if getattr(self._local, "read_only", False):
+                raise RuntimeError("a write inside a read-only unit of work: reads never write")
             yield
             return
         with self.engine.begin() as conn:
@@ -334,18 +258,51 @@ class SqlAlchemyObligationStore(ObligationStore):
                 self._local.conn = None
 
     @contextmanager
+    def read(self) -> Iterator[None]:
+        """A read-only transaction: one snapshot, no write lock, so readers never queue.
+
+        SQLite: a deferred ``BEGIN`` (WAL readers see the last commit and block nobody);
+        PostgreSQL: ``REPEATABLE READ READ ONLY`` without the units-of-work advisory lock.
+        A read inside a transaction joins it; a write inside a read raises.
+        """
+        if getattr(self._local, "conn", None) is not None:
+            yield
+            return
+        with self.engine.connect() as conn:
+            conn.execution_options(**{READ_ONLY_OPTION: True})
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql(
+                        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+                    )
+                self._local.conn = conn
+                self._local.read_only = True
+                try:
+                    yield
+                finally:
+                    self._local.conn = None
+                    self._local.read_only = False
+
+    @contextmanager
     def _conn(self) -> Iterator[Connection]:
         """The current transaction's connection, or a new transaction around one call."""
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             yield conn
             return
+        with self.read():
+            yield self._local.conn
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """The current unit of work's connection for a write (refused inside a read), or a
+        new unit of work around one call."""
         with self.transaction():
             yield self._local.conn
 
     # -- agreements ------------------------------------------------------------------------
     def add_agreement(self, agreement: TrackedAgreement) -> None:
-        with self._conn() as conn:
+        with self._writing() as conn:
             have = conn.execute(
                 select(agreements.c.created_at).where(agreements.c.id == agreement.id)
             ).scalar_one_or_none()
@@ -376,8 +333,14 @@ class SqlAlchemyObligationStore(ObligationStore):
             rows = conn.execute(select(agreements).order_by(agreements.c.id)).all()
         return [_agreement_from_row(r) for r in rows]
 
-    def update_agreement(self, agreement: TrackedAgreement) -> None:
+    def agreement_heads(self) -> list[TrackedAgreement]:
+        cols = [c if c.name != "record_json" else literal("").label(c.name) for c in agreements.c]
         with self._conn() as conn:
+            rows = conn.execute(select(*cols).order_by(agreements.c.id)).all()
+        return [_agreement_from_row(r) for r in rows]
+
+    def update_agreement(self, agreement: TrackedAgreement) -> None:
+        with self._writing() as conn:
             row = _agreement_row(agreement)
             done = conn.execute(
                 update(agreements).where(agreements.c.id == agreement.id).values(row)
@@ -401,7 +364,7 @@ class SqlAlchemyObligationStore(ObligationStore):
         if len(set(ids)) != len(ids):
             dup = next(i for i in ids if ids.count(i) > 1)
             raise Conflict("obligation", f"obligation {dup} appears twice in one call")
-        with self._conn() as conn:
+        with self._writing() as conn:
             clash = self._existing_ids(conn, ids)
             if clash:
                 raise Conflict("obligation", f"obligation {min(clash)} already exists")
@@ -430,7 +393,7 @@ class SqlAlchemyObligationStore(ObligationStore):
         if not obligations_:
             return
         ids = [ob.id for ob in obligations_]
-        with self._conn() as conn:
+        with self._writing() as conn:
             missing = set(ids) - self._existing_ids(conn, ids)
             if missing:
                 raise NotFound("obligation", min(missing))
@@ -524,6 +487,34 @@ class SqlAlchemyObligationStore(ObligationStore):
         with self._conn() as conn:
             return _obs_from_rows(conn.execute(q).all())
 
+    def find_views(
+        self,
+        *,
+        now: datetime,
+        agreement_id: str | None = None,
+        states: Collection[LegalState] | None = None,
+        due_from: datetime | None = None,
+        due_before: datetime | None = None,
+        limit: int | None = None,
+        exclude_kinds: Collection[str] | None = None,
+    ) -> list[tuple[datetime, str, dict[str, Any]]]:
+        # rows straight to the JSON view: no Obligation values are built (see stores._views)
+        if states is not None and not states:
+            return []
+        q = self.find_query(
+            agreement_id=agreement_id,
+            states=states,
+            due_from=due_from,
+            due_before=due_before,
+            limit=limit,
+            exclude_kinds=exclude_kinds,
+        )
+        # the driver's own values: SQLite's ISO date text is already the view's form
+        with self._conn() as conn:
+            raw = q.with_only_columns(*_RAW_COLUMNS[conn.dialect.name])
+            rows = conn.execute(raw).all()
+            return views_from_rows(rows, now, text_dates=conn.dialect.name == "sqlite")
+
     def bulk_load(self, obligations_: Iterable[Obligation]) -> int:
         """Load many new obligations fast; returns how many. For initial loads and benchmarks.
 
@@ -533,7 +524,7 @@ class SqlAlchemyObligationStore(ObligationStore):
         makes the index rebuild fail and the whole load roll back. Takes an exclusive lock on
         the obligations table for the duration, so do not run it beside live traffic.
         """
-        with self._conn() as conn:
+        with self._writing() as conn:
             for ix in OBLIGATION_INDEXES:
                 ix.drop(conn)
             try:
@@ -591,7 +582,7 @@ class SqlAlchemyObligationStore(ObligationStore):
         return int(row.seq), row.hash
 
     def add_event(self, event: Event) -> Event:
-        with self._conn() as conn:
+        with self._writing() as conn:
             self._lock_head(conn)  # event sequence numbers are handed out in the same order
             seq = conn.execute(select(func.coalesce(func.max(events.c.seq), 0))).scalar_one() + 1
             stored = event.with_sequence(seq)
@@ -610,6 +601,25 @@ class SqlAlchemyObligationStore(ObligationStore):
             )
             return stored
 
+    def period_subjects(
+        self, agreement_id: str, spec_id: str, key: str, among: Collection[str | None]
+    ) -> set[str | None]:
+        # the whole natural key (agreement, spec, subject, key): one seek in its unique index
+        # per subject, whatever the planner's statistics say about the other columns
+        c = obligations.c
+        names = sorted(s or "" for s in among)
+        found: set[str | None] = set()
+        with self._conn() as conn:
+            for part in _chunks(names):
+                q = select(c.subject).where(
+                    c.agreement_id == agreement_id,
+                    c.spec_id == spec_id,
+                    c.key == key,
+                    c.subject.in_(part),
+                )
+                found.update(s or None for s in conn.execute(q).scalars())
+        return found
+
     def list_events(self, agreement_id: str, *, type: str | None = None) -> list[Event]:
         q = select(events).where(events.c.agreement_id == agreement_id)
         if type is not None:
@@ -622,7 +632,7 @@ class SqlAlchemyObligationStore(ObligationStore):
     def append_audit(self, entries: Sequence[AuditEntry]) -> list[AuditEntry]:
         if not entries:
             return []
-        with self._conn() as conn:
+        with self._writing() as conn:
             seq, head_hash = self._lock_head(conn)
             last = (
                 None
@@ -663,6 +673,12 @@ class SqlAlchemyObligationStore(ObligationStore):
         with self._conn() as conn:
             return [_audit_from_row(r) for r in conn.execute(q.order_by(audit_log.c.seq))]
 
+    def last_audit_at(self) -> datetime | None:
+        q = select(audit_log.c.at).order_by(audit_log.c.seq.desc()).limit(1)
+        with self._conn() as conn:
+            at: datetime | None = conn.execute(q).scalar_one_or_none()
+        return at
+
     def audit_head(self) -> tuple[int, str | None]:
         """The (seq, hash) the store last appended: verification compares it with the last row,
         which is how entries removed from the *end* of the chain are noticed."""
@@ -691,7 +707,7 @@ class SqlAlchemyObligationStore(ObligationStore):
             submitted_at=submitted_at,
             note=note,
         )
-        with self._conn() as conn:
+        with self._writing() as conn:
             self.get_obligation(obligation_id)
             dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
             conn.execute(

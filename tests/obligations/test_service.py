@@ -63,8 +63,13 @@ def test_track_before_the_effective_date_is_executed_status(svc, store):
     assert store.get_agreement(agr.id).status is AgreementStatus.EXECUTED
     [a] = svc.agreements(now=datetime(2026, 2, 1, 12, tzinfo=UTC))
     assert a.status is AgreementStatus.ACTIVE
+    # the read only showed it; the sweep records it
+    assert store.audit_entries()[-1].action != "agreement_status"
+    svc.sweep(now=datetime(2026, 2, 1, 12, tzinfo=UTC))
+    assert store.get_agreement(agr.id) == a
     assert store.audit_entries()[-1].action == "agreement_status"
     assert store.audit_entries()[-1].reason == "executed → active"
+    assert store.audit_entries()[-1].actor == "sweep"
 
 
 def test_naive_now_is_refused(svc):
@@ -129,7 +134,7 @@ def test_fulfil_on_time_without_evidence(svc, store):
         not done.late and done.evidence.value == "none" and done.fulfilled_on == date(2028, 10, 6)
     )
     with pytest.raises(InputError, match="on: 2025-12-31 is before the agreement was executed"):
-        svc.fulfil(ob.id, on="2025-12-31", evidence=None, note="", now=NOW)
+        svc.fulfil(ob.id, on="2025-12-31", evidence=None, note="", now=LATER)
 
 
 def test_confirm_breach_needs_a_suspicion_then_creates_the_cure(svc, store):

@@ -181,10 +181,16 @@ def test_expiry_discharges_ongoing_duties_and_keeps_what_accrued(store):
         "supplier_suspended",
         on="2026-12-20",
         fields={"supplier": "GROWER-G", "reason": "audit"},
-        now=at("2026-12-20"),
+        now=at("2026-12-28"),  # reported late: the log is in time order
     )
+    # a read shows the expiry; the sweep is what records it, and records exactly that
+    shown = svc.obligations(agreement_id=aid, now=at("2027-01-10"))
+    assert store.get_agreement(aid).status is AgreementStatus.ACTIVE
+    svc.sweep(now=at("2027-01-10"))
+    assert store.find_obligations(agreement_id=aid) == shown
     [agr] = svc.agreements(now=at("2027-01-10"))
     assert agr.status is AgreementStatus.EXPIRED and agr.term_end == date(2027, 1, 4)
+    assert store.get_agreement(aid) == agr
     obs = {(o.spec_id, o.subject): o for o in store.find_obligations(agreement_id=aid)}
     # due 2026-12-15, within the term: still owed (and overdue)
     inside = obs[("complaint_mechanism.investigation", "GROWER-G")]

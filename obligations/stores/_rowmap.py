@@ -1,0 +1,156 @@
+"""Row ⇄ value mappings of the SQL store, generated once from the models' fields.
+
+Each model field maps to the table column of the same name, taken as it is, unless
+:data:`OBLIGATION_CODECS` says how it is stored (an enum as its value, Money as two columns,
+JSON text, ``''`` for no subject). From that the module writes — once, at import, the way
+``attrs`` writes ``__init__`` — the function that turns an obligation into a row and the one
+that turns rows into field tuples for :meth:`Obligation.from_fields`, both as straight-line
+code with no per-field loop, because they run for every row a listing reads or a track writes.
+Adding a field to the model means adding its column to the table (and a migration); if it
+needs more than "as it is", one codec entry here. The import fails if the model's fields and
+the table's columns disagree.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import attrs
+from sqlalchemy import Table
+
+from clauses import canonical_json
+
+from .._enums import AgreementStatus, EvidenceState, LegalState
+from .._model import Money, Obligation, TrackedAgreement
+from ._sqltables import agreements, obligations
+
+
+@attrs.define(frozen=True)
+class Codec:
+    """How one model field is stored: its columns, and Python expressions that encode the
+    field's value ``$v`` into each column and decode the columns (``$c0``, ``$c1``, … in
+    order) back into the field's value. The names the expressions use are in :data:`_NAMES`."""
+
+    columns: tuple[str, ...]
+    encode: tuple[str, ...]
+    decode: str
+
+
+OBLIGATION_CODECS: Mapping[str, Codec] = {
+    # '' rather than NULL, so that the natural-key unique index also holds without a subject
+    "subject": Codec(("subject",), ("$v or ''",), "$c0 or None"),
+    "state": Codec(("state",), ("$v.value",), "STATES[$c0]"),
+    "amount": Codec(
+        ("amount_value", "amount_currency"),
+        ("None if $v is None else str($v.value)", "None if $v is None else $v.currency"),
+        "None if $c0 is None else money($c0, $c1)",
+    ),
+    "paid": Codec(("paid",), ("str($v)",), "decimal($c0)"),
+    # most rows carry no flags and no extras: skip the JSON codec for those (the empty frozenset
+    # is immutable so shared; each row gets its own, mutable, dict)
+    "flags": Codec(
+        ("flags",),
+        ("dumps(sorted($v)) if $v else '[]'",),
+        "NO_FLAGS if $c0 == '[]' else frozenset(loads($c0))",
+    ),
+    "evidence": Codec(("evidence",), ("$v.value",), "EVIDENCE[$c0]"),
+    "data": Codec(
+        ("data",), ("dumps(dict($v)) if $v else '{}'",), "{} if $c0 == '{}' else loads($c0)"
+    ),
+}
+
+AGREEMENT_CODECS: Mapping[str, Codec] = {
+    "status": Codec(("status",), ("$v.value",), "AGREEMENT_STATUS[$c0]"),
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _money(value: str, currency: str) -> Money:
+    # Money is frozen, and listings repeat the same few amounts: build each one once.
+    return Money(value=Decimal(value), currency=currency)
+
+
+@functools.lru_cache(maxsize=4096)
+def _decimal(value: str) -> Decimal:
+    # Decimal is immutable and most rows hold one of a few amounts (often "0")
+    return Decimal(value)
+
+
+_NAMES: dict[str, Any] = {
+    "STATES": {s.value: s for s in LegalState},
+    "EVIDENCE": {e.value: e for e in EvidenceState},
+    "AGREEMENT_STATUS": {s.value: s for s in AgreementStatus},
+    "NO_FLAGS": frozenset(),
+    "money": _money,
+    "decimal": _decimal,
+    "dumps": canonical_json,
+    "loads": json.loads,
+}
+
+
+def _identity(name: str) -> Codec:
+    return Codec((name,), ("$v",), "$c0")
+
+
+@attrs.define(frozen=True)
+class RowMap:
+    """The generated mapping for one model and its table."""
+
+    columns: tuple[str, ...]
+    to_row: Callable[[Any], dict[str, Any]]
+    fields_from_rows: Callable[[Iterable[Sequence[Any]]], Iterator[tuple[Any, ...]]]
+
+
+def row_map(model: type, table: Table, codecs: Mapping[str, Codec]) -> RowMap:
+    """Write the row functions of ``model`` over ``table`` (see the module docstring)."""
+    fields = [f.name for f in attrs.fields(model)]
+    unknown = set(codecs) - set(fields)
+    if unknown:
+        raise TypeError(f"codecs for fields {model.__name__} does not have: {sorted(unknown)}")
+    plan = [(name, codecs.get(name) or _identity(name)) for name in fields]
+    mapped = [c for _, codec in plan for c in codec.columns]
+    columns = tuple(c.name for c in table.columns)
+    if sorted(mapped) != sorted(columns) or len(set(mapped)) != len(mapped):
+        raise TypeError(
+            f"{model.__name__} fields map to columns {sorted(mapped)} but table {table.name} "
+            f"has {sorted(columns)}"
+        )
+    position = {c: i for i, c in enumerate(columns)}
+    # encode: one dict display, each column from its field's value
+    items = []
+    for name, codec in plan:
+        for column, expr in zip(codec.columns, codec.encode, strict=True):
+            items.append(f"{column!r}: (" + expr.replace("$v", f"ob.{name}") + ")")
+    encode_src = "def to_row(ob):\n    return {" + ", ".join(items) + "}\n"
+    # decode: unpack the row positionally, one expression per field in declaration order
+    cols = [f"r{i}" for i in range(len(columns))]
+    exprs = []
+    for _, codec in plan:
+        expr = codec.decode
+        for k, column in enumerate(codec.columns):
+            expr = expr.replace(f"$c{k}", f"r{position[column]}")
+        exprs.append(expr)
+    decode_src = (
+        "def fields_from_rows(rows):\n"
+        "    for row in rows:\n"
+        f"        ({', '.join(cols)},) = row\n"
+        f"        yield ({', '.join(exprs)},)\n"
+    )
+    namespace: dict[str, Any] = dict(_NAMES)
+    exec(compile(encode_src + decode_src, f"<row map of {model.__name__}>", "exec"), namespace)
+    return RowMap(
+        columns=columns,
+        to_row=namespace["to_row"],
+        fields_from_rows=namespace["fields_from_rows"],
+    )
+
+
+#: the obligations table's mapping (``to_row`` for inserts and updates, ``fields_from_rows``
+#: for :meth:`Obligation.from_fields`)
+OBLIGATION_ROWS = row_map(Obligation, obligations, OBLIGATION_CODECS)
+#: the agreements table's mapping
+AGREEMENT_ROWS = row_map(TrackedAgreement, agreements, AGREEMENT_CODECS)
