@@ -176,7 +176,7 @@ def test_whatif_bad_input_is_reported_like_wsr_event(capsys, tracked):
         capsys, db, "whatif", aid, "--event", "purchase_recorded", *bad, now=T_MARCH
     )
     assert code == 2 and as_whatif == as_event
-    assert as_whatif.startswith("supplier: ")
+    assert as_whatif.startswith("--set supplier: ")
     for args, message in (
         (["--on", "2026-03-12"], "--on: comes before any --event"),
         (["--event", "complaint_filed"], "--event 1 (complaint_filed): needs exactly one --on"),
