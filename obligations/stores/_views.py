@@ -37,26 +37,18 @@ def _instant(text: str) -> datetime:
 
 
 def views_from_rows(
-    rows: Iterable[Sequence[Any]], now: datetime, *, text_dates: bool
+    rows: Iterable[Sequence[Any]], now: datetime
 ) -> list[tuple[datetime, str, dict[str, Any]]]:
-    """(due_at, id, view) per row of ``select(obligations)`` as the DBAPI driver returns it
-    (no SQLAlchemy result processing; dates selected as ISO text, the view's own form), in
-    the rows' order.
-
-    ``text_dates``: SQLite also hands instants back as the fixed-width naive UTC text they are
-    stored as (which compares like the instants) and booleans as integers; psycopg hands back
-    aware datetimes and booleans.
+    """(due_at, id, view) per row of ``select(obligations)`` as the DBAPI driver returns it,
+    in the rows' order: no SQLAlchemy result processing, dates as ISO text (the view's own
+    form), ``due_at`` as fixed-width naive UTC text (``YYYY-MM-DD HH:MM:SS.ffffff``, which
+    compares like the instants), booleans as the driver gives them (SQLite: integers).
     """
     now = now.astimezone(UTC)
     soon = now + DUE_SOON
-    now_key: Any = now
-    soon_key: Any = soon
-    if text_dates:
-        fmt = "%Y-%m-%d %H:%M:%S.%f"
-        now_key, soon_key = (
-            now.replace(tzinfo=None).strftime(fmt),
-            soon.replace(tzinfo=None).strftime(fmt),
-        )
+    fmt = "%Y-%m-%d %H:%M:%S.%f"
+    now_key = now.replace(tzinfo=None).strftime(fmt)
+    soon_key = soon.replace(tzinfo=None).strftime(fmt)
     overdue, due_soon, upcoming = Timing.OVERDUE.value, Timing.DUE_SOON.value, Timing.UPCOMING.value
     c = _COL
     i_id, i_agr, i_clause, i_ver, i_spec = (
@@ -87,7 +79,7 @@ def views_from_rows(
         due, start, end = r[i_due], r[i_start], r[i_end]
         out.append(
             (
-                instant(due_at) if text_dates else due_at,
+                instant(due_at),
                 r[i_id],
                 {
                     "id": r[i_id],

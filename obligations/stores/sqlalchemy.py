@@ -85,11 +85,18 @@ _CHUNK = 500
 
 _OB_COLUMNS = list(OBLIGATION_ROWS.columns)
 #: the obligations columns without result processing (the DBAPI driver's values as they come),
-#: dates as ISO text (how SQLite stores them; PostgreSQL formats them, DateStyle ISO)
+#: dates as ISO text and instants as fixed-width naive UTC text: how SQLite stores them, and
+#: what PostgreSQL is asked to format (comparing text costs less than aware datetimes)
 _RAW_COLUMNS: dict[str, list[Any]] = {
     "sqlite": [type_coerce(c, NullType()).label(c.name) for c in obligations.columns],
     "postgresql": [
-        (cast(c, Text) if isinstance(c.type, Date) else type_coerce(c, NullType())).label(c.name)
+        (
+            cast(c, Text)
+            if isinstance(c.type, Date)
+            else func.to_char(func.timezone("UTC", c), "YYYY-MM-DD HH24:MI:SS.US")
+            if c.name == "due_at"
+            else type_coerce(c, NullType())
+        ).label(c.name)
         for c in obligations.columns
     ],
 }
@@ -269,12 +276,12 @@ class SqlAlchemyObligationStore(ObligationStore):
             yield
             return
         with self.engine.connect() as conn:
-            conn.execution_options(**{READ_ONLY_OPTION: True})
+            options: dict[str, Any] = {READ_ONLY_OPTION: True}
+            if conn.dialect.name == "postgresql":
+                # psycopg puts both into its own BEGIN: no extra round trip
+                options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            conn.execution_options(**options)
             with conn.begin():
-                if conn.dialect.name == "postgresql":
-                    conn.exec_driver_sql(
-                        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
-                    )
                 self._local.conn = conn
                 self._local.read_only = True
                 try:
@@ -513,7 +520,7 @@ class SqlAlchemyObligationStore(ObligationStore):
         with self._conn() as conn:
             raw = q.with_only_columns(*_RAW_COLUMNS[conn.dialect.name])
             rows = conn.execute(raw).all()
-            return views_from_rows(rows, now, text_dates=conn.dialect.name == "sqlite")
+            return views_from_rows(rows, now)
 
     def bulk_load(self, obligations_: Iterable[Obligation]) -> int:
         """Load many new obligations fast; returns how many. For initial loads and benchmarks.
