@@ -21,9 +21,6 @@ from typing import Annotated
 
 import typer
 
-from clauses import Agreement, assemble, load_library, parse_answers
-from obligations import ObligationService, calendar_feed, open_store, verify_chain
-
 from ._cmd_draft import draft_files, staged
 from ._cmd_obligations import _table
 from .cli import app, settings
@@ -81,6 +78,9 @@ def demo(
     ] = EXAMPLES,
 ) -> None:
     """Draft the example agreements, then track one through a season of events."""
+    from clauses import Agreement, assemble, load_library, parse_answers
+    from obligations import ObligationService, calendar_feed, open_store, verify_chain
+
     st = settings(ctx)
     now = st.now() if st.now_text else datetime.fromisoformat(DEMO_NOW)
     lib = load_library()

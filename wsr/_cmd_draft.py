@@ -15,28 +15,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from clauses import (
-    Agreement,
-    InputError,
-    Library,
-    assemble,
-    canonical_json,
-    compare_to_standard,
-    load_library,
-    parse_answers,
-    require_complete,
-)
-from clauses.render.deviations import render_deviations_docx, render_deviations_pdf
-from clauses.render.docx import render_docx
-from clauses.render.markdown import render_markdown
-from clauses.render.pdf import render_pdf, soffice_path
-from clauses.render.redline import render_redline
-
 from .cli import app, settings
+
+if TYPE_CHECKING:  # imported where used, so `wsr draft --help` loads none of them
+    from clauses import Agreement, Library
 
 FORMATS = ("docx", "md", "pdf")
 DEFAULT_FORMATS = "docx,md"
@@ -44,6 +30,8 @@ DEFAULT_FORMATS = "docx,md"
 
 def parse_formats(text: str) -> list[str]:
     """``"docx, PDF"`` -> ``["docx", "pdf"]`` in canonical order; unknown names: InputError."""
+    from clauses import InputError
+
     names = [part.strip().lower() for part in text.split(",") if part.strip()]
     if not names:
         raise InputError.single("--format", f"no format given (choose from {', '.join(FORMATS)})")
@@ -89,6 +77,9 @@ def draft_files(
     library: Library | None = None,
 ) -> list[str]:
     """Render every requested file into ``stage``; return their names in the order written."""
+    # each renderer is imported only when its format is asked for (start-up is part of a draft)
+    from clauses.render.docx import render_docx
+
     aid = agreement.id
     names = [f"{aid}.json"]
     (stage / names[0]).write_text(agreement.to_json(), encoding="utf-8")
@@ -97,9 +88,13 @@ def draft_files(
         render_docx(agreement, stage / docx_name)
         names.append(docx_name)
     if "md" in formats:
+        from clauses.render.markdown import render_markdown
+
         (stage / f"{aid}.md").write_text(render_markdown(agreement), encoding="utf-8")
         names.append(f"{aid}.md")
     if "pdf" in formats:
+        from clauses.render.pdf import render_pdf
+
         if "docx" in formats:
             render_pdf(stage / docx_name, stage)
         else:  # the PDF is made from a DOCX that is not itself delivered
@@ -109,6 +104,10 @@ def draft_files(
             shutil.rmtree(scratch)
         names.append(f"{aid}.pdf")
     if standard is not None:
+        from clauses import canonical_json, compare_to_standard
+        from clauses.render.deviations import render_deviations_docx, render_deviations_pdf
+        from clauses.render.redline import render_redline
+
         report = compare_to_standard(agreement, standard, library)
         (stage / f"{aid}.deviations.md").write_text(report.to_markdown(), encoding="utf-8")
         (stage / f"{aid}.deviations.json").write_text(
@@ -154,6 +153,8 @@ def draft(
     ] = False,
 ) -> None:
     """Draft an agreement from ANSWERS: DIR/<id>.json plus the requested documents."""
+    from clauses import InputError, assemble, load_library, parse_answers, require_complete
+
     chosen = parse_formats(formats)
     if out.exists() and not out.is_dir():
         raise InputError.single("--out", f"{out} exists and is not a folder")
@@ -166,6 +167,8 @@ def draft(
         require_complete(agreement)  # InputError (exit 2) before anything is written
     standard = assemble(parsed.as_standard(lib), lib) if compare_standard else None
     if "pdf" in chosen:
+        from clauses.render.pdf import soffice_path
+
         soffice_path()  # ToolMissing (exit 1) before any rendering
     with staged(out) as stage:
         names = draft_files(

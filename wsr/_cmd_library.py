@@ -8,29 +8,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
-
-from clauses import (
-    ClauseDef,
-    LibraryError,
-    VariableDef,
-    check_library,
-    describe_floor,
-    fmt_decimal,
-    library_json_schema,
-    load_library,
-    to_json_value,
-)
 
 from .cli import app
+
+if TYPE_CHECKING:  # imported where used, so `wsr library --help` loads none of them
+    from rich.console import Console
+
+    from clauses import ClauseDef, VariableDef
 
 
 def _console() -> Console:
     # Wide and unstyled when not on a terminal, so piped output and tests see whole rows.
+    from rich.console import Console
+
     return Console(width=160, soft_wrap=True, highlight=False) if not _isatty() else Console()
 
 
@@ -45,6 +38,8 @@ def _summary_json(cdef: ClauseDef) -> dict[str, Any]:
 
 
 def _bounds(v: VariableDef) -> str:
+    from clauses import fmt_decimal
+
     parts = []
     if v.min is not None:
         parts.append(f"{'>' if v.min_exclusive else '>='} {fmt_decimal(v.min)}")
@@ -58,6 +53,8 @@ def _bounds(v: VariableDef) -> str:
 
 
 def _variable_lines(name: str, v: VariableDef, indent: str = "  ") -> list[str]:
+    from clauses import describe_floor, to_json_value
+
     head = f"{indent}{name} ({v.type.value}{'' if v.required else ', optional'}): {v.label}"
     lines = [head]
     if v.default is not None:
@@ -76,6 +73,8 @@ def _variable_lines(name: str, v: VariableDef, indent: str = "  ") -> list[str]:
 
 
 def _details(cdef: ClauseDef) -> str:
+    from clauses import to_json_value
+
     lines = [
         f"{cdef.id} {cdef.version}: {cdef.title}",
         f"category: {cdef.category}   order: {cdef.order}"
@@ -139,6 +138,10 @@ def library(
     ] = None,
 ) -> None:
     """Browse clauses, alternatives, variables and obligations; check or describe the library."""
+    from rich.table import Table
+
+    from clauses import LibraryError, check_library, library_json_schema, load_library
+
     if schema:
         typer.echo(json.dumps(library_json_schema(), indent=2, sort_keys=True))
         return

@@ -19,27 +19,17 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.table import Table
-
-from clauses import Agreement, InputError, Problem, seal
-from obligations import (
-    Hypothetical,
-    Obligation,
-    ObligationService,
-    ObligationStore,
-    calendar_feed,
-    make_engine,
-    open_store,
-    upgrade,
-    verify_chain,
-)
 
 from .cli import app, settings
+
+if TYPE_CHECKING:  # imported where used, so `--help` and other commands load none of them
+    from rich.console import Console
+
+    from clauses import Agreement, Problem
+    from obligations import Hypothetical, Obligation, ObligationService, ObligationStore
 
 breach_app = typer.Typer(help="Decisions about suspected breaches.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
@@ -70,6 +60,8 @@ def _opened(
 ) -> Iterator[tuple[ObligationService, datetime]]:
     """The service on the configured store, inside one transaction (a read-only one unless
     the command writes), and the command's now."""
+    from obligations import ObligationService, open_store
+
     st = settings(ctx)
     now = st.now()
     store = open_store(st.db_url)
@@ -81,6 +73,8 @@ def _opened(
 
 
 def _date(text: str, option: str) -> date:
+    from clauses import InputError
+
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
@@ -88,6 +82,8 @@ def _date(text: str, option: str) -> date:
 
 
 def _fields(pairs: Sequence[str]) -> dict[str, str]:
+    from clauses import InputError, Problem
+
     out: dict[str, str] = {}
     problems = []
     for pair in pairs:
@@ -110,6 +106,10 @@ def _echo_json(value: Any) -> None:
 
 def _read_agreement(path: Path) -> Agreement:
     """The agreement record from ``wsr draft``; refused if unreadable, invalid or edited."""
+    from pydantic import ValidationError
+
+    from clauses import Agreement, InputError, Problem, seal
+
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -163,11 +163,15 @@ def _ob_line(ob: Obligation, now: datetime) -> str:
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     console = Console(highlight=False)
     return console if console.is_terminal else Console(highlight=False, width=200)
 
 
 def _table(obligations: Sequence[Obligation], now: datetime) -> None:
+    from rich.table import Table
+
     table = Table(show_lines=False, title=f"{len(obligations)} obligations at {now.isoformat()}")
     for col in ("id", "spec", "subject", "due", "state", "timing", "flags", "amount"):
         table.add_column(col, no_wrap=col in ("id", "spec", "due"))
@@ -299,6 +303,8 @@ def terminate(
     as_json: JsonOpt = False,
 ) -> None:
     """Terminate an agreement: its open obligations end, surviving ones stay."""
+    from clauses import InputError
+
     if not reason.strip():
         raise InputError.single("--reason", "say why; the reason goes on the record")
     with _opened(ctx) as (service, now):
@@ -325,6 +331,8 @@ def fulfil(
     as_json: JsonOpt = False,
 ) -> None:
     """Record that an obligation was performed (late if after its due date)."""
+    from clauses import InputError
+
     attached: tuple[str, bytes] | None = None
     if evidence is not None:
         try:
@@ -347,6 +355,8 @@ def breach_confirm(
     as_json: JsonOpt = False,
 ) -> None:
     """Confirm a suspected breach: the obligation becomes violated; cure and powers follow."""
+    from clauses import InputError
+
     if not reason.strip():
         raise InputError.single("--reason", "say why; the reason goes on the record")
     with _opened(ctx) as (service, now):
@@ -362,6 +372,8 @@ def waive(
     as_json: JsonOpt = False,
 ) -> None:
     """Discharge an obligation by waiver, with the reason on the record."""
+    from clauses import InputError
+
     if not reason.strip():
         raise InputError.single("--reason", "say why; the reason goes on the record")
     with _opened(ctx) as (service, now):
@@ -419,6 +431,9 @@ def parse_event_groups(args: Sequence[str]) -> list[Hypothetical]:
     Each ``--event`` starts a group; the ``--on`` and ``--set`` after it belong to it (the
     ``--set`` values are typed and checked later, exactly as ``wsr event`` checks them).
     """
+    from clauses import InputError, Problem
+    from obligations import Hypothetical
+
     groups: list[tuple[str, list[str], list[str]]] = []
     problems: list[Problem] = []
     i = 0
@@ -539,6 +554,8 @@ def obligations(
     as_json: JsonOpt = False,
 ) -> None:
     """List obligations with state, due date, timing, flags and amount at --now."""
+    from clauses import InputError
+
     if overdue and due_within is not None:
         raise InputError.single("--overdue", "give either --overdue or --due-within, not both")
     with _opened(ctx, write=False) as (service, now):
@@ -569,6 +586,8 @@ def obligations(
 @app.command()
 def agreements(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Tracked agreements with their status (executed, active, expired, terminated) at --now."""
+    from rich.table import Table
+
     with _opened(ctx, write=False) as (service, now):
         found = service.agreements(now=now)
     if as_json:
@@ -597,6 +616,8 @@ def calendar(
     ] = None,
 ) -> None:
     """Deadlines as an iCalendar (RFC 5545) feed of VTODOs on standard output."""
+    from obligations import calendar_feed
+
     with _opened(ctx, write=False) as (service, now):
         found = service.obligations(agreement_id=agreement, now=now)
         tracked = {a.id: a for a in service.agreements(now=now)}
@@ -617,6 +638,9 @@ def verify_store(
     that agreement's entries plus the breaks that cannot be attributed to anyone (a removed
     entry). A SQL store also remembers its last append, which catches entries cut off the end.
     """
+    from clauses import Problem
+    from obligations import verify_chain
+
     chain = store.audit_entries()
     problems = verify_chain(chain)
     head = getattr(store, "audit_head", None)
@@ -669,6 +693,8 @@ def audit_verify(
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
     """Migrate the database to this version's schema (creates it if new)."""
+    from obligations import make_engine, upgrade
+
     engine = make_engine(settings(ctx).db_url)
     try:
         revision = upgrade(engine)

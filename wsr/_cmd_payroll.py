@@ -9,12 +9,10 @@ so a bad file writes nothing. The check itself is the engine's (``parse_payroll_
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-
-from clauses import InputError
-from obligations import PAYROLL_COLUMN_HELP, PAYROLL_COLUMNS, parse_payroll_csv
+from typer.core import TyperCommand
 
 from ._cmd_obligations import JsonOpt, _echo_json, _ob_line, _opened
 from .cli import app
@@ -24,7 +22,9 @@ payroll_app = typer.Typer(
 )
 app.add_typer(payroll_app, name="payroll")
 
-_TEXT = f"""Check a payroll worker by worker against the Workers' Share for a Premium Period.
+_SUMMARY = "Check a payroll worker by worker against the Workers' Share for a Premium Period."
+
+_TEXT = """Check a payroll worker by worker against the Workers' Share for a Premium Period.
 
 Each Qualifying Worker (earnings for work within the period) is owed the Workers' Share times
 their earnings over all such workers' earnings, rounded down to the cent; the cents left over go
@@ -35,18 +35,34 @@ no premium line, and lines for work outside the period, are reported.
 The CSV is UTF-8 without a byte-order mark, comma-separated, with a header row naming these
 columns (any order, each once, no others; one line per worker; no names):
 
-{chr(10).join(f"- {name}: {PAYROLL_COLUMN_HELP[name]}" + chr(10) for name in PAYROLL_COLUMNS)}
+{columns}
 A later file for the same period (a catch-up payroll) repeats each worker's earnings and gives
 the premium it adds. Errors in the file are printed as FILE:LINE:COLUMN: message (COLUMN counts
 fields from 1); nothing is recorded then.
 """
-#: paragraphs as single lines (the help formatter wraps them to the terminal)
-_HELP = "\n\n".join(
-    p if p.startswith("- ") else " ".join(p.split()) for p in _TEXT.strip().split("\n\n")
-)
 
 
-@payroll_app.command("import", help=_HELP)
+def _help() -> str:
+    """The full help; the column list comes from the engine, imported only when it is shown."""
+    from obligations import PAYROLL_COLUMN_HELP, PAYROLL_COLUMNS
+
+    columns = "\n".join(f"- {name}: {PAYROLL_COLUMN_HELP[name]}\n" for name in PAYROLL_COLUMNS)
+    text = _TEXT.replace("{columns}", columns)
+    # paragraphs as single lines (the help formatter wraps them to the terminal)
+    return "\n\n".join(
+        p if p.startswith("- ") else " ".join(p.split()) for p in text.strip().split("\n\n")
+    )
+
+
+class _HelpWithColumns(TyperCommand):
+    """Builds its help text when help is shown, so `wsr --help` never imports the engine."""
+
+    def format_help_text(self, ctx: Any, formatter: Any) -> None:
+        self.help = _help()
+        super().format_help_text(ctx, formatter)
+
+
+@payroll_app.command("import", help=_SUMMARY, cls=_HelpWithColumns)
 def payroll_import(
     ctx: typer.Context,
     agreement_id: Annotated[str, typer.Argument(help="The tracked agreement's id.")],
@@ -62,7 +78,10 @@ def payroll_import(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Check a payroll worker by worker (the help text is ``_TEXT``)."""
+    """Check a payroll worker by worker (the help text is ``_help()``)."""
+    from clauses import InputError
+    from obligations import parse_payroll_csv
+
     try:
         content = file.read_bytes()
     except OSError as exc:

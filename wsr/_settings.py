@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from clauses import InputError
-
 DEFAULT_DB = "sqlite:///wsr.db"
 
 
@@ -26,6 +24,8 @@ class Settings:
 
 
 def parse_now(text: str) -> datetime:
+    from clauses import InputError  # here, not at the top: `wsr --help` never needs clauses
+
     try:
         value = datetime.fromisoformat(text)
     except ValueError:

@@ -2,19 +2,25 @@
 
 Each command lives in its own module and registers itself on :data:`app`; this module owns the
 global options and the one place where engine errors become messages and exit codes.
+
+Start-up is part of every command a user runs, so nothing here or at the top of a command module
+imports more than typer and the standard library: each command imports what it needs (clauses,
+SQLAlchemy, docxtpl, icalendar, rich) inside its function, when it runs. ``wsr --help`` and
+``wsr draft --help`` are built from the signatures alone (``tests/wsr/test_cli_imports.py`` checks
+which packages they load; ``benchmarks/bench_cli.py`` times them).
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
-from clauses import Conflict, EngineError, InputError, InvalidTransition, NotFound, TemplateError
-
-from ._options import printable, spell
 from ._settings import Settings, resolve
+
+if TYPE_CHECKING:
+    from clauses import EngineError
 
 app = typer.Typer(
     name="wsr",
@@ -22,9 +28,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: rendering it with rich imports rich (~0.1 s, as much as typer itself) on
+    # every `--help`; our help texts use no rich markup.
+    rich_markup_mode=None,
 )
-
-USER_ERRORS = (InputError, NotFound, Conflict, InvalidTransition, TemplateError)
 
 
 @app.callback()
@@ -58,7 +65,11 @@ def report(exc: EngineError, args: list[str] | None = None) -> int:
 
     Input errors name the engine's fields; they are printed with this command's option names.
     """
-    if isinstance(exc, USER_ERRORS):
+    from clauses import Conflict, InputError, InvalidTransition, NotFound, TemplateError
+
+    from ._options import printable, spell
+
+    if isinstance(exc, (InputError, NotFound, Conflict, InvalidTransition, TemplateError)):
         problems = exc.problems
         if isinstance(exc, InputError):
             problems = tuple(spell(problems, _invoked[0] if _invoked else None, args or []))
@@ -67,6 +78,19 @@ def report(exc: EngineError, args: list[str] | None = None) -> int:
         return 2
     typer.echo(f"error: {exc}", err=True)
     return 1
+
+
+def _raised_engine_error(exc: BaseException) -> EngineError | None:
+    """``exc`` if it is an engine error, else None, without importing the clauses package.
+
+    An :class:`~clauses.EngineError` can only have been raised once its module was imported, so
+    looking the class up in ``sys.modules`` is exact, and a usage error (``wsr no-such-command``)
+    does not pay for loading the engine.
+    """
+    module = sys.modules.get("clauses._exceptions")
+    if module is not None and isinstance(exc, module.EngineError):
+        return cast("EngineError", exc)
+    return None
 
 
 def _register() -> None:
@@ -114,14 +138,15 @@ def main(argv: list[str] | None = None) -> None:
     try:
         # In non-standalone mode click *returns* the code of a `raise typer.Exit(code)`.
         code = app(args=args, standalone_mode=False)
-    except EngineError as exc:
-        sys.exit(report(exc, args))
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(1)
     except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        engine_error = _raised_engine_error(exc)
+        if engine_error is not None:
+            sys.exit(report(engine_error, args))
         try:
             import click
         except ImportError:  # typer >= 0.24 vendors click as typer._click

@@ -1,0 +1,118 @@
+"""Each command imports what it needs: ``--help`` loads no engine package, ``draft`` no database.
+
+Start-up is paid on every command a user types, so the CLI keeps its heavy imports inside the
+command functions (``wsr/cli.py``). These tests run the real entry point in a fresh interpreter
+and look at ``sys.modules`` afterwards; the time itself is measured in ``benchmarks/bench_cli.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = (
+    "clauses",
+    "obligations",
+    "sqlalchemy",
+    "alembic",
+    "psycopg",
+    "docx",
+    "docxtpl",
+    "lxml",
+    "jinja2",
+    "yaml",
+    "icalendar",
+    "holidays",
+    "rich",
+)
+
+LAST_STDERR: list[str] = [""]
+
+PROBE = """
+import json, sys
+from wsr.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+heavy = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(HEAVY)))
+print("\\n" + json.dumps({"code": code, "loaded": heavy}))
+"""
+
+
+def loaded_by(*argv: str, cwd: Path) -> tuple[int, list[str], str]:
+    """(exit code, heavy packages imported, stdout) of ``wsr ARGV`` in a fresh interpreter.
+
+    Standard error is kept on :data:`LAST_STDERR` for the tests that look at messages.
+    """
+    code = PROBE.replace("HEAVY", repr(json.dumps(HEAVY)))
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    LAST_STDERR[:] = [done.stderr]
+    *out, last = done.stdout.rstrip("\n").split("\n")
+    report = json.loads(last)
+    return report["code"], report["loaded"], "\n".join(out)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("--help",),
+        ("draft", "--help"),
+        ("obligations", "--help"),
+        ("library", "--help"),
+        ("breach", "confirm", "--help"),
+    ],
+)
+def test_help_loads_no_engine_package(argv, tmp_path):
+    code, loaded, out = loaded_by(*argv, cwd=tmp_path)
+    assert code == 0
+    assert out.startswith("Usage: ")
+    assert loaded == []
+
+
+def test_a_usage_error_loads_no_engine_package(tmp_path):
+    code, loaded, _ = loaded_by("no-such-command", cwd=tmp_path)
+    assert code == 2
+    assert loaded == []
+
+
+def test_draft_loads_no_database_or_calendar_package(tmp_path):
+    answers = ROOT / "examples" / "accord-garment-safety.yaml"
+    code, loaded, out = loaded_by("draft", str(answers), "--out", str(tmp_path / "out"), cwd=ROOT)
+    assert code == 0, out
+    assert "agreement id: agr-" in out
+    assert "clauses" in loaded and "docxtpl" in loaded  # it did draft
+    for package in ("sqlalchemy", "alembic", "psycopg", "icalendar", "holidays", "obligations"):
+        assert package not in loaded
+
+
+def test_a_listing_loads_no_document_package(tmp_path):
+    db = f"sqlite:///{tmp_path / 'w.db'}"
+    code, loaded, out = loaded_by(
+        "obligations", "--json", "--db", db, "--now", "2026-03-13T09:00:00-05:00", cwd=tmp_path
+    )
+    assert code == 0
+    assert json.loads(out) == []
+    assert "sqlalchemy" in loaded  # it did open the store
+    for package in ("docx", "docxtpl", "icalendar", "rich"):
+        assert package not in loaded
+
+
+def test_an_engine_error_is_still_reported_with_exit_2(tmp_path):
+    db = f"sqlite:///{tmp_path / 'w.db'}"
+    code, _, _ = loaded_by("obligations", "--db", db, "--now", "2026-03-13T09:00:00", cwd=tmp_path)
+    assert code == 2
+    assert LAST_STDERR[0].startswith("--now: ")
