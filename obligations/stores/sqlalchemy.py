@@ -566,16 +566,19 @@ class SqlAlchemyObligationStore(ObligationStore):
             except psycopg.errors.IntegrityError as exc:
                 raise IntegrityError("COPY obligations", None, exc) from None
             return n
+        # the same insert path as add_obligations (what `wsr track` runs), in batches so a
+        # streamed load never holds more than one batch of rows
         batch: list[dict[str, Any]] = []
-        for ob in obligations_:
-            batch.append(_ob_row(ob))
-            if len(batch) >= 20_000:
-                conn.execute(insert(obligations), batch)
+        with gc_paused():
+            for ob in obligations_:
+                batch.append(_ob_row(ob))
+                if len(batch) >= 20_000:
+                    _insert_rows(conn, obligations, batch)
+                    n += len(batch)
+                    batch = []
+            if batch:
+                _insert_rows(conn, obligations, batch)
                 n += len(batch)
-                batch = []
-        if batch:
-            conn.execute(insert(obligations), batch)
-            n += len(batch)
         return n
 
     # -- events ----------------------------------------------------------------------------
