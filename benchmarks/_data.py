@@ -11,6 +11,7 @@ carry flags (``breach_suspected``, ``partially_paid``, ``disputed``); later ones
 
     store_file(n)     -> Path of a cached SQLite store with about n instances
     pg_database(n, server_url) -> URL of a cached PostgreSQL database with the same rows
+                                  (copied from the SQLite store, so both hold identical data)
 
 The cache key is the schema's migration head plus :data:`DATA_VERSION`, so a new migration or
 a change to the generator builds a fresh store instead of benchmarking a stale one.
@@ -359,11 +360,20 @@ def pg_database(n: int, server: str) -> str:
             log(f"building PostgreSQL database {name} (once)")
             conn.exec_driver_sql(f'CREATE DATABASE "{name}_partial"')
         engine = make_engine(base.set(database=f"{name}_partial").render_as_string(False))
+        source = make_engine(f"sqlite:///{store_file(n)}")
         try:
             upgrade(engine)
-            loaded = build(SqlAlchemyObligationStore(engine), n)
+            store, cached = SqlAlchemyObligationStore(engine), SqlAlchemyObligationStore(source)
+            with cached.transaction():
+                agreements, obs = cached.list_agreements(), cached.find_obligations()
+            with store.transaction():
+                for a in agreements:
+                    store.add_agreement(a)
+            loaded = store.bulk_load(obs)
+            del obs
         finally:
             engine.dispose()
+            source.dispose()
         with admin.connect() as conn:
             conn.exec_driver_sql(f'ALTER DATABASE "{name}_partial" RENAME TO "{name}"')
         log(f"built {loaded:,} instances")
