@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import statistics
@@ -209,16 +208,20 @@ def check_same_text(engine: Path, floor: Path) -> int:
 # -- timing -------------------------------------------------------------------------------------
 
 
-def run(cmd: list[str]) -> tuple[float, float]:
-    """(wall seconds, max RSS MiB) of one whole process."""
+def run(cmd: list[str]) -> float:
+    """Wall seconds of one whole process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    took = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"{cmd[0]} failed with exit code {proc.returncode}")
-    return took, usage.ru_maxrss / 1024
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def max_rss(cmd: list[str]) -> float:
+    """Peak RSS (MiB) of one run, by GNU time: a child's own ``ru_maxrss`` would include this
+    benchmark's memory at the fork."""
+    done = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True, check=True
+    )
+    return int(done.stderr.strip().splitlines()[-1]) / 1024
 
 
 def fmt(xs: list[float]) -> str:
@@ -259,9 +262,8 @@ def main(argv: list[str] | None = None) -> None:
     for i in range(args.runs):  # alternate, and alternate which goes first
         pair = [(eng, engine_cmd), (flo, floor_cmd)]
         for times, cmd in pair if i % 2 == 0 else pair[::-1]:
-            times.append(run(cmd)[0])
-    _, eng_rss = run(engine_cmd)
-    _, flo_rss = run(floor_cmd)
+            times.append(run(cmd))
+    eng_rss, flo_rss = max_rss(engine_cmd), max_rss(floor_cmd)
     ratio = statistics.median(eng) / statistics.median(flo)
     print(
         f"## Drafting: Accord-style example, {args.suppliers} suppliers, "

@@ -1,58 +1,45 @@
-"""Obligation store benchmark: compile a 2,000-supplier agreement, bulk-load up to 1M obligation
-instances, and time the two monitoring queries through the store against the raw indexed SQL.
+"""In-process store benchmark: the service queries the CLI and the console call, against raw SQL.
 
-    python -m benchmarks.bench_store [--n 1000000] [--sizes 100000,1000000] [--runs 7]
-                                     [--pg URL] [--no-sqlite] [--no-compile]
+    python -m benchmarks.bench_store queries [--sizes 100000] [--runs 21] [--pg URL] [--no-sqlite]
+    python -m benchmarks.bench_store compile
 
-Figures (min / median / max of ``--runs`` runs; the store and raw runs alternate, so a burst
-of load on the machine hits both; ratio = store median / raw median, and store min / raw min):
+``queries`` runs on the cached realistic store (``benchmarks/_data.py``) at ``_data.NOW``, each
+pair alternated run by run, medians and the ratio of medians (goal: A ≤ 1.3 × B):
 
-* compile: assemble the full 14-clause library with 2,000 suppliers and a 60-month term, then
-  compile its instances at execution (the service materialises recurrences 400 days ahead) and
-  over the whole term; then ``ObligationService.track`` into a fresh SQLite store (every
-  instance plus its audit entries, one transaction);
-* load: ``SqlAlchemyObligationStore.bulk_load`` (executemany on SQLite, COPY on PostgreSQL,
-  secondary indexes dropped and rebuilt), including building the Obligation values;
-* "due in the next 7 days": open instances with ``now < due_at <= now + 7 days``;
-* "overdue LIMIT 1000": open instances with ``due_at <= now``, oldest first.
+* values — A: ``ObligationService.due_within(now=NOW, days=7)`` / ``overdue(now=NOW)``, the
+  frozen ``Obligation`` values, everything the service does included (today: the refresh of
+  every agreement, the unit-of-work transaction, a fresh connection); B: the same SELECT on one
+  open DBAPI connection, each row decoded to the same typed values (dates, aware UTC instants,
+  ``Decimal`` amounts and payments, the flag set);
+* JSON view — A: ``[o.to_view(NOW) for o in <the same service call>]``, what
+  ``wsr obligations --json`` prints; B: the same SELECT straight to the same view dicts.
 
-The store path runs ``find_obligations`` and returns Obligation values; the raw path runs the
-same SELECT text on the DBAPI cursor and fetches tuples, so the ratio is what the store adds
-(SQLAlchemy Core + building frozen values). The synthetic data: weekly premium payments for
-2,000 suppliers per agreement, agreements staggered by a few days, due 31 days after each week
-plus 0–6 days of jitter; before ``now`` 97 % fulfilled, 2 % still in effect (overdue), 1 %
-discharged; after ``now`` in effect. PostgreSQL is measured on a fresh database created on the
-server given by ``--pg`` (e.g. ``$(scripts/pg-test-server start /tmp/wsr-pg)``) and dropped after.
+Before timing, both sides' results are compared: same ids in the same order and equal typed
+values (values), equal dicts (views). ``compile`` times assembling, compiling and tracking a
+2,000-supplier agreement (what ``wsr track`` does).
 """
 
 from __future__ import annotations
 
 import argparse
-import random
+import json
 import statistics
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
-from obligations import OPEN, LegalState, Money, Obligation, TrackedAgreement, obligation_id
-from obligations._db import make_engine, upgrade
-from obligations.stores.sqlalchemy import SqlAlchemyObligationStore
+from benchmarks import _data
 
 SUPPLIERS = 2000
-TICK = timedelta(microseconds=1)
-EPOCH = date(2026, 1, 5)  # a Monday
+EPOCH = date(2026, 1, 5)
 T0 = datetime(2026, 1, 5, 12, tzinfo=UTC)
-OPEN_STATES = sorted(s.value for s in OPEN)
-
-
-# -- measuring ----------------------------------------------------------------------------------
+TICK = timedelta(microseconds=1)
+CENT = Decimal("0.01")
+OPEN_SQL = "state IN ('created', 'in_effect', 'suspended')"
 
 
 def timed(fn: Callable[[], Any], runs: int) -> tuple[list[float], Any]:
@@ -64,26 +51,23 @@ def timed(fn: Callable[[], Any], runs: int) -> tuple[list[float], Any]:
     return times, result
 
 
-def interleaved(
-    a: Callable[[], Any], b: Callable[[], Any], runs: int
-) -> tuple[list[float], list[float], Any, Any]:
-    """Time ``a`` and ``b`` in alternation, so a burst of load on the machine hits both."""
-    a_times: list[float] = []
-    b_times: list[float] = []
-    a_result = b_result = None
-    for _ in range(runs):
-        start = time.perf_counter()
-        a_result = a()
-        a_times.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        b_result = b()
-        b_times.append(time.perf_counter() - start)
-    return a_times, b_times, a_result, b_result
-
-
 def mmm(times: list[float]) -> str:
     ms = [t * 1000 for t in times]
     return f"{min(ms):.1f} / {statistics.median(ms):.1f} / {max(ms):.1f} ms"
+
+
+def alternated(
+    a: Callable[[], Any], b: Callable[[], Any], runs: int
+) -> tuple[list[float], list[float]]:
+    a(), b()  # warm caches once
+    at: list[float] = []
+    bt: list[float] = []
+    for i in range(runs):
+        for fn, times in ((a, at), (b, bt)) if i % 2 == 0 else ((b, bt), (a, at)):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+    return at, bt
 
 
 # -- compile ------------------------------------------------------------------------------------
@@ -93,7 +77,9 @@ def bench_compile() -> list[tuple[str, str, str]]:
     from clauses import TemplateError, assemble, load_library, parse_answers
     from clauses._agreement import seal
     from obligations._compile import compile_agreement
+    from obligations._db import make_engine, upgrade
     from obligations._service import ObligationService
+    from obligations.stores.sqlalchemy import SqlAlchemyObligationStore
 
     lib = load_library()
     answers = {
@@ -169,245 +155,188 @@ def bench_compile() -> list[tuple[str, str, str]]:
     return rows
 
 
-# -- synthetic instances ------------------------------------------------------------------------
-
-
-def agreements_for(n: int) -> list[TrackedAgreement]:
-    per = SUPPLIERS * 260  # weekly for five years
-    count = max(1, -(-n // per))
-    return [
-        TrackedAgreement(
-            id=f"agr-bench{i:07d}",
-            title=f"Benchmark {i}",
-            timezone="America/New_York",
-            currency="USD",
-            signed_on=EPOCH + timedelta(days=3 * i),
-            effective_date=EPOCH + timedelta(days=3 * i),
-            term_end=date(2031, 1, 4),
-            status="active",
-            record_json="{}",
-            created_at=T0,
-        )
-        for i in range(count)
-    ]
-
-
-def weeks_for(n: int, agreements: int) -> int:
-    return -(-n // (SUPPLIERS * agreements))
-
-
-def now_for(n: int, agreements: int) -> datetime:
-    """Halfway through the due dates, so half the instances lie behind us."""
-    weeks = weeks_for(n, agreements)
-    return datetime.combine(
-        EPOCH + timedelta(weeks=weeks // 2, days=31), datetime.min.time(), tzinfo=UTC
-    ) + timedelta(hours=17)
-
-
-def instances(n: int, agreements: list[TrackedAgreement], now: datetime) -> Iterator[Obligation]:
-    rng = random.Random(20261122)
-    weeks = weeks_for(n, len(agreements))
-    made = 0
-    amount = Money(value=Decimal("2500.00"), currency="USD")
-    for a in agreements:
-        for w in range(weeks):
-            start = a.signed_on + timedelta(weeks=w)
-            end = start + timedelta(days=6)
-            key = start.isoformat()
-            for s in range(SUPPLIERS):
-                if made >= n:
-                    return
-                subject = f"SUP-{s:04d}"
-                due = end + timedelta(days=31 + rng.randrange(7))
-                due_at = datetime.combine(
-                    due + timedelta(days=1), datetime.min.time(), tzinfo=UTC
-                ) + timedelta(hours=5)
-                if due_at > now:
-                    state, fulfilled_on = LegalState.IN_EFFECT, None
-                else:
-                    r = rng.random()
-                    if r < 0.97:
-                        state, fulfilled_on = LegalState.FULFILLED, due
-                    elif r < 0.99:
-                        state, fulfilled_on = LegalState.IN_EFFECT, None
-                    else:
-                        state, fulfilled_on = LegalState.DISCHARGED, None
-                yield Obligation(
-                    id=obligation_id(a.id, "premium.payment", subject, key),
-                    agreement_id=a.id,
-                    clause_id="premium",
-                    clause_version="1.0.0",
-                    spec_id="premium.payment",
-                    section="5",
-                    title="Pay the premium",
-                    kind="payment",
-                    obligor="buyer",
-                    beneficiary="supplier",
-                    subject=subject,
-                    key=key,
-                    period_start=start,
-                    period_end=end,
-                    due=due,
-                    due_at=due_at,
-                    state=state,
-                    amount=amount,
-                    paid=amount.value if fulfilled_on else Decimal(0),
-                    fulfilled_on=fulfilled_on,
-                    created_at=T0,
-                    updated_at=T0,
-                )
-                made += 1
-
-
 # -- queries ------------------------------------------------------------------------------------
 
 
-def raw_sql(dialect: str) -> tuple[str, str]:
-    ph = "?" if dialect == "sqlite" else "%s"
-    states = ", ".join(f"'{s}'" for s in OPEN_STATES)
-    base = f"SELECT * FROM obligations WHERE state IN ({states})"
-    window = f"{base} AND due_at >= {ph} AND due_at < {ph} ORDER BY due_at, id"
-    overdue = f"{base} AND due_at < {ph} ORDER BY due_at, id LIMIT 1000"
-    return window, overdue
+class Raw:
+    """The floor: one open DBAPI connection, the same SELECTs, rows decoded by hand."""
 
+    def __init__(self, engine: Any) -> None:
+        self.sqlite = engine.dialect.name == "sqlite"
+        self.conn = engine.raw_connection()
+        self.mark = "?" if self.sqlite else "%s"
 
-def raw_param(dialect: str, at: datetime) -> Any:
-    # what the store's UTCDateTime type binds: naive UTC text on SQLite, aware on PostgreSQL
-    if dialect == "sqlite":
-        return at.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-    return at
+    def bind(self, at: datetime) -> Any:
+        if self.sqlite:  # what the store's UTCDateTime binds on SQLite: naive UTC text
+            return at.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return at
 
-
-def bench_queries(store: SqlAlchemyObligationStore, now: datetime, runs: int) -> list[list[str]]:
-    engine = store.engine
-    dialect = engine.dialect.name
-    window_sql, overdue_sql = raw_sql(dialect)
-    lo, hi = now + TICK, now + timedelta(days=7) + TICK
-    raw = engine.raw_connection()
-    try:
-        cur = raw.cursor()
-
-        def raw_window() -> list[Any]:
-            cur.execute(window_sql, (raw_param(dialect, lo), raw_param(dialect, hi)))
-            return list(cur.fetchall())
-
-        def raw_overdue() -> list[Any]:
-            cur.execute(overdue_sql, (raw_param(dialect, now + TICK),))
-            return list(cur.fetchall())
-
-        def store_window() -> list[Obligation]:
-            return store.find_obligations(states=OPEN, due_from=lo, due_before=hi)
-
-        def store_overdue() -> list[Obligation]:
-            return store.find_obligations(states=OPEN, due_before=now + TICK, limit=1000)
-
-        out = []
-        for name, s_fn, r_fn in (
-            ("due in the next 7 days", store_window, raw_window),
-            ("overdue LIMIT 1000", store_overdue, raw_overdue),
-        ):
-            r_fn()
-            s_fn()  # warm caches once
-            r_times, s_times, r_rows, s_rows = interleaved(r_fn, s_fn, runs)
-            assert len(r_rows) == len(s_rows), (name, len(r_rows), len(s_rows))
-            ratio = statistics.median(s_times) / statistics.median(r_times)
-            best = min(s_times) / min(r_times)
-            ratios = f"×{ratio:.2f} / ×{best:.2f}"
-            out.append([name, f"{len(s_rows):,}", mmm(s_times), mmm(r_times), ratios])
+    def rows(self, query: str, now: datetime) -> list[Any]:
+        m = self.mark
+        if query == "due":
+            where = f"due_at >= {m} AND due_at < {m}"
+            params: tuple[Any, ...] = (
+                self.bind(now + TICK),
+                self.bind(now + timedelta(days=7) + TICK),
+            )
+        else:
+            where = f"due_at < {m} AND kind NOT IN ('prohibition')"
+            params = (self.bind(now + TICK),)
+        cur = self.conn.cursor()
+        cur.execute(
+            f"SELECT * FROM obligations WHERE {OPEN_SQL} AND {where} ORDER BY due_at, id", params
+        )
+        out = cur.fetchall()
         cur.close()
-    finally:
-        raw.close()
-    return out
+        return out
 
+    def _date(self, v: Any) -> date | None:
+        if v is None or not self.sqlite:
+            return v
+        return date.fromisoformat(v)
 
-# -- per database -------------------------------------------------------------------------------
+    def _instant(self, v: Any) -> datetime:
+        if self.sqlite:
+            return datetime.fromisoformat(v).replace(tzinfo=UTC)
+        return v.astimezone(UTC)
 
-
-def bench_database(label: str, engine: sa.Engine, n: int, runs: int) -> list[list[str]]:
-    upgrade(engine)
-    store = SqlAlchemyObligationStore(engine)
-    agreements = agreements_for(n)
-    now = now_for(n, len(agreements))
-    with store.transaction():
-        for a in agreements:
-            store.add_agreement(a)
-    start = time.perf_counter()
-    loaded = store.bulk_load(instances(n, agreements, now))
-    load = time.perf_counter() - start
-    rows = [
-        [
-            f"{label} {n:,}",
-            "bulk load",
-            f"{loaded:,}",
-            f"{load:.1f} s",
-            f"{loaded / load:,.0f} rows/s",
-            "",
+    def values(self, query: str, now: datetime) -> list[tuple[Any, ...]]:
+        """(id, due, due_at, state, amount, currency, paid, flags, period_start, period_end)."""
+        d, t = self._date, self._instant
+        return [
+            (
+                r[0],
+                d(r[14]),
+                t(r[15]),
+                r[16],
+                None if r[17] is None else Decimal(r[17]),
+                r[18],
+                Decimal(r[19]),
+                frozenset(json.loads(r[20])),
+                d(r[12]),
+                d(r[13]),
+            )
+            for r in self.rows(query, now)
         ]
-    ]
-    rows.extend([f"{label} {n:,}", *q] for q in bench_queries(store, now, runs))
-    return rows
+
+    def views(self, query: str, now: datetime) -> list[dict[str, Any]]:
+        soon = timedelta(days=7)
+        out = []
+        iso = (lambda v: v) if self.sqlite else (lambda v: None if v is None else v.isoformat())
+        for r in self.rows(query, now):
+            at = self._instant(r[15])
+            timing = "overdue" if now >= at else ("due_soon" if at - now <= soon else "upcoming")
+            out.append(
+                {
+                    "id": r[0],
+                    "agreement_id": r[1],
+                    "clause_id": r[2],
+                    "clause_version": r[3],
+                    "spec_id": r[4],
+                    "title": r[6],
+                    "obligor": r[8],
+                    "beneficiary": r[9],
+                    "subject": r[10] or None,
+                    "due": iso(r[14]),
+                    "state": r[16],
+                    "timing": timing,
+                    "flags": sorted(json.loads(r[20])),
+                    "amount": None if r[17] is None else {"value": r[17], "currency": r[18]},
+                    "paid": str(Decimal(r[19]).quantize(CENT, rounding=ROUND_HALF_UP)),
+                    "late": bool(r[23]),
+                    "evidence": r[21],
+                    "section": r[5],
+                    "period_start": iso(r[12]),
+                    "period_end": iso(r[13]),
+                }
+            )
+        return out
 
 
-def sqlite_engine(tmp: Path, n: int) -> sa.Engine:
-    return make_engine(f"sqlite:///{tmp}/bench-{n}.db")
+def typed(ob: Any) -> tuple[Any, ...]:
+    amount = ob.amount
+    return (
+        ob.id,
+        ob.due,
+        ob.due_at,
+        ob.state.value,
+        None if amount is None else amount.value,
+        None if amount is None else amount.currency,
+        ob.paid,
+        frozenset(ob.flags),
+        ob.period_start,
+        ob.period_end,
+    )
 
 
-def pg_database(url: str) -> tuple[sa.Engine, Callable[[], None]]:
-    base = sa.engine.make_url(url)
-    name = f"wsr_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    engine = make_engine(base.set(database=name).render_as_string(hide_password=False))
+def bench_queries(label: str, url: str, n: int, runs: int) -> None:
+    from obligations._db import make_engine
+    from obligations._service import ObligationService
+    from obligations.stores.sqlalchemy import SqlAlchemyObligationStore
 
-    def drop() -> None:
+    engine = make_engine(url)
+    raw = Raw(engine)
+    service = ObligationService(SqlAlchemyObligationStore(engine), actor="bench")
+    now = _data.NOW
+    calls: dict[str, Callable[[], Any]] = {
+        "due": lambda: service.due_within(now=now, days=7),
+        "overdue": lambda: service.overdue(now=now),
+    }
+    try:
+        for query, call in calls.items():
+            what = "due within 7 days" if query == "due" else "overdue"
+            a_values = call()
+            b_values = raw.values(query, now)
+            if [typed(o) for o in a_values] != b_values:
+                raise SystemExit(f"{label} {query}: the service and raw SQL differ")
+            a_views = [o.to_view(now) for o in a_values]
+            if a_views != raw.views(query, now):
+                raise SystemExit(f"{label} {query}: the JSON views differ")
+            for form, a_fn, b_fn in (
+                ("values", call, lambda q=query: raw.values(q, now)),
+                (
+                    "JSON view",
+                    lambda c=call: [o.to_view(now) for o in c()],
+                    lambda q=query: raw.views(q, now),
+                ),
+            ):
+                at, bt = alternated(a_fn, b_fn, runs)
+                ratio = statistics.median(at) / statistics.median(bt)
+                print(
+                    f"| {label} | {n:,} | {what}, {form} | {len(a_values):,} | {mmm(at)} "
+                    f"| {mmm(bt)} | ×{ratio:.2f} |",
+                    flush=True,
+                )
+    finally:
+        raw.conn.close()
         engine.dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.dispose()
-
-    return engine, drop
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=None, help="one size only (instances)")
-    parser.add_argument("--sizes", default="100000,1000000", help="comma-separated sizes")
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--pg", default=None, help="PostgreSQL server URL (any database)")
-    parser.add_argument("--no-sqlite", action="store_true")
-    parser.add_argument("--no-compile", action="store_true")
-    args = parser.parse_args(argv)
-    sizes = [args.n] if args.n else [int(s) for s in args.sizes.split(",")]
-
-    started = time.perf_counter()
-    if not args.no_compile:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("what", choices=("queries", "compile"))
+    ap.add_argument("--sizes", default="100000")
+    ap.add_argument("--runs", type=int, default=21)
+    ap.add_argument("--pg", default=None, help="PostgreSQL server URL")
+    ap.add_argument("--no-sqlite", action="store_true")
+    args = ap.parse_args(argv)
+    if args.what == "compile":
         print("| compile (2,000 suppliers, 60-month term) | time | result |")
         print("|---|---|---|")
         for row in bench_compile():
             print("| " + " | ".join(row) + " |", flush=True)
-        print()
-    print(
-        "| store, instances | query | rows | store min / median / max "
-        "| raw SQL min / median / max | ratio of medians / of minima |"
-    )
-    print("|---|---|---|---|---|---|")
-    with tempfile.TemporaryDirectory() as tmp:
-        for n in sizes:
-            targets: list[tuple[str, sa.Engine, Callable[[], None]]] = []
+        return
+    print(f"## In-process queries at {_data.NOW.isoformat()}, {args.runs} runs of each, alternated")
+    print()
+    print("| store | instances | query | rows | A service | B raw SQL | A / B (goal ≤ 1.3) |")
+    print("|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory(prefix="wsr-bench-store-") as tmp:
+        for n in (int(s) for s in args.sizes.split(",")):
             if not args.no_sqlite:
-                eng = sqlite_engine(Path(tmp), n)
-                targets.append(("SQLite", eng, eng.dispose))
+                path = _data.working_copy(n, Path(tmp))
+                bench_queries("SQLite", f"sqlite:///{path}", n, args.runs)
             if args.pg:
-                eng, drop = pg_database(args.pg)
-                targets.append(("PostgreSQL", eng, drop))
-            for label, engine, done in targets:
-                try:
-                    for row in bench_database(label, engine, n, args.runs):
-                        print("| " + " | ".join(row) + " |", flush=True)
-                finally:
-                    done()
-    print(f"\n(total {time.perf_counter() - started:.0f} s)")
+                bench_queries("PostgreSQL", _data.pg_database(n, args.pg), n, args.runs)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,202 @@
+"""Sweep benchmark: one ``ObligationService.sweep(now=…)`` over N instances with K changing.
+
+    python -m benchmarks.bench_sweep [--size 1000000] [--changing 10000] [--runs 3]
+
+On a private copy of the cached realistic store (``benchmarks/_data.py``), first swept once at
+``_data.NOW`` (untimed) so that it is as a sweep at NOW leaves it. The sweep instant ``T`` is then
+chosen so that K open instances (and any others due at the same instant as the K-th) fall due
+between NOW and T: the instances whose time-
+driven state changes (they become overdue). Each run starts from a fresh copy of that swept store
+and runs in its own process, so time and peak memory are the sweep's own:
+
+* **A**: ``ObligationService(store).sweep(now=T)`` in one process — seconds inside the call, and
+  the process's peak RSS (``VmHWM``) at the end, beside what it was just before the call;
+* **B, the floor**: in its own process, the raw select of the changing set on one DBAPI
+  connection (``SELECT * … WHERE state IN (open) AND NOW < due_at <= T``), fetched — seconds and
+  peak RSS likewise.
+
+Before timing, the benchmark compares what A changed (every obligations row whose stored values
+differ after the sweep, found by comparing the table before and after) with B's ids, and prints
+both counts; ``--strict`` refuses to time when they differ.
+
+Prints "skipped: ObligationService.sweep not available" until the service has a ``sweep``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks import _data
+
+OPEN_SQL = "state IN ('created', 'in_effect', 'suspended')"
+
+#: A: python -c SWEEP DB_PATH NOW_ISO  -> {"seconds", "peak_mib", "result"}
+SWEEP = r"""
+import json, sys, time
+from datetime import datetime
+def hwm():  # peak RSS of this process (VmHWM; ru_maxrss would include the parent's at fork)
+    with open("/proc/self/status") as fh:
+        return next(int(l.split()[1]) for l in fh if l.startswith("VmHWM")) / 1024
+from obligations._db import make_engine
+from obligations._service import ObligationService
+from obligations.stores.sqlalchemy import SqlAlchemyObligationStore
+engine = make_engine(f"sqlite:///{sys.argv[1]}")
+service = ObligationService(SqlAlchemyObligationStore(engine), actor="bench")
+now = datetime.fromisoformat(sys.argv[2])
+before = hwm()
+start = time.perf_counter()
+result = service.sweep(now=now)
+took = time.perf_counter() - start
+peak = hwm()
+engine.dispose()
+print(json.dumps({"seconds": took, "peak_mib": peak, "base_mib": before}))
+"""
+
+#: B: python -c SELECT DB_PATH LO HI -> {"seconds", "peak_mib", "ids"}
+SELECT = r"""
+import json, sqlite3, sys, time
+def hwm():
+    with open("/proc/self/status") as fh:
+        return next(int(l.split()[1]) for l in fh if l.startswith("VmHWM")) / 1024
+conn = sqlite3.connect(sys.argv[1])
+before = hwm()
+start = time.perf_counter()
+rows = conn.execute(
+    "SELECT * FROM obligations WHERE state IN ('created', 'in_effect', 'suspended') "
+    "AND due_at > ? AND due_at <= ? ORDER BY due_at, id", (sys.argv[2], sys.argv[3])).fetchall()
+took = time.perf_counter() - start
+peak = hwm()
+print(json.dumps({"seconds": took, "peak_mib": peak, "base_mib": before,
+                  "ids": [r[0] for r in rows]}))
+"""
+
+
+def text(at: datetime) -> str:
+    """How the store keeps an instant on SQLite: naive UTC text."""
+    return at.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def child(script: str, *args: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark process failed: {done.stderr[-800:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def sweep_instant(db: Path, changing: int) -> datetime:
+    """The instant T such that ``changing`` open instances fall due in (NOW, T]."""
+    with sqlite3.connect(db) as conn:
+        row = conn.execute(
+            f"SELECT due_at FROM obligations WHERE {OPEN_SQL} AND due_at > ? "
+            "ORDER BY due_at, id LIMIT 1 OFFSET ?",
+            (text(_data.NOW), changing - 1),
+        ).fetchone()
+    if row is None:
+        raise SystemExit(f"fewer than {changing} open instances fall due after NOW")
+    return datetime.fromisoformat(row[0]).replace(tzinfo=UTC)
+
+
+def table_rows(db: Path) -> dict[str, tuple]:
+    with sqlite3.connect(db) as conn:
+        return {r[0]: tuple(r) for r in conn.execute("SELECT * FROM obligations")}
+
+
+def fmt(xs: list[float], unit: str = "s") -> str:
+    return f"{min(xs):.2f} / {statistics.median(xs):.2f} / {max(xs):.2f} {unit}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--size", type=int, default=1_000_000)
+    ap.add_argument("--changing", type=int, default=10_000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--strict", action="store_true", help="refuse to time if A and B differ")
+    args = ap.parse_args(argv)
+
+    from obligations._service import ObligationService
+
+    if not hasattr(ObligationService, "sweep"):
+        print("skipped: ObligationService.sweep not available")
+        return
+
+    with tempfile.TemporaryDirectory(prefix="wsr-bench-sweep-") as tmp_name:
+        tmp = Path(tmp_name)
+        base = _data.working_copy(args.size, tmp)
+        child(SWEEP, str(base), _data.NOW.isoformat())  # as a sweep at NOW leaves it
+        at = sweep_instant(base, args.changing)
+        lo, hi = text(_data.NOW), text(at)
+
+        # check: what the sweep changes against the raw changing set
+        probe = tmp / "probe.db"
+        shutil.copyfile(base, probe)
+        before = table_rows(probe)
+        child(SWEEP, str(probe), at.isoformat())
+        after = table_rows(probe)
+        changed = {i for i, row in after.items() if before.get(i) != row}
+        raw_ids = set(child(SELECT, str(probe), lo, hi)["ids"])
+        del before, after
+        same = changed == raw_ids
+        print(
+            f"check: the sweep changed {len(changed):,} obligations rows, the raw select of the "
+            f"changing set has {len(raw_ids):,} ids; "
+            + (
+                "the same ids"
+                if same
+                else f"{len(changed - raw_ids):,} only in the sweep, "
+                f"{len(raw_ids - changed):,} only in the select"
+            )
+        )
+        if args.strict and not same:
+            raise SystemExit("A and B differ: not timing (--strict)")
+
+        a_s, a_m, b_s, b_m, a_base, b_base = [], [], [], [], [], []
+        work = tmp / "run.db"
+        for i in range(args.runs):
+            for side in ("A", "B") if i % 2 == 0 else ("B", "A"):
+                if side == "A":
+                    shutil.copyfile(base, work)
+                    out = child(SWEEP, str(work), at.isoformat())
+                    a_s.append(out["seconds"])
+                    a_m.append(out["peak_mib"])
+                    a_base.append(out["base_mib"])
+                else:
+                    out = child(SELECT, str(base), lo, hi)
+                    b_s.append(out["seconds"])
+                    b_m.append(out["peak_mib"])
+                    b_base.append(out["base_mib"])
+        print()
+        print(
+            f"## Sweep: {args.size:,} instances, {len(raw_ids):,} falling due between "
+            f"{_data.NOW.isoformat()} and {at.isoformat()}, {args.runs} runs, alternated"
+        )
+        print()
+        print(
+            "| side | time min / median / max | peak RSS min / median / max | RSS before the call |"
+        )
+        print("|---|---|---|---|")
+        print(
+            f"| A `ObligationService.sweep(now=T)` | {fmt(a_s)} | {fmt(a_m, 'MiB')} "
+            f"| {statistics.median(a_base):.0f} MiB |"
+        )
+        print(
+            f"| B raw select of the changing set | {fmt(b_s)} | {fmt(b_m, 'MiB')} "
+            f"| {statistics.median(b_base):.0f} MiB |"
+        )
+        print(
+            f"| ratio of medians A / B | ×{statistics.median(a_s) / statistics.median(b_s):.1f} | |"
+        )
+
+
+if __name__ == "__main__":
+    main()
