@@ -330,6 +330,12 @@ def store_file(n: int) -> Path:
     return path
 
 
+def count(n: int) -> int:
+    """How many instances the cached store for size ``n`` really holds (about ``n``)."""
+    with sqlite3.connect(store_file(n)) as conn:
+        return int(conn.execute("SELECT count(*) FROM obligations").fetchone()[0])
+
+
 def working_copy(n: int, into: Path) -> Path:
     """A private copy of the cached store: today's reads may still write, the cache must not."""
     import shutil

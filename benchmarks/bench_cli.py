@@ -201,12 +201,13 @@ def main(argv: list[str] | None = None) -> None:
     print("| store | instances | command | rows | A `wsr` | B floor | A / B (goal ≤ 2) |")
     print("|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="wsr-bench-cli-") as tmp:
-        for n in (int(s) for s in args.sizes.split(",")):
+        for size in (int(s) for s in args.sizes.split(",")):
+            n = _data.count(size)
             if not args.no_sqlite:
-                path = _data.working_copy(n, Path(tmp))
+                path = _data.working_copy(size, Path(tmp))
                 bench_reads("SQLite", f"sqlite:///{path}", ["sqlite", str(path)], n, runs)
             if args.pg:
-                url = _data.pg_database(n, args.pg)
+                url = _data.pg_database(size, args.pg)
                 dbapi = url.replace("postgresql+psycopg://", "postgresql://")
                 bench_reads("PostgreSQL", url, ["postgresql", dbapi], n, runs)
 

@@ -331,12 +331,13 @@ def main(argv: list[str] | None = None) -> None:
     print("| store | instances | query | rows | A service | B raw SQL | A / B (goal ≤ 1.3) |")
     print("|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="wsr-bench-store-") as tmp:
-        for n in (int(s) for s in args.sizes.split(",")):
+        for size in (int(s) for s in args.sizes.split(",")):
+            n = _data.count(size)
             if not args.no_sqlite:
-                path = _data.working_copy(n, Path(tmp))
+                path = _data.working_copy(size, Path(tmp))
                 bench_queries("SQLite", f"sqlite:///{path}", n, args.runs)
             if args.pg:
-                bench_queries("PostgreSQL", _data.pg_database(n, args.pg), n, args.runs)
+                bench_queries("PostgreSQL", _data.pg_database(size, args.pg), n, args.runs)
 
 
 if __name__ == "__main__":

@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> None:
                     b_base.append(out["base_mib"])
         print()
         print(
-            f"## Sweep: {args.size:,} instances, {len(raw_ids):,} falling due between "
+            f"## Sweep: {_data.count(args.size):,} instances, {len(raw_ids):,} falling due between "
             f"{_data.NOW.isoformat()} and {at.isoformat()}, {args.runs} runs, alternated"
         )
         print()
