@@ -74,6 +74,7 @@ def loaded_by(*argv: str, cwd: Path) -> tuple[int, list[str], str]:
         ("obligations", "--help"),
         ("library", "--help"),
         ("breach", "confirm", "--help"),
+        ("payroll", "--help"),
     ],
 )
 def test_help_loads_no_engine_package(argv, tmp_path):
@@ -81,6 +82,15 @@ def test_help_loads_no_engine_package(argv, tmp_path):
     assert code == 0
     assert out.startswith("Usage: ")
     assert loaded == []
+
+
+def test_payroll_import_help_still_lists_the_engines_columns(tmp_path):
+    from obligations import PAYROLL_COLUMNS
+
+    code, _, out = loaded_by("payroll", "import", "--help", cwd=tmp_path)
+    assert code == 0
+    for column in PAYROLL_COLUMNS:
+        assert f"- {column}: " in out
 
 
 def test_a_usage_error_loads_no_engine_package(tmp_path):
