@@ -138,15 +138,44 @@ def _insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any
     and hands the DBAPI cursor one tuple per row (``exec_driver_sql``: still SQLAlchemy's
     connection, transaction, events and error wrapping).
     """
-    sql, names, processors = _insert_plan(conn.dialect, table)
+    _, names, _ = _insert_plan(conn.dialect, table)
+    _insert_values(conn, table, [tuple(row[n] for n in names) for row in rows])
+
+
+def _insert_values(conn: Connection, table: Table, rows: Iterable[Sequence[Any]]) -> int:
+    """:func:`_insert_rows` for rows that are already value tuples in the table's column order
+    (no dict per row); returns how many rows it inserted."""
+    sql, _, processors = _insert_plan(conn.dialect, table)
     params: list[tuple[Any, ...]] = []
     for row in rows:
-        values = [row[n] for n in names]
+        values = list(row)
         for i, process in processors:
             if values[i] is not None:
                 values[i] = process(values[i])
         params.append(tuple(values))
     conn.exec_driver_sql(sql, params)
+    return len(params)
+
+
+def _memo(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``process`` remembered by (type, value): a bulk insert binds the same few dates and
+    flags hundreds of thousands of times. Processors are pure; the type is part of the key so a
+    value never stands in for an equal one of another type (``True`` and ``1``)."""
+    cache: dict[tuple[type, Any], Any] = {}
+
+    def bound(value: Any) -> Any:
+        key = (type(value), value)
+        try:
+            return cache[key]
+        except KeyError:
+            if len(cache) >= 65_536:
+                cache.clear()
+            out = cache[key] = process(value)
+            return out
+        except TypeError:  # unhashable: nothing to remember
+            return process(value)
+
+    return bound
 
 
 @functools.lru_cache(maxsize=16)
@@ -163,7 +192,7 @@ def _insert_plan(
         f"VALUES ({', '.join(mark for _ in names)})"
     )
     processors = tuple(
-        (i, process)
+        (i, _memo(process))
         for i, c in enumerate(table.columns)
         if (process := c.type.dialect_impl(dialect).bind_processor(dialect)) is not None
     )
@@ -568,17 +597,17 @@ class SqlAlchemyObligationStore(ObligationStore):
             return n
         # the same insert path as add_obligations (what `wsr track` runs), in batches so a
         # streamed load never holds more than one batch of rows
-        batch: list[dict[str, Any]] = []
+        names = _insert_plan(conn.dialect, obligations)[1]
+        batch: list[tuple[Any, ...]] = []
         with gc_paused():
             for ob in obligations_:
-                batch.append(_ob_row(ob))
+                row = _ob_row(ob)
+                batch.append(tuple(row[c] for c in names))
                 if len(batch) >= 20_000:
-                    _insert_rows(conn, obligations, batch)
-                    n += len(batch)
+                    n += _insert_values(conn, obligations, batch)
                     batch = []
             if batch:
-                _insert_rows(conn, obligations, batch)
-                n += len(batch)
+                n += _insert_values(conn, obligations, batch)
         return n
 
     # -- events ----------------------------------------------------------------------------
