@@ -5,9 +5,11 @@
 On a private copy of the cached realistic store (``benchmarks/_data.py``), first swept once at
 ``_data.NOW`` (untimed) so that it is as a sweep at NOW leaves it. The sweep instant ``T`` is then
 chosen so that K open instances (and any others due at the same instant as the K-th) fall due
-between NOW and T: the instances whose time-
-driven state changes (they become overdue). Each run starts from a fresh copy of that swept store
-and runs in its own process, so time and peak memory are the sweep's own:
+between NOW and T. (Known limit: falling due changes nothing stored, since timing is derived,
+and the cached store holds every recurrence of the term already, so the real sweep changes no
+rows here; see benchmarks/README.md for the workload that would exercise it.) Each run starts
+from a fresh copy of that swept store and runs in its own process, so time and peak memory are
+the sweep's own:
 
 * **A**: ``ObligationService(store).sweep(now=T)`` in one process — seconds inside the call, and
   the process's peak RSS (``VmHWM``) at the end, beside what it was just before the call;
