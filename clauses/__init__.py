@@ -23,7 +23,7 @@ from ._agreement import (
 )
 from ._answers import AgreementInfo, Answers, ClauseChoice, Override, parse_answers
 from ._assemble import assemble
-from ._check import check_library
+from ._check import check_library, constraint_summary
 from ._compare import compare_to_standard
 from ._completeness import require_complete
 from ._exceptions import (
@@ -62,6 +62,7 @@ __all__ = [
     "Override",
     "assemble",
     "check_library",
+    "constraint_summary",
     "load_library",
     "parse_answers",
     "require_complete",

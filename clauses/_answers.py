@@ -23,10 +23,11 @@ from pydantic import BaseModel, ConfigDict
 
 from ._agreement import PartyRec, SupplierRec, WarningRec
 from ._codes import COUNTRIES, CURRENCIES
+from ._constraints import agreement_findings
 from ._exceptions import InputError, Problem
 from ._formula import FormulaError, formula_names
 from ._library import Library, _YamlSyntax, display_path, load_yaml_text
-from ._schema import ClauseDef, ObligationSpec, VariableDef
+from ._schema import ClauseDef, ObligationSpec, Severity, VariableDef
 from ._templating import template_names
 from ._variables import _Bad, coerce, describe, floor_breach, to_date
 from ._vocabulary import PARTY_ROLES
@@ -535,6 +536,11 @@ def _omissions(
     return out
 
 
+def contradictions(lib: Library, clauses: Mapping[str, ClauseChoice]) -> list[Problem]:
+    """Error-level constraints the chosen values break (``_constraints``): refuse the draft."""
+    return [f.problem() for f in agreement_findings(lib, clauses) if f.severity is Severity.ERROR]
+
+
 def parse_answers(source: Path | Mapping[str, Any], lib: Library) -> Answers:
     """Validate answers against ``lib``; raise InputError listing every problem found."""
     data: Any = read_answers_file(Path(source)) if isinstance(source, str | Path) else source
@@ -553,6 +559,7 @@ def parse_answers(source: Path | Mapping[str, Any], lib: Library) -> Answers:
     suppliers = _suppliers(data.get("suppliers"), problems)
     clauses, notes = _clauses(data.get("clauses"), lib, problems)
     omissions = _omissions(data.get("omit"), lib, clauses, problems)
+    problems.extend(contradictions(lib, clauses))
     if problems or info is None:
         raise InputError(problems or [Problem("agreement", "required")])
     return Answers(

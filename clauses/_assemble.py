@@ -14,9 +14,10 @@ from typing import Any
 from ._agreement import Agreement, BoundDeadline, BoundSpec, PartyRec, seal
 from ._answers import LITERAL_PERIODS, Answers, ClauseChoice, active_specs, floor_breaches
 from ._completeness import omission_warnings, omissions
+from ._constraints import agreement_findings
 from ._exceptions import InputError, Problem
 from ._library import Library
-from ._schema import ClauseDef, ObligationSpec
+from ._schema import ClauseDef, ObligationSpec, Severity
 from ._templating import clause_functions, paragraphs, render
 from ._variables import describe_floor, to_json_value
 
@@ -112,6 +113,15 @@ def bind_spec(
     )
 
 
+def contradiction_warnings(answers: Answers, lib: Library) -> list[dict[str, str]]:
+    """What counsel must see in this agreement: warning-level constraints (``_constraints``)."""
+    return [
+        {"path": f.path, "message": f.message}
+        for f in agreement_findings(lib, answers.clauses)
+        if f.severity is Severity.WARNING
+    ]
+
+
 def assemble(answers: Answers, lib: Library) -> Agreement:
     """Number, render and bind every included clause; seal the record."""
     included = [cid for cid in lib.clauses if cid in answers.clauses]
@@ -185,6 +195,6 @@ def assemble(answers: Answers, lib: Library) -> Agreement:
         "sections": sections,
         "overrides": overrides,
         "omitted": [o.model_dump() for o in omitted],
-        "warnings": [w.model_dump() for w in warnings],
+        "warnings": [w.model_dump() for w in warnings] + contradiction_warnings(answers, lib),
     }
     return seal(body)

@@ -8,15 +8,25 @@ quietly sits below its WSR floor. Problems are located as ``<file>: <where>``.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
-from ._answers import LITERAL_PERIODS, spec_names
+from ._answers import LITERAL_PERIODS, active_specs, spec_names
+from ._constraints import (
+    BuiltinCall,
+    ConstraintSyntax,
+    clause_findings,
+    parse_check,
+    reminder_findings,
+)
 from ._exceptions import Problem
 from ._formula import FormulaError, formula_names
 from ._library import Library
+from ._references import reference_problems
 from ._schema import ClauseDef, ObligationSpec, VarType
 from ._templating import template_calls, template_names, unguarded_refs
 from ._variables import coerce, floor_breach
@@ -59,6 +69,8 @@ class _Clause:
             self.add(where, f"template syntax error at line {exc.lineno}: {exc.message}")
             return
         self.used |= names
+        for message in reference_problems(source):
+            self.add(where, message)
         for name in sorted(names - set(self.cdef.variables)):
             self.add(where, f"template uses undeclared variable {name!r}")
         for target, line in unguarded_refs(source):
@@ -171,6 +183,7 @@ class _Clause:
         self.defaults()
         self.references()
         self.traces()
+        self.constraints()
         for name in c.variables:
             if name not in self.used:
                 self.add(
@@ -262,6 +275,52 @@ class _Clause:
                 if target is None or local not in {s.id for s in target.obligations}:
                     self.add(f"{w}.expect[{j}].spec", f"unknown obligation spec {expect.spec!r}")
 
+    # -- constraints -----------------------------------------------------------------------
+    def _name_type(self, name: str) -> VarType | None:
+        """The type of ``name`` (own variable or ``clause.variable``); None if it is unknown."""
+        owner, _, local = name.rpartition(".")
+        cdef = self.lib.clauses.get(owner) if owner else self.cdef
+        vdef = cdef.variables.get(local) if cdef is not None else None
+        return vdef.type if vdef is not None else None
+
+    def constraints(self) -> None:
+        self._duplicates("constraints", [k.id for k in self.cdef.constraints])
+        numeric = {VarType.INTEGER, VarType.DECIMAL, VarType.MONEY, VarType.PERCENT}
+        for i, k in enumerate(self.cdef.constraints):
+            w = f"constraints[{i}]"
+            try:
+                parsed = parse_check(k.check)
+            except ConstraintSyntax as exc:
+                self.add(f"{w}.check", str(exc))
+                continue
+            if isinstance(parsed, BuiltinCall):
+                wanted = (VarType.LIST, VarType.MONEY, VarType.MONEY)
+                for arg, want in zip(parsed.args, wanted, strict=True):
+                    if self._name_type(arg) is not want:
+                        self.add(
+                            f"{w}.check", f"fee_tiers: {arg!r} must be a {want.value} variable"
+                        )
+                names: tuple[str, ...] = parsed.args
+            else:
+                names = parsed.names
+                for name in names:
+                    t = self._name_type(name)
+                    if t is None:
+                        self.add(
+                            f"{w}.check", f"{name!r} is not a variable of this or another clause"
+                        )
+                    elif t not in numeric:
+                        self.add(f"{w}.check", f"{name!r} is {t.value}; only numbers compare")
+                if not k.message:
+                    self.add(f"{w}.message", "say what is wrong, in counsel's words")
+            if k.path and self._name_type(k.path) is None:
+                self.add(f"{w}.path", f"{k.path!r} is not a declared variable")
+            if k.when is not None and self._name_type(k.when) is not VarType.BOOLEAN:
+                self.add(f"{w}.when", f"{k.when!r} must be a boolean variable")
+            for ph in re.findall(r"\{([^{}]*)\}", k.message):
+                if ph not in names and self._name_type(ph) is None:
+                    self.add(f"{w}.message", f"placeholder {{{ph}}} names no variable")
+
     def defaults(self) -> None:
         c = self.cdef
         for name, vdef in c.variables.items():
@@ -312,6 +371,55 @@ class _Clause:
                 self.add(p.path, f"the reference fails its own variable: {p.message}")
 
 
+def standard_values(lib: Library) -> dict[str, dict[str, Any]]:
+    """Every clause's standard defaults, typed (what an all-standard agreement would say)."""
+    out: dict[str, dict[str, Any]] = {}
+    for cid, cdef in lib.clauses.items():
+        std = cdef.alternatives["standard"]
+        vals: dict[str, Any] = {}
+        for name, vdef in cdef.variables.items():
+            raw = std.defaults.get(name, vdef.default)
+            if raw is not None:
+                typed, probs = coerce(vdef, raw, name)
+                if not probs:
+                    vals[name] = typed
+        out[cid] = vals
+    return out
+
+
+def _standard_findings(lib: Library) -> list[Problem]:
+    """The standard text must not contradict itself: no constraint broken at its defaults."""
+    values = standard_values(lib)
+    problems = []
+    for cid, cdef in lib.clauses.items():
+        try:
+            found = clause_findings(cdef, values)
+        except ConstraintSyntax:
+            continue  # reported against the constraint
+        found += reminder_findings(cdef, active_specs(cdef, "standard"), values[cid])
+        problems += [
+            Problem(
+                f"{lib.file_of(cid)}: constraints",
+                f"the standard defaults break a constraint ({f.severity.value}): "
+                f"{f.path}: {f.message}",
+            )
+            for f in found
+        ]
+    return problems
+
+
+def constraint_summary(lib: Library) -> list[str]:
+    """One line per declared constraint, for ``wsr library --check`` to say which exist."""
+    lines = []
+    for cid, cdef in lib.clauses.items():
+        for k in cdef.constraints:
+            when = f" (when {k.when})" if k.when else ""
+            kind = "errors and warnings" if k.check.startswith("fee_tiers") else k.severity.value
+            lines.append(f"{cid}.{k.id} [{kind}]: {k.check}{when}")
+    lines.append("every clause [warning]: a reminder that would fall before its obligation exists")
+    return lines
+
+
 def check_library(lib: Library) -> list[Problem]:
     """Every coherence problem in the library; ``[]`` when it is clean."""
     problems: list[Problem] = []
@@ -326,4 +434,6 @@ def check_library(lib: Library) -> list[Problem]:
                 problems.append(
                     Problem(f"{lib.file_of(cid)}: order", f"order {order} is also used by {others}")
                 )
+    if not problems:
+        problems += _standard_findings(lib)
     return problems

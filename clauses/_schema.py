@@ -296,6 +296,32 @@ class RetiredAlternative(_Strict):
     note: str
 
 
+class Severity(StrEnum):
+    """What a broken constraint does: refuse the draft, or draft and warn counsel."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Constraint(_Strict):
+    """A relation between variables that the answers must respect (see ``_constraints``).
+
+    ``check`` is either a comparison of two formulas over variables (``floor <= cap``,
+    ``opt_out_notice_days < initial_term_months * 28``; ``other_clause.name`` reads a variable
+    of another clause and the constraint applies only when both clauses are in the agreement)
+    or the built-in ``fee_tiers(tiers, cap, floor)``, which reports its own errors (bands out of
+    order, overlapping, with gaps; a floor above the cap) and warnings (bands the cap or the floor
+    makes unreachable). A constraint naming a variable that is not set does not apply.
+    """
+
+    id: str = Field(pattern=IDENT)
+    check: str
+    path: str = ""  # the variable a broken comparison is reported against (defaults: first name)
+    severity: Severity = Severity.ERROR
+    message: str = ""  # what is wrong, in counsel's words (comparisons only)
+    when: str | None = None  # a boolean variable that must be true for the check to apply
+
+
 class DefinedTerm(_Strict):
     term: str
     definition: str  # Jinja2, same context as the clause text
@@ -319,6 +345,7 @@ class ClauseDef(_Strict):
     obligations: list[ObligationSpec] = Field(default_factory=list)
     powers: list[PowerSpec] = Field(default_factory=list)
     tests: list[TraceTest] = Field(default_factory=list)
+    constraints: list[Constraint] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _alternatives(self) -> ClauseDef:

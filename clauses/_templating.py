@@ -429,10 +429,22 @@ _SPACE = re.compile(r"\s+")
 
 
 def paragraphs(text: str) -> list[str]:
-    """Rendered text → paragraphs: split on blank lines, whitespace collapsed, empties dropped."""
+    """Rendered text → paragraphs: split on blank lines, whitespace collapsed, empties dropped.
+
+    Lines that start with ``|`` are a Markdown table that ends the paragraph: they are kept,
+    one per line, after the paragraph's prose (``"… the following table:\n| a | b |\n…"``),
+    so the record holds the table as rows and the renderers draw a real table.
+    """
     out = []
     for chunk in _BLANK.split(text):
-        para = _SPACE.sub(" ", chunk).strip()
+        prose: list[str] = []
+        rows: list[str] = []
+        for line in chunk.split("\n"):
+            (rows if line.lstrip().startswith("|") else prose).append(line)
+        para = _SPACE.sub(" ", " ".join(prose)).strip()
+        table = [_SPACE.sub(" ", row).strip() for row in rows]
+        if table:
+            para = "\n".join([para, *table]) if para else "\n".join(table)
         if para:
             out.append(para)
     return out

@@ -140,7 +140,13 @@ def library(
     """Browse clauses, alternatives, variables and obligations; check or describe the library."""
     from rich.table import Table
 
-    from clauses import LibraryError, check_library, library_json_schema, load_library
+    from clauses import (
+        LibraryError,
+        check_library,
+        constraint_summary,
+        library_json_schema,
+        load_library,
+    )
 
     if schema:
         typer.echo(json.dumps(library_json_schema(), indent=2, sort_keys=True))
@@ -151,6 +157,9 @@ def library(
         if problems:
             raise LibraryError(problems)
         typer.echo(f"library OK: {len(lib)} clauses")
+        typer.echo("constraints checked when drafting (variables that could contradict):")
+        for line in constraint_summary(lib):
+            typer.echo(f"  {line}")
         return
     if clause_id is not None:
         cdef = lib.get(clause_id)
