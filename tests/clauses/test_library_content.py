@@ -70,7 +70,7 @@ VERSIONS = {
     "complaint_mechanism": "1.0.1",
     "worker_education": "1.1.0",
     "transparency_reporting": "1.0.0",
-    "monitoring_fees": "1.0.0",
+    "monitoring_fees": "1.1.0",  # the fee schedule as a table
     "non_retaliation": "1.0.0",
     "dispute_resolution": "1.1.0",
     "termination": "1.0.0",
@@ -514,7 +514,7 @@ def test_accord_example(lib: Library) -> None:
         "transparency_reporting",
     } <= ids
     text = " ".join(p.text for p in ag.section("monitoring_fees").paragraphs)
-    assert "above USD 500,000,000.00: an annual fee of USD 500,000.00" in text
+    assert "\n| USD 500,000,000.00 and above | USD 500,000.00 |" in text  # the table's last row
     assert "falls within the higher band" in text
 
 
