@@ -12,7 +12,8 @@ Record layout (``schema_version: 1``)::
     schema_version     1
     title, effective_date (ISO date), timezone (IANA), currency (ISO 4217), governing_law
     sector             agriculture | dairy | garment | other: whose code minimums apply
-    parties            [{role, name, address, email, signatory}]
+    paper              "letter" | "a4" (chosen in the answers, else by the governing law)
+    parties            [{role, name, address, email, signatory, signatory_title}]
     suppliers          [{id, name, country}]
     defined_terms      [{term, definition, clause_id}]   definition text already rendered
     sections           [Section]  in agreement order, numbered from 1
@@ -27,7 +28,8 @@ Section::
     number "5", clause_id, clause_version, title, alternative, alternative_kind,
     variables {name: json value}     every variable in force (answers + defaults), typed as JSON:
                                      decimal/money/percent as strings, dates ISO, lists of objects
-    paragraphs [{number "5.1", text}]
+    paragraphs [{number "5.1", text}]  a paragraph may end with a table: Markdown rows after a
+                                     newline ("…table:\n| Volume | Fee |\n| --- | --- |\n| … |")
     obligations [BoundSpec]          the clause's obligation specs active under the alternative,
                                      with every variable reference replaced by its value
     powers [PowerSpec as dict]
@@ -55,6 +57,7 @@ class PartyRec(_Rec):
     address: str
     email: str
     signatory: str
+    signatory_title: str = ""  # the signatory's title or capacity; a blank line when empty
 
 
 class SupplierRec(_Rec):
@@ -156,6 +159,7 @@ class Agreement(_Rec):
     currency: str
     governing_law: str
     sector: str = "other"
+    paper: str = "letter"  # "letter" or "a4": the page size of the documents
     parties: list[PartyRec]
     suppliers: list[SupplierRec]
     defined_terms: list[DefinedTermRec]

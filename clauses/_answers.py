@@ -27,6 +27,7 @@ from ._constraints import agreement_findings
 from ._exceptions import InputError, Problem
 from ._formula import FormulaError, formula_names
 from ._library import Library, _YamlSyntax, display_path, load_yaml_text
+from ._paper import Paper, default_paper
 from ._schema import ClauseDef, ObligationSpec, Severity, VariableDef
 from ._templating import template_names
 from ._variables import _Bad, coerce, describe, floor_breach, to_date
@@ -35,12 +36,24 @@ from ._vocabulary import PARTY_ROLES
 LITERAL_PERIODS = frozenset({"weekly", "monthly", "quarterly", "annually"})
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 SECTIONS = ("agreement", "parties", "suppliers", "clauses", "omit")
-AGREEMENT_FIELDS = ("title", "effective_date", "timezone", "currency", "governing_law", "sector")
+AGREEMENT_FIELDS = (
+    "title",
+    "effective_date",
+    "timezone",
+    "currency",
+    "governing_law",
+    "sector",
+    "paper",
+)
 #: the sectors whose code-of-conduct minimums the library knows; ``other`` is the default,
 #: with minimums that hold in any workplace
 SECTORS = ("agriculture", "dairy", "garment", "other")
 DEFAULT_SECTOR = "other"
 PARTY_FIELDS = ("role", "name", "address", "email", "signatory")
+#: optional party fields: the signatory's title or capacity, printed in the signature block
+OPTIONAL_PARTY_FIELDS = ("signatory_title",)
+#: the longest title a DOCX core property (``dc:title``) holds
+MAX_TITLE = 255
 SUPPLIER_FIELDS = ("id", "name", "country")
 
 
@@ -55,6 +68,7 @@ class AgreementInfo(_Frozen):
     currency: str
     governing_law: str
     sector: str = DEFAULT_SECTOR
+    paper: Paper = Paper.LETTER
 
 
 class Override(_Frozen):
@@ -214,7 +228,25 @@ def _agreement(raw: Any, problems: list[Problem]) -> AgreementInfo | None:
         return None
     n = len(problems)
     title = _text(data.get("title"), "agreement.title", problems)
+    if len(title) > MAX_TITLE:
+        problems.append(
+            Problem(
+                "agreement.title",
+                f"at most {MAX_TITLE} characters (the document's title property holds no more); "
+                f"this one has {len(title)}",
+            )
+        )
     law = _text(data.get("governing_law"), "agreement.governing_law", problems)
+    paper = data.get("paper")
+    if paper is None:
+        paper = default_paper(law)
+    elif paper not in {p.value for p in Paper}:
+        problems.append(
+            Problem(
+                "agreement.paper",
+                f"unknown paper size {describe(paper)} (choose letter or a4)",
+            )
+        )
     eff: date | None = None
     if data.get("effective_date") is None:
         problems.append(Problem("agreement.effective_date", "required"))
@@ -258,6 +290,7 @@ def _agreement(raw: Any, problems: list[Problem]) -> AgreementInfo | None:
         currency=cur,
         governing_law=law,
         sector=sector,
+        paper=Paper(paper),
     )
 
 
@@ -274,11 +307,14 @@ def _parties(raw: Any, problems: list[Problem]) -> list[PartyRec]:
     roles: list[str] = []
     for i, item in enumerate(raw):
         path = f"parties[{i}]"
-        data = _mapping(item, path, PARTY_FIELDS, problems)
+        data = _mapping(item, path, PARTY_FIELDS + OPTIONAL_PARTY_FIELDS, problems)
         if not data:
             continue
         n = len(problems)
         fields = {f: _text(data.get(f), f"{path}.{f}", problems) for f in PARTY_FIELDS}
+        for f in OPTIONAL_PARTY_FIELDS:
+            if data.get(f) is not None:
+                fields[f] = _text(data.get(f), f"{path}.{f}", problems)
         role = data.get("role")
         if isinstance(role, str) and role.strip() and role not in PARTY_ROLES:
             problems.append(

@@ -189,6 +189,7 @@ def assemble(answers: Answers, lib: Library) -> Agreement:
         "timezone": info.timezone,
         "currency": info.currency,
         "governing_law": info.governing_law,
+        "paper": info.paper.value,
         "parties": [p.model_dump() for p in answers.parties],
         "suppliers": [s.model_dump() for s in answers.suppliers],
         "defined_terms": terms,

@@ -37,9 +37,14 @@ BOOKMARK_PREFIX = "_RefWSR_"
 BOOKMARK_MAX = 40
 
 
-def bookmark_name(number: str) -> str:
-    """The hidden Word bookmark on section ``number``'s heading (``_RefWSR_5``)."""
-    return f"{BOOKMARK_PREFIX}{number}"[:BOOKMARK_MAX]
+def bookmark_name(clause_id: str) -> str:
+    """The hidden Word bookmark on the heading of clause ``clause_id``'s section.
+
+    Named by clause rather than number, so it still names the right heading after counsel
+    inserts a section before it. A leading underscore hides it from Word's bookmark list, as
+    Word's own cross-reference bookmarks are hidden.
+    """
+    return f"{BOOKMARK_PREFIX}{clause_id}"[:BOOKMARK_MAX]
 
 
 def reference_problems(source: str) -> list[str]:

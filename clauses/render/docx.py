@@ -8,6 +8,14 @@ the redline and tests can reuse it; :func:`render_docx` is the I/O half.
 Numbers are not typed into the text: section headings and clause paragraphs carry the house
 list's paragraph styles and Word/LibreOffice number them. The record's stored numbers match
 because sections and paragraphs are rendered in record order, with no gaps.
+
+Cross-references live: each section heading carries a bookmark, and each ``Section N`` that
+``ref()`` wrote into a clause or a definition becomes a REF field on N's bookmark whose stored
+result is today's number (``clauses._references``), so counsel who inserts a clause in Word and
+updates fields gets the new numbers. A paragraph ending with Markdown table rows (the fee
+schedule) is drawn as the paragraph followed by a real table. The page is the agreement's paper
+(Letter or A4), and the agreement id, content hash and clause versions are document properties,
+not text on the signature page.
 """
 
 from __future__ import annotations
@@ -18,13 +26,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
 from docx.opc.pkgwriter import PackageWriter
+from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
+from markupsafe import Markup
 
 from .._agreement import Agreement, DefinedTermRec, PartyRec
+from .._paper import MARGIN, PAGE_SIZES, Paper
+from .._references import SECTION_REF, bookmark_name
 from .._templating import count_filter, country_filter
 
 HOUSE_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "agreement.docx"
@@ -98,12 +113,127 @@ def _recital(agreement: Agreement, labels: list[str]) -> str:
     )
 
 
-def record_line(agreement: Agreement) -> str:
-    versions = ", ".join(f"{s.clause_id} {s.clause_version}" for s in agreement.sections)
+def clause_versions(agreement: Agreement) -> list[str]:
+    """``clause_id@version`` of every section, in agreement order (a document property)."""
+    return [f"{s.clause_id}@{s.clause_version}" for s in agreement.sections]
+
+
+# -- runs, fields and tables as WordprocessingML -------------------------------------------
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _text_run(text: str) -> str:
+    return f'<w:r><w:t xml:space="preserve">{_esc(text)}</w:t></w:r>' if text else ""
+
+
+def plain_runs(text: str) -> Markup:
+    """``text`` as one run, for a run tag (``{{r ... }}``) of the house template."""
+    return Markup(_text_run(text))  # escaped above, element by element
+
+
+def _ref_field(bookmark: str, shown: str) -> str:
+    """A REF field to ``bookmark``: the paragraph number (``\\r``) as a hyperlink (``\\h``),
+    with ``shown`` stored as the current result (what a reader sees until fields update)."""
     return (
-        f"Agreement ID {agreement.id}, content hash {agreement.content_hash}, "
-        f"clause versions: {versions or 'none'}."
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        f'<w:r><w:instrText xml:space="preserve"> REF {bookmark} \\r \\h </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        f"<w:r><w:t>{_esc(shown)}</w:t></w:r>"
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
     )
+
+
+def linked_runs(text: str, bookmarks: dict[str, str]) -> Markup:
+    """Runs of ``text`` in which each ``Section N`` cites N through a REF field.
+
+    ``bookmarks`` maps a section number to its heading's bookmark; a number not in it (there
+    is no such section) stays plain text.
+    """
+    out: list[str] = []
+    pos = 0
+    for m in SECTION_REF.finditer(text):
+        target = bookmarks.get(m.group(2))
+        if target is None:
+            continue
+        out.append(_text_run(text[pos : m.start(2)]))
+        out.append(_ref_field(target, m.group(2)))
+        pos = m.end(2)
+    out.append(_text_run(text[pos:]))
+    return Markup("".join(out))  # every text piece is escaped
+
+
+def heading_runs(title: str, bookmark: str, bookmark_id: int) -> Markup:
+    """A section heading's text inside the bookmark that REF fields point at."""
+    return Markup(  # escaped
+        f'<w:bookmarkStart w:id="{bookmark_id}" w:name="{bookmark}"/>'
+        f"{_text_run(title)}"
+        f'<w:bookmarkEnd w:id="{bookmark_id}"/>'
+    )
+
+
+def split_table(text: str) -> tuple[str, list[list[str]]]:
+    """A paragraph's prose and the rows of the Markdown table that ends it (header first)."""
+    lead, sep, rest = text.partition("\n|")
+    if not sep:
+        return text, []
+    rows = []
+    for line in ("|" + rest).split("\n"):
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if all(set(c) <= set("-: ") and c for c in cells):
+            continue  # the |---|---| line under the header
+        rows.append(cells)
+    return lead, rows
+
+
+#: the widest a table may be: the text width of A4 (the narrower paper) less the clause indent
+TABLE_WIDTH = PAGE_SIZES[Paper.A4].width - 2 * MARGIN - 567
+
+
+def table_xml(rows: list[list[str]]) -> Markup:
+    """A real ``w:tbl`` in the house table style: bold shaded header repeating on each page,
+    rows that do not split, indented to the clause text, first column widest."""
+    cols = max(len(r) for r in rows)
+    first = TABLE_WIDTH * 3 // 5 if cols > 1 else TABLE_WIDTH
+    rest = (TABLE_WIDTH - first) // (cols - 1) if cols > 1 else 0
+    widths = [first] + [rest] * (cols - 1)
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+    body = []
+    for r, cells in enumerate(rows):
+        header = r == 0
+        tr = ["<w:tr><w:trPr><w:cantSplit/>" + ("<w:tblHeader/>" if header else "") + "</w:trPr>"]
+        for c in range(cols):
+            value = cells[c] if c < len(cells) else ""
+            shade = '<w:shd w:val="clear" w:color="auto" w:fill="E7E6E6"/>' if header else ""
+            rpr = "<w:rPr><w:b/></w:rPr>" if header else ""
+            tr.append(
+                f'<w:tc><w:tcPr><w:tcW w:w="{widths[c]}" w:type="dxa"/>{shade}</w:tcPr>'
+                '<w:p><w:pPr><w:pStyle w:val="WSRTableText"/></w:pPr>'
+                f'<w:r>{rpr}<w:t xml:space="preserve">{_esc(value)}</w:t></w:r></w:p></w:tc>'
+            )
+        tr.append("</w:tr>")
+        body.append("".join(tr))
+    return Markup(  # cell texts are escaped
+        '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/>'
+        f'<w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:tblInd w:w="567" w:type="dxa"/>'
+        '<w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" '
+        'w:firstColumn="1" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'
+        f"<w:tblGrid>{grid}</w:tblGrid>{''.join(body)}</w:tbl>"
+        # a table cannot have space after it: a 6 pt empty paragraph keeps the next clause off it
+        '<w:p><w:pPr><w:pStyle w:val="WSRTableText"/>'
+        '<w:spacing w:before="0" w:after="0" w:line="120" w:lineRule="exact"/></w:pPr></w:p>'
+    )
+
+
+def _paragraph(text: str, bookmarks: dict[str, str]) -> dict[str, Any]:
+    lead, rows = split_table(text)
+    return {
+        "text": text,
+        "runs": linked_runs(lead, bookmarks),
+        "table": table_xml(rows) if rows else "",
+    }
 
 
 def _schedule_intro(agreement: Agreement) -> str:
@@ -139,9 +269,11 @@ def docx_context(agreement: Agreement) -> dict[str, Any]:
                 "tail": tail,
                 "label": label,
                 "signatory": p.signatory,
+                "capacity": p.signatory_title or "________________________________",
                 "role": p.role,
             }
         )
+    bookmarks = {s.number: bookmark_name(s.clause_id) for s in agreement.sections}
     return {
         "id": agreement.id,
         "title": agreement.title,
@@ -149,23 +281,53 @@ def docx_context(agreement: Agreement) -> dict[str, Any]:
         "parties": parties,
         "recital": _recital(agreement, labels),
         "definitions": [
-            {"term": d.term, "rest": definition_rest(d)} for d in agreement.defined_terms
+            {
+                "term": d.term,
+                "rest": definition_rest(d),
+                "runs": linked_runs(definition_rest(d), bookmarks),
+            }
+            for d in agreement.defined_terms
         ],
         "sections": [
             {
                 "number": s.number,
                 "title": s.title,
-                "paragraphs": [{"number": p.number, "text": p.text} for p in s.paragraphs],
+                "heading": heading_runs(s.title, bookmarks[s.number], i),
+                "paragraphs": [
+                    {"number": p.number, **_paragraph(p.text, bookmarks)} for p in s.paragraphs
+                ],
             }
-            for s in agreement.sections
+            for i, s in enumerate(agreement.sections, start=1)
         ],
-        "schedule_intro": _schedule_intro(agreement),
+        "schedule_intro": linked_runs(_schedule_intro(agreement), bookmarks),
         "suppliers": [
             {"id": s.id, "name": s.name, "country": country_filter(s.country)}
             for s in agreement.suppliers
         ],
-        "record_line": record_line(agreement),
+        "paper": agreement.paper,
     }
+
+
+def _complete(context: dict[str, Any]) -> dict[str, Any]:
+    """Give a context built from plain texts (the redline's) the runs the template expects:
+    headings without bookmarks, paragraphs without fields; a Markdown table still becomes a
+    table."""
+    out = dict(context)
+    out["definitions"] = [
+        d if "runs" in d else {**d, "runs": plain_runs(d["rest"])} for d in context["definitions"]
+    ]
+    sections = []
+    for s in context["sections"]:
+        s = dict(s)
+        s.setdefault("heading", plain_runs(s["title"]))
+        s["paragraphs"] = [p if "runs" in p else _paragraph(p["text"], {}) for p in s["paragraphs"]]
+        sections.append(s)
+    out["sections"] = sections
+    if isinstance(out.get("schedule_intro"), str) and not isinstance(out["schedule_intro"], Markup):
+        out["schedule_intro"] = plain_runs(out["schedule_intro"])
+    for p in out["parties"]:
+        p.setdefault("capacity", "________________________________")
+    return out
 
 
 @lru_cache(maxsize=4)
@@ -244,15 +406,91 @@ def _grids_match_cells(tree: Any) -> bool:
 
 
 def render_template(
-    context: dict[str, Any], *, title: str, template: Path = HOUSE_TEMPLATE
+    context: dict[str, Any],
+    *,
+    title: str,
+    template: Path = HOUSE_TEMPLATE,
+    paper: str | None = None,
 ) -> DocxTemplate:
-    """Render ``context`` into the template and return the rendered (unsaved) DocxTemplate."""
+    """Render ``context`` into the template and return the rendered (unsaved) DocxTemplate.
+
+    The page is ``paper`` (else the context's ``paper``, else Letter).
+    """
     tpl = _HouseDocxTemplate(io.BytesIO(_template_bytes(template)))
-    tpl.render(context, jinja_env=_JINJA_ENV, autoescape=True)
+    tpl.render(_complete(context), jinja_env=_JINJA_ENV, autoescape=True)
     props = tpl.docx.core_properties
     props.title = title
     props.comments = ""
+    set_paper(tpl.docx, Paper(paper or context.get("paper") or Paper.LETTER))
     return tpl
+
+
+def set_paper(document: Any, paper: Paper) -> None:
+    """Page size of every section, and the footer's right tab at the new text width."""
+    size = PAGE_SIZES[paper]
+    for section in document.sections:
+        pgsz = section._sectPr.find(qn("w:pgSz"))
+        pgsz.set(qn("w:w"), str(size.width))
+        pgsz.set(qn("w:h"), str(size.height))
+        width = size.width - int(section.left_margin.twips) - int(section.right_margin.twips)
+        for tab in section.footer._element.iter(qn("w:tab")):
+            if tab.get(qn("w:val")) == "right":
+                tab.set(qn("w:pos"), str(width))
+
+
+_CUSTOM_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+_CUSTOM_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
+#: the longest text a core or custom document property holds
+PROPERTY_MAX = 255
+
+
+def custom_properties(agreement: Agreement) -> list[tuple[str, str]]:
+    """(name, text) of the custom document properties that identify the record."""
+    props = [
+        ("WSR Agreement ID", agreement.id),
+        ("WSR Content Hash", agreement.content_hash),
+        ("WSR Schema Version", str(agreement.schema_version)),
+    ]
+    props += [
+        (f"WSR Clause {i:02d}", version)
+        for i, version in enumerate(clause_versions(agreement), start=1)
+    ]
+    return props
+
+
+def _custom_xml(props: list[tuple[str, str]]) -> bytes:
+    items = "".join(
+        f'<property fmtid="{_CUSTOM_FMTID}" pid="{pid}" name="{_esc(name)}">'
+        f"<vt:lpwstr>{_esc(value)}</vt:lpwstr></property>"
+        for pid, (name, value) in enumerate(props, start=2)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/'
+        f'docPropsVTypes">{items}</Properties>'
+    ).encode()
+
+
+def set_properties(document: Any, agreement: Agreement) -> None:
+    """Core properties (title, subject, keywords, identifier) and the custom ones.
+
+    Every value fits a property: the answers refuse a title over 255 characters, and each
+    clause version is a property of its own rather than one long list.
+    """
+    props = document.core_properties
+    props.title = agreement.title
+    props.subject = "Worker-driven Social Responsibility agreement"
+    props.identifier = agreement.id
+    props.keywords = f"{agreement.id}; {agreement.content_hash}"
+    props.category = "WSR agreement"
+    package = document.part.package
+    for rel in list(package.rels.values()):
+        if rel.reltype == RT.CUSTOM_PROPERTIES:
+            package.rels.pop(rel.rId)
+    values = custom_properties(agreement)
+    part = Part(PackURI("/docProps/custom.xml"), _CUSTOM_CT, _custom_xml(values), package)
+    package.relate_to(part, RT.CUSTOM_PROPERTIES)
 
 
 class _FixedTimeZipWriter:
@@ -294,4 +532,5 @@ def render_docx(agreement: Agreement, path: Path | str, *, template: Path = HOUS
     """Write the agreement as DOCX at ``path`` (parent must exist) and return the path."""
     out = Path(path)
     tpl = render_template(docx_context(agreement), title=agreement.title, template=template)
+    set_properties(tpl.docx, agreement)
     return save_docx(tpl.docx, out)

@@ -12,8 +12,9 @@ Run from the repository root::
 
 Layout decisions (why they are what they are):
 
-- Page: 210 mm x 279.4 mm (A4 width, US Letter height) with 25 mm margins, so the same file
-  prints unscaled on either paper without clipping -- agreements cross the Atlantic.
+- Page: US Letter with 25 mm margins. The renderer sets each agreement's real paper (Letter or
+  A4, ``Agreement.paper``) and moves the footer's right tab to the text width of that paper;
+  every table is at most 160 mm wide, the text width of A4, so it fits both.
 - Body font: "Times New Roman" (LibreOffice substitutes the metric-compatible Liberation Serif),
   11 pt, justified clauses.
 - Numbering: one multilevel list (ilvl 0 ``%1.``, ilvl 1 ``%1.%2``) bound to the paragraph
@@ -22,7 +23,14 @@ Layout decisions (why they are what they are):
   they agree with the numbers stored in the agreement record.
 - Docxtpl tags: paragraph tags (``{%p ... %}``) for loops over parties, definitions, sections,
   clauses and signature blocks; row tags (``{%tr ... %}``) for the supplier schedule, whose
-  header row repeats on every page.
+  header row repeats on every page. Section headings, clause paragraphs and definitions are
+  run tags (``{{r ... }}``): the renderer supplies their runs, so a heading carries the bookmark
+  that cross-references point at and a clause carries REF fields where it cites a section. A
+  clause paragraph that ends with a table (the fee schedule) is followed by a paragraph tag
+  (``{{p ... }}``) that the renderer fills with a real ``w:tbl``.
+- No record line on the signature page: the agreement id, content hash and clause versions are
+  in the document properties (core and custom), where they identify the file without being
+  part of what is signed.
 """
 
 from __future__ import annotations
@@ -39,7 +47,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Mm, Pt, RGBColor, Twips
 from docx.styles.style import ParagraphStyle
 from docx.text.paragraph import Paragraph
 
@@ -285,8 +293,8 @@ def _field(paragraph: Paragraph, instr: str, placeholder: str) -> None:
 
 def _page_setup(doc: object) -> None:
     section = doc.sections[0]  # type: ignore[attr-defined]
-    section.page_width = Mm(210)
-    section.page_height = Mm(279.4)
+    section.page_width = Twips(12240)  # US Letter; the renderer sets each agreement's paper
+    section.page_height = Twips(15840)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Mm(25))
     section.header_distance = Mm(12)
@@ -341,21 +349,28 @@ def _body(doc: object) -> None:
     definition = doc.add_paragraph(style="WSR Definition")  # type: ignore[attr-defined]
     definition.add_run("\u201c")
     definition.add_run("{{ d.term }}").bold = True
-    definition.add_run("\u201d {{ d.rest }}")
+    definition.add_run("\u201d ")
+    definition.add_run("{{r d.runs }}")
     _tag(doc, "{%p endfor %}")
     _tag(doc, "{%p endif %}")
 
     _tag(doc, "{%p for s in sections %}")
-    doc.add_paragraph("{{ s.title }}", style=SECTION_STYLE)  # type: ignore[attr-defined]
+    doc.add_paragraph("{{r s.heading }}", style=SECTION_STYLE)  # type: ignore[attr-defined]
     _tag(doc, "{%p for c in s.paragraphs %}")
-    doc.add_paragraph("{{ c.text }}", style=CLAUSE_STYLE)  # type: ignore[attr-defined]
+    _tag(doc, "{%p if c.table %}")
+    lead = doc.add_paragraph("{{r c.runs }}", style=CLAUSE_STYLE)  # type: ignore[attr-defined]
+    lead.paragraph_format.keep_with_next = True  # the words that introduce a table stay with it
+    doc.add_paragraph("{{p c.table }}", style="WSR Body")  # type: ignore[attr-defined]
+    _tag(doc, "{%p else %}")
+    doc.add_paragraph("{{r c.runs }}", style=CLAUSE_STYLE)  # type: ignore[attr-defined]
+    _tag(doc, "{%p endif %}")
     _tag(doc, "{%p endfor %}")
     _tag(doc, "{%p endfor %}")
 
     # Schedule of covered suppliers, on its own page.
     schedule = doc.add_paragraph("Schedule 1 \u2013 Covered Suppliers", style="WSR Heading")  # type: ignore[attr-defined]
     schedule.paragraph_format.page_break_before = True
-    doc.add_paragraph("{{ schedule_intro }}", style="WSR Body")  # type: ignore[attr-defined]
+    doc.add_paragraph("{{r schedule_intro }}", style="WSR Body")  # type: ignore[attr-defined]
     _tag(doc, "{%p if suppliers %}")
     table = doc.add_table(rows=4, cols=3)  # type: ignore[attr-defined]
     table.style = doc.styles["Table Grid"]  # type: ignore[attr-defined]
@@ -401,10 +416,9 @@ def _body(doc: object) -> None:
     doc.add_paragraph("For {{ p.name }} ({{ p.label }})", style="WSR Signature Party")  # type: ignore[attr-defined]
     doc.add_paragraph("Signature: ________________________________", style="WSR Signature Line")  # type: ignore[attr-defined]
     doc.add_paragraph("Name: {{ p.signatory }}", style="WSR Signature Line")  # type: ignore[attr-defined]
+    doc.add_paragraph("Title: {{ p.capacity }}", style="WSR Signature Line")  # type: ignore[attr-defined]
     doc.add_paragraph("Date: ________________________________", style="WSR Signature Line")  # type: ignore[attr-defined]
     _tag(doc, "{%p endfor %}")
-
-    doc.add_paragraph("{{ record_line }}", style="WSR Record")  # type: ignore[attr-defined]
 
 
 def _properties(doc: object) -> None:
