@@ -4,13 +4,21 @@ Everything is validated before anything touches the disk (bad answers: exit 2, D
 created), then every file is rendered into a private staging folder next to DIR and moved into
 DIR only when all of them succeeded, so a failed PDF conversion never leaves a half-drafted
 agreement behind for someone to sign.
+
+File names: the record is ``<id>.json`` (one JSON record per draft, found by id); the documents
+people open are ``<name>-<id>.docx/.md/.pdf`` (and with ``--compare-standard``
+``<name>-<id>.deviations.md`` / ``.redline.docx`` beside the machine-readable
+``<id>.deviations.json``), where ``<name>`` is ``--name`` or a slug of the agreement's title,
+so a folder of several drafts reads as titles while every file still carries its id.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -26,6 +34,38 @@ if TYPE_CHECKING:  # imported where used, so `wsr draft --help` loads none of th
 
 FORMATS = ("docx", "md", "pdf")
 DEFAULT_FORMATS = "docx,md"
+#: the longest file-name stem --name (or the title's slug) may give
+MAX_NAME = 80
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def title_slug(title: str, *, max_len: int = 60) -> str:
+    """``"Gulf Coast Tomato Fair Food Agreement"`` -> ``gulf-coast-tomato-fair-food-agreement``.
+
+    ASCII letters and digits joined by hyphens, cut at a word boundary; ``agreement`` when the
+    title has no letter or digit that survives.
+    """
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+    if len(text) > max_len:
+        cut = text[: max_len + 1]
+        text = cut.rsplit("-", 1)[0] if "-" in cut else text[:max_len]
+    return text or "agreement"
+
+
+def parse_name(name: str) -> str:
+    """A ``--name`` that is safe as a file-name stem on every system; else InputError."""
+    from clauses import InputError
+
+    if not name or len(name) > MAX_NAME:
+        raise InputError.single("--name", f"give 1 to {MAX_NAME} characters")
+    if not _SAFE_NAME.match(name) or ".." in name or name.endswith("."):
+        raise InputError.single(
+            "--name",
+            f"{name!r} is not a safe file name: use letters, digits, '-', '_' and '.', "
+            "starting with a letter or digit (no '..', no trailing '.')",
+        )
+    return name
 
 
 def parse_formats(text: str) -> list[str]:
@@ -75,23 +115,28 @@ def draft_files(
     standard: Agreement | None,
     redline_time: Callable[[], datetime],
     library: Library | None = None,
+    name: str | None = None,
 ) -> list[str]:
-    """Render every requested file into ``stage``; return their names in the order written."""
+    """Render every requested file into ``stage``; return their names in the order written.
+
+    ``name`` is the readable part of the documents' names (default: the title's slug).
+    """
     # each renderer is imported only when its format is asked for (start-up is part of a draft)
     from clauses.render.docx import render_docx
 
     aid = agreement.id
+    doc = f"{name or title_slug(agreement.title)}-{aid}"
     names = [f"{aid}.json"]
     (stage / names[0]).write_text(agreement.to_json(), encoding="utf-8")
-    docx_name = f"{aid}.docx"
+    docx_name = f"{doc}.docx"
     if "docx" in formats:
         render_docx(agreement, stage / docx_name)
         names.append(docx_name)
     if "md" in formats:
         from clauses.render.markdown import render_markdown
 
-        (stage / f"{aid}.md").write_text(render_markdown(agreement), encoding="utf-8")
-        names.append(f"{aid}.md")
+        (stage / f"{doc}.md").write_text(render_markdown(agreement), encoding="utf-8")
+        names.append(f"{doc}.md")
     if "pdf" in formats:
         from clauses.render.pdf import render_pdf
 
@@ -102,23 +147,23 @@ def draft_files(
             scratch.mkdir()
             render_pdf(render_docx(agreement, scratch / docx_name), stage)
             shutil.rmtree(scratch)
-        names.append(f"{aid}.pdf")
+        names.append(f"{doc}.pdf")
     if standard is not None:
         from clauses import canonical_json, compare_to_standard
         from clauses.render.deviations import render_deviations_docx, render_deviations_pdf
         from clauses.render.redline import render_redline
 
         report = compare_to_standard(agreement, standard, library)
-        (stage / f"{aid}.deviations.md").write_text(report.to_markdown(), encoding="utf-8")
+        (stage / f"{doc}.deviations.md").write_text(report.to_markdown(), encoding="utf-8")
         (stage / f"{aid}.deviations.json").write_text(
             canonical_json(report.to_json_dict(), indent=2) + "\n", encoding="utf-8"
         )
-        report_docx = render_deviations_docx(report, stage / f"{aid}.deviations.docx")
-        names += [f"{aid}.deviations.md", f"{aid}.deviations.json", report_docx.name]
+        report_docx = render_deviations_docx(report, stage / f"{doc}.deviations.docx")
+        names += [f"{doc}.deviations.md", f"{aid}.deviations.json", report_docx.name]
         if "pdf" in formats:
             names.append(render_deviations_pdf(report_docx, stage).name)
-        render_redline(agreement, standard, stage / f"{aid}.redline.docx", now=redline_time())
-        names.append(f"{aid}.redline.docx")
+        render_redline(agreement, standard, stage / f"{doc}.redline.docx", now=redline_time())
+        names.append(f"{doc}.redline.docx")
     return names
 
 
@@ -151,11 +196,24 @@ def draft(
             "the answers record the omission under omit: with reason and approved_by.",
         ),
     ] = False,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            help="Readable start of the document file names, before the id "
+            "(default: the title in lower case with hyphens).",
+        ),
+    ] = None,
 ) -> None:
-    """Draft an agreement from ANSWERS: DIR/<id>.json plus the requested documents."""
+    """Draft an agreement from ANSWERS: DIR/<id>.json plus DIR/<name>-<id>.<format> documents.
+
+    Prints the agreement's title, every file written, each warning counsel must see (on
+    stderr, as ``warning: <path>: <message>``) and the agreement id.
+    """
     from clauses import InputError, assemble, load_library, parse_answers, require_complete
 
     chosen = parse_formats(formats)
+    stem = parse_name(name) if name is not None else None
     if out.exists() and not out.is_dir():
         raise InputError.single("--out", f"{out} exists and is not a folder")
     conf = settings(ctx)
@@ -172,8 +230,17 @@ def draft(
         soffice_path()  # ToolMissing (exit 1) before any rendering
     with staged(out) as stage:
         names = draft_files(
-            agreement, stage, chosen, standard=standard, redline_time=conf.now, library=lib
+            agreement,
+            stage,
+            chosen,
+            standard=standard,
+            redline_time=conf.now,
+            library=lib,
+            name=stem,
         )
-    for name in names:
-        typer.echo(str(out / name))
+    typer.echo(f"title: {agreement.title}")
+    for written in names:
+        typer.echo(str(out / written))
+    for warning in agreement.warnings:
+        typer.echo(f"warning: {warning.path}: {warning.message}", err=True)
     typer.echo(f"agreement id: {agreement.id}")

@@ -433,9 +433,13 @@ def set_paper(document: Any, paper: Paper) -> None:
         pgsz.set(qn("w:w"), str(size.width))
         pgsz.set(qn("w:h"), str(size.height))
         width = size.width - int(section.left_margin.twips) - int(section.right_margin.twips)
-        for tab in section.footer._element.iter(qn("w:tab")):
-            if tab.get(qn("w:val")) == "right":
-                tab.set(qn("w:pos"), str(width))
+    # docxtpl swaps in re-rendered footer parts behind python-docx's part cache, so reach them
+    # through the relationships (what is saved), not through ``section.footer``.
+    for rel in document.part.rels.values():
+        if rel.reltype == RT.FOOTER:
+            for tab in rel.target_part.element.iter(qn("w:tab")):
+                if tab.get(qn("w:val")) == "right":
+                    tab.set(qn("w:pos"), str(width))
 
 
 _CUSTOM_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"

@@ -38,8 +38,12 @@ def render_markdown(agreement: Agreement) -> str:
     for s in a.sections:
         out += ["", f"## {s.number}. {s.title}", ""]
         for para in s.paragraphs:
-            out.append(f"**{para.number}** {para.text}")
+            lead, sep, table = para.text.partition("\n|")
+            out.append(f"**{para.number}** {lead}")
             out.append("")
+            if sep:  # a paragraph that ends with a table: the rows are Markdown already
+                out += ("|" + table).split("\n")
+                out.append("")
         if out[-1] == "":
             out.pop()
     if a.overrides:

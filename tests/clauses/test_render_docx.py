@@ -10,7 +10,14 @@ from docx import Document
 
 from clauses._agreement import seal
 from clauses._codes import COUNTRY_NAMES
-from clauses.render.docx import HOUSE_TEMPLATE, docx_context, record_line, render_docx
+from clauses.render.docx import (
+    HOUSE_TEMPLATE,
+    PROPERTY_MAX,
+    clause_versions,
+    custom_properties,
+    docx_context,
+    render_docx,
+)
 from tests.clauses.docx_reading import (
     W,
     document_xml,
@@ -128,19 +135,52 @@ def test_signature_block_for_every_party(rendered, agreement):
         "For Example Standards Council (Monitor)",
     ]
     lines = [t for s, t in paras if s == "WSR Signature Line"]
-    assert len(lines) == 3 * len(agreement.parties)
+    assert len(lines) == 4 * len(agreement.parties)
     assert lines.count("Signature: ________________________________") == 3
+    assert lines.count("Title: ________________________________") == 3  # no capacity given
     assert lines.count("Date: ________________________________") == 3
     assert [t for t in lines if t.startswith("Name:")] == [
         f"Name: {p.signatory}" for p in agreement.parties
     ]
+    # name, title and date follow each signature line, in that order
+    assert [t.split(":")[0] for t in lines[:4]] == ["Signature", "Name", "Title", "Date"]
 
 
-def test_record_line_and_page_fields(rendered, agreement):
-    last = styled_paragraphs(rendered)[-1]
-    assert last == ("WSR Record", record_line(agreement))
-    assert agreement.id in last[1] and agreement.content_hash in last[1]
-    assert "premium 1.0.0" in last[1]
+def test_signatory_title_fills_the_title_line(tmp_path):
+    body = standard_agreement().model_dump(mode="json")
+    body["parties"][0]["signatory_title"] = "General Counsel"
+    out = render_docx(seal(body), tmp_path / "a.docx")
+    lines = [t for s, t in styled_paragraphs(out) if s == "WSR Signature Line"]
+    assert lines[2] == "Title: General Counsel"
+
+
+def test_signature_page_carries_no_hash_or_versions(rendered, agreement):
+    after = False
+    for style, text in styled_paragraphs(rendered):
+        after = after or text == "Signatures"
+        if after:
+            assert agreement.content_hash not in text and "sha256" not in text
+            assert "1.0.0" not in text and "WSR Record" != style
+
+
+def test_document_properties_identify_the_record(rendered, agreement):
+    core = Document(str(rendered)).core_properties
+    assert core.title == agreement.title
+    assert core.identifier == agreement.id
+    assert agreement.content_hash in core.keywords
+    custom = part_xml(rendered, "docProps/custom.xml")
+    for name, value in custom_properties(agreement):
+        assert f'name="{name}"><vt:lpwstr>{value}</vt:lpwstr>' in custom
+        assert len(value) <= PROPERTY_MAX
+    assert clause_versions(agreement)[1] == "premium@1.0.0"
+    assert "WSR Clause 02" in custom and agreement.content_hash in custom
+    rels = part_xml(rendered, "_rels/.rels")
+    assert "relationships/custom-properties" in rels and "docProps/custom.xml" in rels
+    types = part_xml(rendered, "[Content_Types].xml")
+    assert "custom-properties+xml" in types
+
+
+def test_page_fields(rendered, agreement):
     footer = part_xml(rendered, "word/footer1.xml")
     assert 'w:instr=" PAGE ' in footer and 'w:instr=" NUMPAGES ' in footer
     assert agreement.id in footer
