@@ -10,6 +10,7 @@ import pytest
 from icalendar import Calendar
 
 from obligations._db import open_store
+from wsr._cmd_draft import title_slug
 from wsr.cli import main
 
 
@@ -31,7 +32,9 @@ def test_demo_drafts_the_examples_and_replays_the_season(
     titles = {json.loads(p.read_text())["title"] for p in records}
     assert "Example Fresh Markets Fair Food Agreement" in titles
     for rec in records:
-        stem = rec.name.removesuffix(".json")
+        aid = rec.name.removesuffix(".json")
+        stem = f"{title_slug(json.loads(rec.read_text())['title'])}-{aid}"
+        assert (out_dir / f"{aid}.deviations.json").is_file()
         for suffix in (".docx", ".md", ".redline.docx", ".deviations.md"):
             assert (out_dir / f"{stem}{suffix}").is_file()
         if shutil.which("soffice"):

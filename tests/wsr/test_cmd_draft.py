@@ -36,17 +36,20 @@ def test_default_formats_write_record_docx_and_markdown(tmp_path, capsys):
     record = next(out.glob("*.json"))
     agreement = Agreement.from_json(record.read_text(encoding="utf-8"))
     aid = agreement.id
+    doc_stem = f"gulf-coast-tomato-fair-food-agreement-{aid}"
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [f"{aid}.json", f"{aid}.docx", f"{aid}.md"]
+        [f"{aid}.json", f"{doc_stem}.docx", f"{doc_stem}.md"]
     )
     assert stdout.splitlines() == [
+        "title: Gulf Coast Tomato Fair Food Agreement",
         str(out / f"{aid}.json"),
-        str(out / f"{aid}.docx"),
-        str(out / f"{aid}.md"),
+        str(out / f"{doc_stem}.docx"),
+        str(out / f"{doc_stem}.md"),
         f"agreement id: {aid}",
     ]
+    assert err == ""  # no warnings for this agreement
     assert record.read_text(encoding="utf-8") == agreement.to_json()
-    doc = Document(str(out / f"{aid}.docx"))
+    doc = Document(str(out / f"{doc_stem}.docx"))
     texts = [p.text for p in doc.paragraphs]
     assert texts[0] == "Gulf Coast Tomato Fair Food Agreement"
     for section in agreement.sections:
@@ -63,8 +66,8 @@ def test_default_formats_write_record_docx_and_markdown(tmp_path, capsys):
     for section in agreement.sections:
         expected.append((section.number, section.title))
         expected += [(p.number, p.text) for p in section.paragraphs]
-    assert word_numbers(out / f"{aid}.docx") == expected
-    assert agreement.sections[0].title in (out / f"{aid}.md").read_text(encoding="utf-8")
+    assert word_numbers(out / f"{doc_stem}.docx") == expected
+    assert agreement.sections[0].title in (out / f"{doc_stem}.md").read_text(encoding="utf-8")
     assert _leftovers(tmp_path) == []
 
 
@@ -84,27 +87,30 @@ def test_compare_standard_writes_report_and_redline(tmp_path, capsys):
     )  # fmt: skip
     assert code == 0, err
     aid = stdout.splitlines()[-1].removeprefix("agreement id: ")
+    doc = f"gulf-coast-tomato-fair-food-agreement-{aid}"
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(
         [
             f"{aid}.json",
-            f"{aid}.md",
-            f"{aid}.deviations.md",
+            f"{doc}.md",
+            f"{doc}.deviations.md",
             f"{aid}.deviations.json",
-            f"{aid}.deviations.docx",
-            f"{aid}.redline.docx",
+            f"{doc}.deviations.docx",
+            f"{doc}.redline.docx",
         ]
     )
+    # exactly one agreement record among the JSON files, and it sorts first
+    assert [n for n in names if n.endswith(".json") and ".deviations" not in n] == [f"{aid}.json"]
     report = json.loads((out / f"{aid}.deviations.json").read_text(encoding="utf-8"))
     assert report["agreement_id"] == aid and report["standard_id"].startswith("agr-")
     premium = next(c for c in report["clauses"] if c["clause_id"] == "premium")
     # the fixture pays within 31 days; whatever the standard says, the report must agree
     std_days = next(v for v in premium["variables"] if v["name"] == "payment_due_days")["standard"]
     assert premium["status"] == "changed" and std_days != 31
-    md = (out / f"{aid}.deviations.md").read_text(encoding="utf-8")
+    md = (out / f"{doc}.deviations.md").read_text(encoding="utf-8")
     assert f"| Payment deadline (days after the period ends) | {std_days} | 31 |" in md
-    assert "Deviations from the standard" in _document_xml(out / f"{aid}.deviations.docx")
-    xml = _document_xml(out / f"{aid}.redline.docx")
+    assert "Deviations from the standard" in _document_xml(out / f"{doc}.deviations.docx")
+    xml = _document_xml(out / f"{doc}.redline.docx")
     assert "<w:ins " in xml and "<w:del " in xml
     assert 'w:date="2026-01-02T10:00:00Z"' in xml  # the revision date is --now
 
@@ -191,10 +197,11 @@ def test_pdf_format(tmp_path, capsys):
     )
     assert code == 0, err
     aid = stdout.splitlines()[-1].removeprefix("agreement id: ")
+    doc = f"gulf-coast-tomato-fair-food-agreement-{aid}"
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [f"{aid}.json", f"{aid}.docx", f"{aid}.pdf"]
+        [f"{aid}.json", f"{doc}.docx", f"{doc}.pdf"]
     )
-    assert (out / f"{aid}.pdf").read_bytes().startswith(b"%PDF")
+    assert (out / f"{doc}.pdf").read_bytes().startswith(b"%PDF")
 
 
 @pytest.mark.libreoffice
@@ -263,3 +270,90 @@ def test_strict_accepts_a_recorded_omission(tmp_path, capsys):
     [o] = [o for o in record.omitted if o.clause_id == "sourcing_cutoff"]
     assert (o.required, o.reason, o.approved_by) == (True, "pilot season only", "General Counsel")
     assert record.warnings == []
+
+
+def test_name_gives_readable_file_names_and_keeps_the_id(tmp_path, capsys):
+    out = tmp_path / "out"
+    code, stdout, err = run(
+        ["draft", str(ANSWERS), "--out", str(out), "--name", "gulf-2026"], capsys
+    )
+    assert code == 0, err
+    aid = stdout.splitlines()[-1].removeprefix("agreement id: ")
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [f"{aid}.json", f"gulf-2026-{aid}.docx", f"gulf-2026-{aid}.md"]
+    )
+
+
+@pytest.mark.parametrize("bad", ["../up", "a/b", ".hidden", "x" * 81, "trailing.", "sp ace"])
+def test_unsafe_name_is_exit_2_and_writes_nothing(tmp_path, capsys, bad):
+    out = tmp_path / "out"
+    code, stdout, err = run(["draft", str(ANSWERS), "--out", str(out), "--name", bad], capsys)
+    assert code == 2 and err.startswith("--name: ") and stdout == ""
+    assert not out.exists()
+
+
+def test_title_slug():
+    from wsr._cmd_draft import title_slug
+
+    assert title_slug("Gulf Coast Tomato Fair Food Agreement") == (
+        "gulf-coast-tomato-fair-food-agreement"
+    )
+    assert title_slug("Acuerdo Caf\u00e9 & T\u00e9 (2026)") == "acuerdo-cafe-te-2026"
+    assert title_slug("\u5354\u8b70") == "agreement"
+    long = title_slug(
+        "Example Denim Brands Agreement to Eliminate Gender-Based Violence and Harassment"
+    )
+    assert len(long) <= 60 and not long.endswith("-") and long.startswith("example-denim-brands")
+
+
+def _accord_with(tmp_path: Path, **fees) -> Path:
+    import yaml
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    answers = yaml.safe_load((examples / "accord-garment-safety.yaml").read_text(encoding="utf-8"))
+    answers["clauses"]["monitoring_fees"].update(fees)
+    path = tmp_path / "answers.yaml"
+    path.write_text(yaml.safe_dump(answers, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_warnings_are_printed_and_kept_in_the_record(tmp_path, capsys):
+    answers = _accord_with(tmp_path, cap=200000)
+    out = tmp_path / "out"
+    code, stdout, err = run(["draft", str(answers), "--out", str(out), "--format", "md"], capsys)
+    assert code == 0, err
+    assert stdout.splitlines()[0] == (
+        "title: Example Apparel Group Garment Safety Agreement (Bangladesh)"
+    )
+    assert err.splitlines() == [
+        "warning: clauses.monitoring_fees.tiers[6].fee: band 7's fee 375,000.00 is above the "
+        "maximum annual fee 200,000.00: the cap applies, so this fee is never charged",
+        "warning: clauses.monitoring_fees.tiers[7].fee: band 8's fee 500,000.00 is above the "
+        "maximum annual fee 200,000.00: the cap applies, so this fee is never charged",
+    ]
+    [record] = out.glob("*.json")
+    warnings = Agreement.from_json(record.read_text(encoding="utf-8")).warnings
+    assert [w.path for w in warnings] == [
+        "clauses.monitoring_fees.tiers[6].fee",
+        "clauses.monitoring_fees.tiers[7].fee",
+    ]
+
+
+def test_contradictory_tiers_exit_2_and_write_nothing(tmp_path, capsys):
+    tiers = [
+        {"up_to": 1000000, "fee": 1000},
+        {"up_to": 50000000, "fee": 10000},
+        {"up_to": 25000000, "fee": 17500},
+        {"up_to": None, "fee": 500000},
+    ]
+    answers = _accord_with(tmp_path, tiers=tiers, floor=600000)
+    out = tmp_path / "out"
+    code, stdout, err = run(["draft", str(answers), "--out", str(out)], capsys)
+    assert code == 2 and stdout == ""
+    assert err.splitlines() == [
+        "clauses.monitoring_fees.tiers[2].up_to: 25,000,000.00 is below the upper limit of the "
+        "band before it (50,000,000.00): bands must be in ascending order without overlap",
+        "clauses.monitoring_fees.floor: the minimum annual fee 600,000.00 is above the maximum "
+        "annual fee 500,000.00: no fee can satisfy both",
+    ]
+    assert not out.exists()

@@ -75,7 +75,25 @@ def test_json_for_all_and_for_one(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_check_ok(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "--check", "--path", str(MINI))
-    assert (code, out, err) == (0, "library OK: 3 clauses\n", "")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == "library OK: 3 clauses"
+    assert (
+        out.splitlines()[1]
+        == "constraints checked when drafting (variables that could contradict):"
+    )
+    assert out.splitlines()[-1] == (
+        "  every clause [warning]: a reminder that would fall before its obligation exists"
+    )
+
+
+def test_check_lists_the_shipped_constraints(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--check")
+    assert code == 0
+    assert "  monitoring_fees.fee_table [errors and warnings]: fee_tiers(tiers, cap, floor)" in out
+    assert (
+        "  term_and_renewal.notice_inside_renewal_term [error]: "
+        "opt_out_notice_days < renewal_term_months * 28 (when auto_renew)" in out
+    )
 
 
 def test_check_reports_every_problem_and_exits_2(
