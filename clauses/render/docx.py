@@ -300,7 +300,8 @@ def docx_context(agreement: Agreement) -> dict[str, Any]:
             }
             for i, s in enumerate(agreement.sections, start=1)
         ],
-        "schedule_intro": linked_runs(_schedule_intro(agreement), bookmarks),
+        "schedule_intro": _schedule_intro(agreement),
+        "schedule_runs": linked_runs(_schedule_intro(agreement), bookmarks),
         "suppliers": [
             {"id": s.id, "name": s.name, "country": country_filter(s.country)}
             for s in agreement.suppliers
@@ -324,8 +325,9 @@ def _complete(context: dict[str, Any]) -> dict[str, Any]:
         s["paragraphs"] = [p if "runs" in p else _paragraph(p["text"], {}) for p in s["paragraphs"]]
         sections.append(s)
     out["sections"] = sections
-    if isinstance(out.get("schedule_intro"), str) and not isinstance(out["schedule_intro"], Markup):
-        out["schedule_intro"] = plain_runs(out["schedule_intro"])
+    if any("heading" not in s for s in context["sections"]) or "schedule_runs" not in out:
+        # headings without bookmarks: a REF field here would point at nothing
+        out["schedule_runs"] = plain_runs(out["schedule_intro"])
     for p in out["parties"]:
         p.setdefault("capacity", "________________________________")
     return out

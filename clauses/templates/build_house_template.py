@@ -370,7 +370,7 @@ def _body(doc: object) -> None:
     # Schedule of covered suppliers, on its own page.
     schedule = doc.add_paragraph("Schedule 1 \u2013 Covered Suppliers", style="WSR Heading")  # type: ignore[attr-defined]
     schedule.paragraph_format.page_break_before = True
-    doc.add_paragraph("{{r schedule_intro }}", style="WSR Body")  # type: ignore[attr-defined]
+    doc.add_paragraph("{{r schedule_runs }}", style="WSR Body")  # type: ignore[attr-defined]
     _tag(doc, "{%p if suppliers %}")
     table = doc.add_table(rows=4, cols=3)  # type: ignore[attr-defined]
     table.style = doc.styles["Table Grid"]  # type: ignore[attr-defined]

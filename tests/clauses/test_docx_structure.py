@@ -286,3 +286,22 @@ def test_libreoffice_prints_the_right_numbers_and_updates_them(accord, accord_do
     assert "as set out in Section 2." in after  # term_and_renewal stays 2
     assert "Schedule under Section 4." in after  # scope: was 3
     assert re.search(r"10\. Monitoring Fees", after)
+
+
+def test_redline_has_no_reference_to_a_missing_bookmark(lib, accord, tmp_path):
+    from datetime import UTC, datetime
+
+    from clauses.render.redline import render_redline
+
+    answers = parse_answers(EXAMPLES / "accord-garment-safety.yaml", lib)
+    standard = assemble(answers.as_standard(lib), lib)
+    out = render_redline(
+        accord, standard, tmp_path / "r.docx", now=datetime(2026, 1, 2, tzinfo=UTC)
+    )
+    marks = _bookmarks(out)
+    for instr, _ in _fields(out):
+        if instr.startswith("REF "):
+            assert instr.split()[1] in marks, instr
+    assert "Schedule under Section 3." in " ".join(
+        "".join(t.text or "" for t in p.iter(f"{W}t")) for p in document_xml(out).iter(f"{W}p")
+    )
