@@ -209,9 +209,10 @@ def table_xml(rows: list[list[str]]) -> Markup:
             value = cells[c] if c < len(cells) else ""
             shade = '<w:shd w:val="clear" w:color="auto" w:fill="E7E6E6"/>' if header else ""
             rpr = "<w:rPr><w:b/></w:rPr>" if header else ""
+            jc = '<w:jc w:val="right"/>' if c else ""  # amounts line up on the right
             tr.append(
                 f'<w:tc><w:tcPr><w:tcW w:w="{widths[c]}" w:type="dxa"/>{shade}</w:tcPr>'
-                '<w:p><w:pPr><w:pStyle w:val="WSRTableText"/></w:pPr>'
+                f'<w:p><w:pPr><w:pStyle w:val="WSRTableText"/>{jc}</w:pPr>'
                 f'<w:r>{rpr}<w:t xml:space="preserve">{_esc(value)}</w:t></w:r></w:p></w:tc>'
             )
         tr.append("</w:tr>")

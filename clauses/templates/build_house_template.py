@@ -376,6 +376,9 @@ def _body(doc: object) -> None:
     table.style = doc.styles["Table Grid"]  # type: ignore[attr-defined]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     widths = (Mm(40), Mm(90), Mm(30))
+    # LibreOffice lays a table out by its grid, not by the cell widths: give the grid the widths
+    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
+        col.set(qn("w:w"), str(int(width.twips)))
     rows = [
         ("Supplier ID", "Name", "Country"),
         ("{%tr for sup in suppliers %}", "", ""),

@@ -33,9 +33,10 @@ def test_one_docx_to_pdf(tmp_path):
         assert section.title in text
     assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
     assert "GROWER-080" in text
-    # A4 width, Letter height (points)
+    # the record's paper (Letter: its governing law is Florida's), in points
+    assert agreement.paper == "letter"
     box = reader.pages[0].mediabox
-    assert round(float(box.width)) == 595 and round(float(box.height)) == 792
+    assert round(float(box.width)) == 612 and round(float(box.height)) == 792
 
 
 @pytest.mark.libreoffice
