@@ -55,5 +55,6 @@ def render_markdown(agreement: Agreement) -> str:
             )
     out += ["", "## Signatures", ""]
     for p in a.parties:
-        out.append(f"For {p.name}: ______________________ ({p.signatory})  ")
+        who = f"{p.signatory}, {p.signatory_title}" if p.signatory_title else p.signatory
+        out.append(f"For {p.name}: ______________________ ({who})  ")
     return "\n".join(out).rstrip() + "\n"
