@@ -211,13 +211,19 @@ def _list_blocks(report: DeviationReport, v: VariableChange) -> list[Block]:
     """A list variable (a fee table) side by side: standard rows, then chosen rows."""
     std = v.standard if isinstance(v.standard, list) else []
     cho = v.chosen if isinstance(v.chosen, list) else []
-    labels = tuple(_short(label) for _, label, _ in v.fields)
+    # a field no row fills (a fee band's optional start) is a column that says nothing
+    fields = tuple(
+        f
+        for f in v.fields
+        if any(isinstance(item, dict) and item.get(f[0]) is not None for item in (*std, *cho))
+    )
+    labels = tuple(_short(label) for _, label, _ in fields)
     rows = []
     for i in range(max(len(std), len(cho))):
         row = [f"({_letter(i)})"]
         for side in (std, cho):
             item = side[i] if i < len(side) and isinstance(side[i], dict) else None
-            for name, _, vtype in v.fields:
+            for name, _, vtype in fields:
                 row.append("" if item is None else _display(item.get(name), vtype, report.currency))
         rows.append(tuple(row))
     header = ("Band", *(f"Standard: {x}" for x in labels), *(f"Chosen: {x}" for x in labels))

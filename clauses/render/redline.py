@@ -35,7 +35,16 @@ from lxml import etree
 
 from .._agreement import Agreement
 from .._compare import merge_order
-from .docx import HOUSE_TEMPLATE, definition_rest, docx_context, render_template, save_docx
+from .docx import (
+    HOUSE_TEMPLATE,
+    definition_rest,
+    docx_context,
+    plain_runs,
+    render_template,
+    save_docx,
+    split_table,
+    table_xml,
+)
 
 AUTHOR = "WSR engine"
 
@@ -210,10 +219,46 @@ def redline_context(
             title = marks.text("deleted", s.title, "")
             rows = [("deleted", t, "") for t in old]
         sections.append(
-            {"title": title, "paragraphs": [{"text": marks.text(st, o, n)} for st, o, n in rows]}
+            {"title": title, "paragraphs": [_paragraph(marks, st, o, n) for st, o, n in rows]}
         )
     ctx["sections"] = sections
     return ctx
+
+
+def _paragraph(marks: _Placeholders, status: Status, old: str, new: str) -> dict[str, Any]:
+    """One paragraph of the merged document; one that ends with a table (the fee schedule) is
+    drawn as the agreement draws it, its words and each table cell diffed on their own."""
+    old_lead, old_rows = split_table(old)
+    new_lead, new_rows = split_table(new)
+    if not old_rows and not new_rows:
+        return {"text": marks.text(status, old, new)}
+
+    def pair(before: str, after: str, gone: bool, came: bool) -> str:
+        if gone:
+            return marks.text("deleted", before, "") if before else ""
+        if came:
+            return marks.text("inserted", "", after) if after else ""
+        return marks.text("equal" if before == after else "changed", before, after)
+
+    whole_del, whole_ins = status == "deleted", status == "inserted"
+    lead = pair(old_lead, new_lead, whole_del, whole_ins)
+    table = []
+    for i in range(max(len(old_rows), len(new_rows))):
+        o = old_rows[i] if i < len(old_rows) else None
+        n = new_rows[i] if i < len(new_rows) else None
+        cols = max(len(o or []), len(n or []))
+        table.append(
+            [
+                pair(
+                    o[c] if o and c < len(o) else "",
+                    n[c] if n and c < len(n) else "",
+                    whole_del or n is None,
+                    whole_ins or o is None,
+                )
+                for c in range(cols)
+            ]
+        )
+    return {"text": lead, "runs": plain_runs(lead), "table": table_xml(table)}
 
 
 class _Revisions:

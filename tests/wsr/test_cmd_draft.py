@@ -214,10 +214,11 @@ def test_compare_standard_with_pdf_writes_the_report_as_pdf(tmp_path, capsys):
     )
     assert code == 0, err
     aid = stdout.splitlines()[-1].removeprefix("agreement id: ")
+    doc = f"gulf-coast-tomato-fair-food-agreement-{aid}"
     names = {p.name for p in out.iterdir()}
-    assert {f"{aid}.pdf", f"{aid}.deviations.docx", f"{aid}.deviations.pdf"} <= names
-    assert (out / f"{aid}.deviations.pdf").read_bytes().startswith(b"%PDF")
-    assert f"{out / aid}.deviations.pdf" in stdout.splitlines()
+    assert {f"{doc}.pdf", f"{doc}.deviations.docx", f"{doc}.deviations.pdf"} <= names
+    assert (out / f"{doc}.deviations.pdf").read_bytes().startswith(b"%PDF")
+    assert f"{out / doc}.deviations.pdf" in stdout.splitlines()
 
 
 @pytest.mark.libreoffice
