@@ -181,7 +181,8 @@ def test_cross_clause_warning_applies_only_when_both_clauses_are_in(lib):
     assert "longest interval between pay days under the Code (16 days)" in ag.warnings[0].message
     del late["clauses"]["code_of_conduct"]
     ag = assemble(parse_answers(late, lib), lib)
-    assert ag.warnings == []
+    # only the required-clause warning for the Code itself; no pass-through contradiction
+    assert [w.path for w in ag.warnings] == ["clauses.code_of_conduct"]
 
 
 def test_reminder_before_the_obligation_exists_is_a_warning(lib, accord):
@@ -273,3 +274,11 @@ def test_check_refuses_ref_used_as_a_schedule_number(tmp_path):
     )
     problems = [str(p) for p in check_library(load_library(root))]
     assert any("ref() after 'Schedule'" in p for p in problems), problems
+
+
+def test_cure_longer_than_non_renewal_notice_warns(lib, accord):
+    ag = assemble(parse_answers(_with(accord, "termination", cure_days=120), lib), lib)
+    assert [w.path for w in ag.warnings] == ["clauses.termination.cure_days"]
+    assert (
+        "leave the Agreement by non-renewal before its cure period ends" in ag.warnings[0].message
+    )

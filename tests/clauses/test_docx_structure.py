@@ -153,12 +153,14 @@ def test_ref_results_read_like_the_record(accord, accord_docx):
     }
     volume = next(d for d in accord.defined_terms if d.term == "Declared Volume")
     assert f"means {volume.definition}" in defs
-    assert "under Section 9." in volume.definition
+    fees = accord.section("monitoring_fees").number
+    assert f"under Section {fees}." in volume.definition
 
 
 def test_markdown_keeps_plain_numbers(accord):
     md = render_markdown(accord)
-    assert "under Section 9." in md and "REF" not in md
+    fees = accord.section("monitoring_fees").number
+    assert f"under Section {fees}." in md and "REF" not in md
 
 
 def test_schedule_reference_is_schedule_one(lib):
@@ -270,22 +272,26 @@ def test_libreoffice_prints_the_right_numbers_and_updates_them(accord, accord_do
     volume = " ".join(
         next(d for d in accord.defined_terms if d.term == "Declared Volume").definition.split()
     )
-    assert volume in text  # "... under Section 9."
+    assert volume in text  # "... under Section <monitoring fees>."
     table = _pdf_text(accord_docx, tmp_path / "layout", layout=True)
     assert re.search(
         r"Declared Volume +Annual fee\n +Up to USD 1,000,000.00 +USD 1,000.00\n", table
     )
     assert re.search(r"\n +USD 500,000,000.00 and above +USD 500,000.00\n", table)
-    assert "Schedule under Section 3." in text
+    number = {s.clause_id: int(s.number) for s in accord.sections}
+    general = number["general_provisions"]
+    assert f"Schedule under Section {general}." in text
     # counsel inserts a section before section 3: every reference to 3 and later moves up one
+    assert number["term_and_renewal"] == 2 and number["monitoring_fees"] > 3
     edited = tmp_path / "edited.docx"
     _insert_section_before(accord_docx, "3", edited)
     after = _pdf_text(edited, tmp_path / "after")
     assert "3. Inserted By Counsel" in after
-    assert "as declared by the Buyer to the Monitor under Section 10." in after  # was 9
-    assert "as set out in Section 2." in after  # term_and_renewal stays 2
-    assert "Schedule under Section 4." in after  # scope: was 3
-    assert re.search(r"10\. Monitoring Fees", after)
+    fees = number["monitoring_fees"] + 1
+    assert f"as declared by the Buyer to the Monitor under Section {fees}." in after
+    assert "for which this Agreement renews under Section 2." in after  # term stays 2
+    assert f"Schedule under Section {general + 1}." in after
+    assert re.search(rf"{fees}\. Monitoring Fees", after)
 
 
 def test_redline_has_no_reference_to_a_missing_bookmark(lib, accord, tmp_path):
@@ -302,6 +308,7 @@ def test_redline_has_no_reference_to_a_missing_bookmark(lib, accord, tmp_path):
     for instr, _ in _fields(out):
         if instr.startswith("REF "):
             assert instr.split()[1] in marks, instr
-    assert "Schedule under Section 3." in " ".join(
+    general = accord.section("general_provisions").number
+    assert f"Schedule under Section {general}." in " ".join(
         "".join(t.text or "" for t in p.iter(f"{W}t")) for p in document_xml(out).iter(f"{W}p")
     )

@@ -272,7 +272,8 @@ def test_example_docx_has_the_full_contract_structure(example, tmp_path):
     assert cover and not any("\u201c" in t or '"' in t for t in cover)
     defined = [p.text for p in doc.paragraphs if p.style.name == "WSR Definition"]
     assert not any(t.startswith(("\u201cEffective Date", "\u201cAgreement\u201d")) for t in defined)
-    [table] = doc.tables
+    table = doc.tables[-1]  # the supplier schedule (a fee schedule, if any, comes before it)
+    assert table.rows[0].cells[0].text == "Supplier ID"
     countries = {r.cells[2].text for r in table.rows[1:]}
     assert countries == {COUNTRY_NAMES[s.country] for s in ag.suppliers}
     intro = next(t for t in body if t.startswith("The following ") and "covered by" in t)
