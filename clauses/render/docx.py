@@ -386,7 +386,7 @@ _LISTING_CHARS = ("\t", "\a", "\n", "\f")
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-class _HouseDocxTemplate(_HouseTemplate):  # type: ignore[misc]
+class _HouseDocxTemplate(_HouseTemplate):
     """docxtpl, minus two passes over the rendered XML when they provably change nothing.
 
     Together they were a third of a 500-supplier render. ``resolve_listing`` rewrites tabs, BEL,
