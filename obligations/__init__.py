@@ -17,7 +17,20 @@ import importlib as _importlib
 import typing as _typing
 
 from ._advance import AdvanceOutcome, AgreementState, advance
-from ._audit import GENESIS, chain_hash, verify_chain
+from ._audit import (
+    GENESIS,
+    AuditHead,
+    Checkpoint,
+    StoreCorrupted,
+    chain_hash,
+    make_checkpoint,
+    parse_checkpoint,
+    verify_chain,
+    verify_checkpoint,
+    verify_head,
+)
+from ._auditcheck import reconcile
+from ._auditkey import AuditKey
 from ._calendar import due_date, end_of_local_day, period_of
 from ._compile import HORIZON, compile_agreement
 from ._enums import FINAL, OPEN, AgreementStatus, EvidenceState, Flag, LegalState, Timing
@@ -110,6 +123,9 @@ __all__ = [
     "AgreementState",
     "AgreementStatus",
     "AuditEntry",
+    "AuditHead",
+    "AuditKey",
+    "Checkpoint",
     "Clock",
     "Event",
     "EventResult",
@@ -124,6 +140,7 @@ __all__ = [
     "ObligationStore",
     "Outcome",
     "SweepResult",
+    "StoreCorrupted",
     "Timing",
     "TrackResult",
     "TrackedAgreement",
@@ -137,12 +154,17 @@ __all__ = [
     "due_date",
     "end_of_local_day",
     "event_id",
+    "make_checkpoint",
     "make_engine",
     "obligation_id",
     "open_store",
+    "parse_checkpoint",
     "period_of",
+    "reconcile",
     "replay",
     "transition",
     "upgrade",
     "verify_chain",
+    "verify_checkpoint",
+    "verify_head",
 ]

@@ -25,6 +25,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from clauses import EngineError, InputError
 
+from ._auditkey import AuditKey
 from .stores.sqlalchemy import READ_ONLY_OPTION, SqlAlchemyObligationStore
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 # Alembic is imported only where a migration runs or the script directory is read: importing it
 # costs ~0.2 s, which every `wsr` command would otherwise pay just to check the schema version.
 #: the newest migration; tests check it against the script directory
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003_audit"
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -173,13 +174,14 @@ def _unreachable(engine: Engine, exc: OperationalError) -> InputError:
     return InputError.single("db", f"cannot open {url}: {reason}")
 
 
-def open_store(url: str) -> SqlAlchemyObligationStore:
+def open_store(url: str, *, audit_key: AuditKey | None = None) -> SqlAlchemyObligationStore:
     """The SQL store for ``url``, migrating a new database first (the caller may dispose
-    ``store.engine`` when done)."""
+    ``store.engine`` when done). The audit key is found as :mod:`obligations._auditkey` says
+    unless one is given."""
     engine = make_engine(url)
     try:
         ensure_schema(engine)
     except BaseException:
         engine.dispose()  # nobody else holds it to close its connections
         raise
-    return SqlAlchemyObligationStore(engine)
+    return SqlAlchemyObligationStore(engine, audit_key=audit_key)

@@ -87,6 +87,10 @@ def _date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
+def _opt_aware_utc(value: datetime | None) -> datetime | None:
+    return None if value is None else _aware_utc(value)
+
+
 def _opt_date(value: date | str | None) -> date | None:
     return None if value is None else _date(value)
 
@@ -547,7 +551,11 @@ class Event:
 class AuditEntry:
     """One line of the append-only, hash-chained log: who did what, when, why, before → after.
 
-    The store assigns ``seq``, ``prev_hash`` and ``hash`` (:func:`obligations._audit.chain_hash`).
+    The store assigns ``seq``, ``prev_hash``, ``hash``, ``recorded_at`` and ``mac``
+    (:func:`obligations._audit.link_texts`). ``at`` is the business time the change was made at
+    (``--now``, what replays need); ``recorded_at`` is the wall-clock time the store appended it,
+    from the store's clock, which no option sets; ``mac`` is the keyed signature of the entry's
+    place and hash (None in a chain written before the store had a key).
     """
 
     seq: int | None = None
@@ -561,10 +569,16 @@ class AuditEntry:
     after: Mapping[str, Any] | None = None
     prev_hash: str | None = None
     hash: str | None = None
+    recorded_at: datetime | None = attrs.field(default=None, converter=_opt_aware_utc)
+    mac: str | None = None
 
-    def hashed_body(self) -> dict[str, Any]:
-        """What the chain hash covers: everything except ``seq`` and ``hash``."""
-        return {
+    def hashed_body(self, *, legacy: bool = False) -> dict[str, Any]:
+        """What the chain hash covers: everything except ``seq``, ``hash`` and ``mac``.
+
+        ``legacy`` leaves out ``recorded_at``, which entries written before migration 0003_audit
+        did not have (their hash does not cover the time the migration filled in).
+        """
+        body = {
             "agreement_id": self.agreement_id,
             "obligation_id": self.obligation_id,
             "at": self.at.isoformat(),
@@ -575,11 +589,22 @@ class AuditEntry:
             "after": None if self.after is None else dict(self.after),
             "prev_hash": self.prev_hash,
         }
+        if not legacy:
+            body["recorded_at"] = None if self.recorded_at is None else self.recorded_at.isoformat()
+        return body
 
     def to_dict(self) -> dict[str, Any]:
-        return {"seq": self.seq, **self.hashed_body(), "hash": self.hash}
+        return {"seq": self.seq, **self.hashed_body(), "hash": self.hash, "mac": self.mac}
 
-    def chained(self, *, seq: int, prev_hash: str, hash: str) -> AuditEntry:
+    def chained(
+        self,
+        *,
+        seq: int,
+        prev_hash: str,
+        hash: str,
+        recorded_at: datetime | None = None,
+        mac: str | None = None,
+    ) -> AuditEntry:
         """This entry with its place in the chain; what :func:`obligations._audit.link` makes.
 
         The same as ``attrs.evolve(self, seq=…, prev_hash=…, hash=…)`` without running the
@@ -592,6 +617,8 @@ class AuditEntry:
         _set(other, "seq", seq)
         _set(other, "prev_hash", prev_hash)
         _set(other, "hash", hash)
+        _set(other, "recorded_at", recorded_at)
+        _set(other, "mac", mac)
         return other
 
     @classmethod
@@ -608,12 +635,18 @@ class AuditEntry:
             after=d.get("after"),
             prev_hash=d.get("prev_hash"),
             hash=d.get("hash"),
+            recorded_at=None
+            if d.get("recorded_at") is None
+            else datetime.fromisoformat(d["recorded_at"]),
+            mac=d.get("mac"),
         )
 
 
-#: the fields `AuditEntry.chained` copies (every field but the three it sets)
+#: the fields `AuditEntry.chained` copies (every field but the ones it sets)
 _AUDIT_KEPT = tuple(
-    f.name for f in attrs.fields(AuditEntry) if f.name not in ("seq", "prev_hash", "hash")
+    f.name
+    for f in attrs.fields(AuditEntry)
+    if f.name not in ("seq", "prev_hash", "hash", "recorded_at", "mac")
 )
 
 

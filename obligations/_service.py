@@ -28,6 +28,7 @@ from ._advance import (
     status_at,
     termination_day,
 )
+from ._audit import StoreCorrupted
 from ._bulk import gc_paused
 from ._calendar import local_date
 from ._compile import compile_instances
@@ -200,7 +201,13 @@ class ObligationService:
     def _record(self, tracked: TrackedAgreement) -> Agreement:
         record = self._records.get(tracked.id)
         if record is None:
-            record = Agreement.from_json(tracked.record_json)
+            try:
+                record = Agreement.from_json(tracked.record_json)
+            except ValueError as exc:  # broken JSON, or a record that no longer validates
+                raise StoreCorrupted(
+                    f"agreements.{tracked.id}.record_json",
+                    f"the stored agreement record cannot be read ({type(exc).__name__})",
+                ) from None
             self._records[tracked.id] = record
         return record
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import attrs
 
+from ._audit import AuditHead
+from ._auditkey import AuditKey
 from ._enums import LegalState
 from ._model import AuditEntry, Event, EvidenceRef, Obligation, TrackedAgreement
 
@@ -23,7 +25,14 @@ Clock = Callable[[], datetime]
 
 
 class ObligationStore(ABC):
-    """Persistence for tracked agreements, obligations, events, the audit chain and evidence."""
+    """Persistence for tracked agreements, obligations, events, the audit chain and evidence.
+
+    A store signs the audit chain with ``audit_key`` (kept outside the store) and stamps each
+    entry's ``recorded_at`` from ``clock``, the wall clock no command option sets.
+    """
+
+    audit_key: AuditKey
+    clock: Clock
 
     @abstractmethod
     def transaction(self) -> AbstractContextManager[None]:
@@ -153,6 +162,14 @@ class ObligationStore(ABC):
         return entries[-1].at if entries else None
 
     @abstractmethod
+    def audit_head(self) -> AuditHead:
+        """The chain head as last appended (seq, hash, its signature)."""
+
+    @abstractmethod
+    def sign_audit(self, key: bytes) -> int:
+        """Sign every entry and the head with ``key`` (``wsr audit rekey``); how many entries."""
+
+    @abstractmethod
     def put_evidence(
         self,
         content: bytes,
@@ -167,3 +184,11 @@ class ObligationStore(ABC):
     @abstractmethod
     def list_evidence(self, obligation_id: str) -> list[EvidenceRef]:
         """Evidence submitted for an obligation, oldest first."""
+
+    @abstractmethod
+    def all_evidence(self) -> list[EvidenceRef]:
+        """Every evidence link in the store (``size`` -1 when the content row is missing)."""
+
+    @abstractmethod
+    def evidence_content(self, sha256: str) -> bytes:
+        """The stored bytes for a digest (``NotFound`` if none)."""

@@ -21,6 +21,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError("WSR_REQUIRE_LIBREOFFICE is set but soffice is not on PATH")
 
 
+@pytest.fixture(autouse=True)
+def _audit_keys_stay_in_the_test(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Audit keys of databases without a file (PostgreSQL) go to a private config dir, never
+    the developer's own ``~/.config``; a WSR_AUDIT_KEY_FILE from the shell is ignored."""
+    monkeypatch.delenv("WSR_AUDIT_KEY_FILE", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]

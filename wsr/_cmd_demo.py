@@ -148,7 +148,11 @@ def demo(
             feed = calendar_feed(
                 listed, now=now, agreements={a.id: a for a in store.list_agreements()}
             )
-            problems = verify_chain(store.audit_entries())
+            problems = verify_chain(
+                store.audit_entries(),
+                key=store.audit_key.load(),
+                legacy_seq=store.audit_head().legacy_seq,
+            )
             entries = len(store.audit_entries())
         interesting = [
             o

@@ -1,5 +1,6 @@
 """Obligation tracking commands: track, event, determination, terminate, fulfil, breach
-confirm, waive, sweep, whatif, obligations, agreements, calendar, audit verify, db upgrade.
+confirm, waive, sweep, whatif, obligations, agreements, calendar, db upgrade (the audit commands
+are in :mod:`wsr._cmd_audit`).
 
 Each command opens the store named by ``--db`` (a new database is migrated on first use), runs
 in ONE store transaction (an error anywhere writes nothing) and acts at ``--now``/``WSR_NOW``.
@@ -14,7 +15,6 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -29,13 +29,11 @@ if TYPE_CHECKING:  # imported where used, so `--help` and other commands load no
     from rich.console import Console
 
     from clauses import Agreement, Problem
-    from obligations import Hypothetical, Obligation, ObligationService, ObligationStore
+    from obligations import Hypothetical, Obligation, ObligationService
 
 breach_app = typer.Typer(help="Decisions about suspected breaches.", no_args_is_help=True)
-audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 db_app = typer.Typer(help="The obligation database.", no_args_is_help=True)
 app.add_typer(breach_app, name="breach")
-app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
@@ -622,69 +620,6 @@ def calendar(
         found = service.obligations(agreement_id=agreement, now=now)
         tracked = {a.id: a for a in service.agreements(now=now)}
     typer.echo(calendar_feed(found, now=now, agreements=tracked).decode("utf-8"), nl=False)
-
-
-# -- audit --------------------------------------------------------------------------------------
-
-_SEQ = re.compile(r"^audit\.(\d+)$")
-
-
-def verify_store(
-    store: ObligationStore, agreement_id: str | None = None
-) -> tuple[int, list[Problem]]:
-    """(entries checked, problems) for the whole hash chain, or as it concerns one agreement.
-
-    The chain is global, so it is always verified whole; ``agreement_id`` narrows the report to
-    that agreement's entries plus the breaks that cannot be attributed to anyone (a removed
-    entry). A SQL store also remembers its last append, which catches entries cut off the end.
-    """
-    from clauses import Problem
-    from obligations import verify_chain
-
-    chain = store.audit_entries()
-    problems = verify_chain(chain)
-    head = getattr(store, "audit_head", None)
-    if callable(head):
-        seq, digest = head()
-        last_seq = chain[-1].seq if chain else 0
-        last_hash = chain[-1].hash if chain else None
-        if (last_seq, last_hash) != (seq, digest):
-            problems.append(
-                Problem(
-                    "audit",
-                    f"the log ends at entry {last_seq} but entry {seq} was the last one "
-                    "appended: entries were removed from the end or the last entry was replaced",
-                )
-            )
-    if agreement_id is None:
-        return len(chain), problems
-    mine = {e.seq for e in chain if e.agreement_id == agreement_id}
-    kept = []
-    for p in problems:
-        m = _SEQ.match(p.path)
-        if m is None or int(m.group(1)) in mine or "removed" in p.message or "broken" in p.message:
-            kept.append(p)
-    return len(mine), kept
-
-
-@audit_app.command("verify")
-def audit_verify(
-    ctx: typer.Context,
-    agreement: Annotated[
-        str | None, typer.Option("--agreement", help="Report on this one.")
-    ] = None,
-) -> None:
-    """Check the audit log's hash chain: exit 0 if intact, 1 with each problem if not."""
-    with _opened(ctx, write=False) as (service, _now):
-        if agreement is not None:
-            service.store.get_agreement(agreement)
-        count, problems = verify_store(service.store, agreement)
-    if problems:
-        for p in problems:
-            typer.echo(str(p))
-        typer.echo(f"audit log BROKEN: {len(problems)} problems in {count} entries", err=True)
-        raise typer.Exit(1)
-    typer.echo(f"audit log OK: {count} entries")
 
 
 # -- database -----------------------------------------------------------------------------------

@@ -95,7 +95,14 @@ def _raised_engine_error(exc: BaseException) -> EngineError | None:
 
 def _register() -> None:
     # Imported for their side effect of adding commands to `app`.
-    from . import _cmd_demo, _cmd_draft, _cmd_library, _cmd_obligations, _cmd_payroll  # noqa: F401
+    from . import (  # noqa: F401
+        _cmd_audit,
+        _cmd_demo,
+        _cmd_draft,
+        _cmd_library,
+        _cmd_obligations,
+        _cmd_payroll,
+    )
 
 
 GLOBAL_OPTIONS = ("--db", "--now")

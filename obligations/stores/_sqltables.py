@@ -17,10 +17,12 @@ Representation choices, and why:
 * evidence bytes live in the database (``evidence``, keyed by sha256, stored once) and
   ``evidence_links`` ties a digest to an obligation with its file name and note: one place to
   back up, and it works unchanged when several people share a PostgreSQL database;
-* ``audit_log`` is append-only (the store never updates or deletes a row); ``audit_head`` is a
-  one-row table holding the last seq and hash: appenders lock it (``SELECT … FOR UPDATE``) so
-  two processes can never fork the chain, and verification compares it with the last row to
-  notice entries cut off the end.
+* ``audit_log`` is append-only (the store never deletes a row, and updates one only when
+  ``wsr audit rekey`` signs a legacy log); ``audit_head`` is a one-row table holding the last
+  seq and hash, signed: appenders lock it (``SELECT … FOR UPDATE``) so two processes can never
+  fork the chain, check it against the last row and its signature before appending, and
+  verification compares it with the last row to notice entries cut off the end. The key that
+  signs entries and head is never in the database (:mod:`obligations._auditkey`).
 """
 
 from __future__ import annotations
@@ -244,6 +246,10 @@ audit_log = Table(
     Column("after", Text),  # JSON object or NULL
     Column("prev_hash", String(64)),
     Column("hash", String(64), nullable=False),
+    # migration 0003_audit: the wall-clock time of the append (the store's clock, never --now)
+    # and the entry's HMAC under the key kept outside the database (NULL before it had one)
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("mac", String(64)),
     Index("ix_audit_log_agreement", "agreement_id", "seq"),
 )
 
@@ -253,6 +259,10 @@ audit_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", Integer, nullable=False),
     Column("hash", String(64)),
+    # migration 0003_audit: the head's HMAC, and the last entry written before that migration
+    # (whose hash does not cover recorded_at)
+    Column("mac", String(64)),
+    Column("legacy_seq", Integer, nullable=False, server_default="0"),
     CheckConstraint("id = 1", name="ck_audit_head_single_row"),
 )
 

@@ -10,15 +10,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+
+import attrs
 
 from clauses import Conflict, NotFound
 
-from .._audit import link
+from .._audit import AuditHead, entry_mac, link, signed_head
+from .._auditkey import AuditKey
 from .._enums import LegalState
 from .._model import AuditEntry, Event, EvidenceRef, Obligation, TrackedAgreement
-from ..abc import ObligationStore
+from ..abc import Clock, ObligationStore
 
 
 def _natural_key(ob: Obligation) -> tuple[str, str, str | None, str]:
@@ -29,7 +32,11 @@ def _natural_key(ob: Obligation) -> tuple[str, str, str | None, str]:
 class MemoryObligationStore(ObligationStore):
     """Dict-based store; not shared between processes, gone when the process ends."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, audit_key: AuditKey | None = None, clock: Clock | None = None) -> None:
+        #: signs the chain; by default a key that lives and dies with this store
+        self.audit_key = AuditKey.in_memory() if audit_key is None else audit_key
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self._head = AuditHead(seq=0, hash=None)
         self._agreements: dict[str, TrackedAgreement] = {}
         self._obligations: dict[str, Obligation] = {}
         self._natural: dict[tuple[str, str, str | None, str], str] = {}
@@ -69,6 +76,7 @@ class MemoryObligationStore(ObligationStore):
             "_audit": list(self._audit),
             "_blobs": dict(self._blobs),
             "_evidence": list(self._evidence),
+            "_head": self._head,
         }
 
     @contextmanager
@@ -201,10 +209,35 @@ class MemoryObligationStore(ObligationStore):
 
     # -- audit -----------------------------------------------------------------------------
     def append_audit(self, entries: Sequence[AuditEntry]) -> list[AuditEntry]:
+        if not entries:
+            return []
         with self.transaction():
-            linked = link(entries, last=self._audit[-1] if self._audit else None)
+            last = self._audit[-1] if self._audit else None
+            key = self.audit_key.load_or_create() if self._head.seq == 0 else self.audit_key.load()
+            now = self.clock()
+            if last is not None and last.recorded_at is not None and now < last.recorded_at:
+                now = last.recorded_at
+            linked = link(entries, last=last, recorded_at=now, key=key)
             self._audit.extend(linked)
+            tip = linked[-1]
+            assert tip.seq is not None
+            self._head = signed_head(
+                key, AuditHead(seq=tip.seq, hash=tip.hash, legacy_seq=self._head.legacy_seq)
+            )
             return linked
+
+    def audit_head(self) -> AuditHead:
+        return self._head
+
+    def sign_audit(self, key: bytes) -> int:
+        with self.transaction():
+            self._audit = [
+                attrs.evolve(e, mac=entry_mac(key, e.seq, e.hash))
+                for e in self._audit
+                if e.seq is not None and e.hash is not None
+            ]
+            self._head = signed_head(key, self._head)
+            return len(self._audit)
 
     def audit_entries(self, agreement_id: str | None = None) -> list[AuditEntry]:
         return [e for e in self._audit if agreement_id is None or e.agreement_id == agreement_id]
@@ -239,6 +272,9 @@ class MemoryObligationStore(ObligationStore):
 
     def list_evidence(self, obligation_id: str) -> list[EvidenceRef]:
         return [r for r in self._evidence if r.obligation_id == obligation_id]
+
+    def all_evidence(self) -> list[EvidenceRef]:
+        return list(self._evidence)
 
     def evidence_content(self, sha256: str) -> bytes:
         """The stored bytes for a digest (NotFound if none)."""

@@ -26,7 +26,8 @@ import json
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -52,11 +53,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import NullType
 
-from clauses import Conflict, NotFound, canonical_json
+from clauses import Conflict, InputError, NotFound, canonical_json
 
-from .._audit import link_texts
+from .._audit import (
+    AuditHead,
+    StoreCorrupted,
+    entry_mac,
+    head_mac,
+    link_texts,
+    signed_head,
+)
+from .._auditkey import AuditKey
 from .._bulk import gc_paused
-from .._enums import LegalState
+from .._enums import EvidenceState, LegalState
 from .._model import (
     AuditEntry,
     Event,
@@ -66,7 +75,7 @@ from .._model import (
     payload_from_json,
     payload_to_json,
 )
-from ..abc import ObligationStore
+from ..abc import Clock, ObligationStore
 from ._rowmap import AGREEMENT_ROWS, OBLIGATION_ROWS
 from ._sqltables import (
     OBLIGATION_INDEXES,
@@ -214,10 +223,71 @@ _ob_row: Callable[[Obligation], dict[str, Any]] = OBLIGATION_ROWS.to_row
 _ob_fields = OBLIGATION_ROWS.fields_from_rows
 
 
-def _obs_from_rows(rows: Iterable[Sequence[Any]]) -> list[Obligation]:
+#: what decoding a damaged row raises (an unknown enum value, a non-decimal text, bad JSON…)
+_DECODE_ERRORS = (KeyError, ValueError, TypeError, ArithmeticError, AttributeError)
+
+_STATES: dict[str, LegalState] = {s.value: s for s in LegalState}
+_EVIDENCE: dict[str, EvidenceState] = {e.value: e for e in EvidenceState}
+_OB_ORDER = [c.name for c in obligations.columns]
+
+
+def _obs_from_rows(rows: Sequence[Sequence[Any]]) -> list[Obligation]:
     # a listing makes two containers per row and no cycles (see obligations._bulk)
-    with gc_paused():
-        return Obligation.from_fields(_ob_fields(rows))
+    try:
+        with gc_paused():
+            return Obligation.from_fields(_ob_fields(rows))
+    except _DECODE_ERRORS as exc:
+        # the fast path has no per-row error handling (it costs nothing when every row is
+        # sound); find the damaged row and say which field is wrong
+        for row in rows:
+            _check_ob_row(row)
+        raise StoreCorrupted("obligations", f"a row cannot be read ({exc})") from None
+
+
+def _decimal(text: str) -> Decimal:
+    out = Decimal(text)
+    if not out.is_finite():
+        raise ValueError(f"{text!r} is not a finite decimal")
+    return out
+
+
+def _check_ob_row(row: Sequence[Any]) -> None:
+    """StoreCorrupted naming the first field of ``row`` that the engine cannot have written."""
+    m = dict(zip(_OB_ORDER, row, strict=True))
+    where = f"obligations.{m['id']}"
+    checks: list[tuple[str, Callable[[], object]]] = [
+        ("state", lambda: _STATES[m["state"]]),
+        ("evidence", lambda: _EVIDENCE[m["evidence"]]),
+        ("paid", lambda: _decimal(m["paid"])),
+        ("amount_value", lambda: None if m["amount_value"] is None else _decimal(m["amount_value"])),
+        ("flags", lambda: frozenset(_json_list(m["flags"]))),
+        ("data", lambda: _json_object(m["data"])),
+    ]
+    for field, check in checks:
+        try:
+            check()
+        except _DECODE_ERRORS:
+            raise StoreCorrupted(
+                f"{where}.{field}", f"stored {m[field]!r} is not a value the engine writes"
+            ) from None
+    try:
+        Obligation.from_fields(_ob_fields([row]))
+    except _DECODE_ERRORS as exc:
+        raise StoreCorrupted(where, f"the row cannot be read ({exc})") from None
+
+
+def _json_list(text: str) -> list[Any]:
+    value = json.loads(text)
+    if not isinstance(value, list):
+        raise ValueError("not a JSON list")
+    return value
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise ValueError("not a JSON object")
+    return value
 
 
 #: a tracked agreement as a row of the agreements table (generated from the model's fields)
@@ -225,11 +295,27 @@ _agreement_row: Callable[[TrackedAgreement], dict[str, Any]] = AGREEMENT_ROWS.to
 
 
 def _agreement_from_row(r: Row[Any]) -> TrackedAgreement:
-    return TrackedAgreement(**dict(r._mapping))
+    m = dict(r._mapping)
+    try:
+        return TrackedAgreement(**m)
+    except _DECODE_ERRORS as exc:
+        field = "status" if "AgreementStatus" in str(exc) else ""
+        where = f"agreements.{m['id']}" + (f".{field}" if field else "")
+        what = f"stored {m['status']!r} is not an agreement status" if field else str(exc)
+        raise StoreCorrupted(where, what) from None
 
 
 def _event_from_row(r: Row[Any]) -> Event:
     m = r._mapping
+    try:
+        return _event_values(m)
+    except _DECODE_ERRORS as exc:
+        raise StoreCorrupted(
+            f"events.{m['id']}.payload", f"stored payload cannot be read ({exc})"
+        ) from None
+
+
+def _event_values(m: Any) -> Event:
     return Event(
         id=m["id"],
         agreement_id=m["agreement_id"],
@@ -243,6 +329,23 @@ def _event_from_row(r: Row[Any]) -> Event:
 
 def _audit_from_row(r: Row[Any]) -> AuditEntry:
     m = r._mapping
+    try:
+        return _audit_values(m)
+    except _DECODE_ERRORS as exc:
+        field = ""
+        for name in ("before", "after"):
+            try:
+                if m[name] is not None:
+                    _json_object(m[name])
+            except _DECODE_ERRORS:
+                field = f".{name}"
+                break
+        raise StoreCorrupted(
+            f"audit_log.{m['seq']}{field}", f"the entry cannot be read ({exc})"
+        ) from None
+
+
+def _audit_values(m: Any) -> AuditEntry:
     return AuditEntry(
         seq=m["seq"],
         agreement_id=m["agreement_id"],
@@ -255,6 +358,8 @@ def _audit_from_row(r: Row[Any]) -> AuditEntry:
         after=None if m["after"] is None else json.loads(m["after"]),
         prev_hash=m["prev_hash"],
         hash=m["hash"],
+        recorded_at=m["recorded_at"],
+        mac=m["mac"],
     )
 
 
@@ -276,9 +381,15 @@ def _evidence_from_row(r: Row[Any]) -> EvidenceRef:
 class SqlAlchemyObligationStore(ObligationStore):
     """Obligation store on any SQLAlchemy engine whose schema is at the migrations' head."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, *, audit_key: AuditKey | None = None, clock: Clock | None = None
+    ) -> None:
         self.engine = engine
         self._local = threading.local()
+        #: the key that signs the audit chain (never stored in the database)
+        self.audit_key = AuditKey.for_url(engine.url) if audit_key is None else audit_key
+        #: the wall clock that stamps each audit entry's ``recorded_at`` (no option sets it)
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
 
     # -- unit of work ----------------------------------------------------------------------
     @contextmanager
@@ -292,8 +403,15 @@ class SqlAlchemyObligationStore(ObligationStore):
             if conn.dialect.name == "postgresql":
                 conn.execute(select(func.pg_advisory_xact_lock(_UNIT_OF_WORK_LOCK)))
             self._local.conn = conn
+            self._local.new_key = False
             try:
                 yield
+            except BaseException:
+                if self._local.new_key:
+                    # the key was made for a first append that is now rolled back: remove it
+                    # while the head is still locked, so no log is ever signed with it
+                    self.audit_key.discard()
+                raise
             finally:
                 self._local.conn = None
 
@@ -575,7 +693,19 @@ class SqlAlchemyObligationStore(ObligationStore):
         with self._conn() as conn:
             raw = q.with_only_columns(*_RAW_COLUMNS[conn.dialect.name])
             rows = conn.execute(raw).all()
-            return views_from_rows(rows, now)
+            i_state, i_id = _OB_ORDER.index("state"), _OB_ORDER.index("id")
+            for r in rows:  # the views pass the state through: refuse one no engine writes
+                if r[i_state] not in _STATES:
+                    raise StoreCorrupted(
+                        f"obligations.{r[i_id]}.state",
+                        f"stored {r[i_state]!r} is not a value the engine writes",
+                    )
+            try:
+                return views_from_rows(rows, now)
+            except _DECODE_ERRORS:
+                full = conn.execute(q).all()
+                _obs_from_rows(full)  # raises naming the damaged row and field
+                raise
 
     def bulk_load(self, obligations_: Iterable[Obligation]) -> int:
         """Load many new obligations fast; returns how many. For initial loads and benchmarks.
@@ -637,14 +767,22 @@ class SqlAlchemyObligationStore(ObligationStore):
         return n
 
     # -- events ----------------------------------------------------------------------------
-    def _lock_head(self, conn: Connection) -> tuple[int, str | None]:
+    def _lock_head(self, conn: Connection) -> AuditHead:
         """Lock the chain head for this transaction (serialises appenders across processes)."""
-        row = conn.execute(
-            select(audit_head.c.seq, audit_head.c.hash)
-            .where(audit_head.c.id == 1)
-            .with_for_update()
-        ).one()
-        return int(row.seq), row.hash
+        return self._read_head(conn, lock=True)
+
+    @staticmethod
+    def _read_head(conn: Connection, *, lock: bool = False) -> AuditHead:
+        q = select(
+            audit_head.c.seq, audit_head.c.hash, audit_head.c.mac, audit_head.c.legacy_seq
+        ).where(audit_head.c.id == 1)
+        rows = conn.execute(q.with_for_update() if lock else q).all()
+        if len(rows) != 1:
+            raise StoreCorrupted(
+                "audit_head.1", "the audit log's head row is missing: the database was edited"
+            )
+        row = rows[0]
+        return AuditHead(seq=int(row.seq), hash=row.hash, mac=row.mac, legacy_seq=row.legacy_seq)
 
     def add_event(self, event: Event) -> Event:
         with self._writing() as conn:
@@ -694,17 +832,81 @@ class SqlAlchemyObligationStore(ObligationStore):
         return [_event_from_row(r) for r in rows]
 
     # -- audit -----------------------------------------------------------------------------
+    def _checked_head(self, conn: Connection) -> tuple[AuditHead, bytes | None, datetime | None]:
+        """The locked head, the key to sign with, and the last entry's recorded_at — after
+        checking that the log is what the head says, so nothing is appended on top of a log
+        that was edited, cut short or signed with another key."""
+        head = self._lock_head(conn)
+        rows = conn.execute(
+            select(audit_log.c.seq, audit_log.c.hash, audit_log.c.recorded_at)
+            .where(audit_log.c.seq >= head.seq)
+            .order_by(audit_log.c.seq)
+            .limit(2)
+        ).all()
+        tail = [r for r in rows if r.seq == head.seq]
+        beyond = [r for r in rows if r.seq > head.seq]
+        if beyond:
+            raise StoreCorrupted(
+                f"audit_log.{beyond[0].seq}",
+                f"the entry lies beyond the head of the log (entry {head.seq}): "
+                "a row was added or duplicated outside wsr",
+            )
+        if head.seq and (not tail or tail[0].hash != head.hash):
+            raise StoreCorrupted(
+                "audit_head.1",
+                f"the head names entry {head.seq}, which "
+                + ("is missing" if not tail else "has another hash")
+                + ": the log was cut short or edited",
+            )
+        key = self._signing_key(head)
+        return head, key, tail[0].recorded_at if tail else None
+
+    def _signing_key(self, head: AuditHead) -> bytes | None:
+        key = self.audit_key
+        if head.mac is not None:
+            material = key.load()
+            if material is None:
+                raise InputError.single(
+                    key.where,
+                    "this database's audit log is signed, but its key is not here; set "
+                    "WSR_AUDIT_KEY_FILE to the key file the log was signed with",
+                )
+            if head.mac != head_mac(material, head):
+                raise StoreCorrupted(
+                    "audit_head.1",
+                    f"the head's signature does not match the key at {key.where} "
+                    "(the head was edited, or that is another database's key)",
+                )
+            return material
+        if head.seq == 0:  # a new log is signed from its first entry
+            had = key.exists()
+            material = key.load_or_create()
+            self._local.new_key = not had
+            return material
+        if key.exists():
+            raise StoreCorrupted(
+                "audit_head.1",
+                f"the head is not signed although a key exists at {key.where} "
+                "(the head was reset outside wsr; if this is a log from before keys, "
+                "`wsr audit rekey` signs it)",
+            )
+        return None  # a legacy log: unsigned until `wsr audit rekey`
+
     def append_audit(self, entries: Sequence[AuditEntry]) -> list[AuditEntry]:
         if not entries:
             return []
         with self._writing() as conn:
-            seq, head_hash = self._lock_head(conn)
+            head, key, last_recorded = self._checked_head(conn)
+            seq, head_hash = head.seq, head.hash
             last = (
                 None
                 if seq == 0
                 else attrs.evolve(entries[0], seq=seq, hash=head_hash, prev_hash=None)
             )
-            linked = link_texts(entries, last=last)
+            now = self.clock()
+            # the log is ordered by recorded_at: a clock that steps back never reorders it
+            recorded = now if last_recorded is None or now >= last_recorded else last_recorded
+            linked = link_texts(entries, last=last, recorded_at=recorded, key=key)
             _insert_rows(
                 conn,
                 audit_log,
@@ -721,13 +923,21 @@ class SqlAlchemyObligationStore(ObligationStore):
                         "after": after,
                         "prev_hash": e.prev_hash,
                         "hash": e.hash,
+                        "recorded_at": e.recorded_at,
+                        "mac": e.mac,
                     }
                     for e, before, after in linked
                 ],
             )
             tip = linked[-1][0]
+            assert tip.seq is not None
+            new_head = signed_head(
+                key, AuditHead(seq=tip.seq, hash=tip.hash, legacy_seq=head.legacy_seq)
+            )
             conn.execute(
-                update(audit_head).where(audit_head.c.id == 1).values(seq=tip.seq, hash=tip.hash)
+                update(audit_head)
+                .where(audit_head.c.id == 1)
+                .values(seq=new_head.seq, hash=new_head.hash, mac=new_head.mac)
             )
             return [e for e, _, _ in linked]
 
@@ -744,14 +954,54 @@ class SqlAlchemyObligationStore(ObligationStore):
             at: datetime | None = conn.execute(q).scalar_one_or_none()
         return at
 
-    def audit_head(self) -> tuple[int, str | None]:
-        """The (seq, hash) the store last appended: verification compares it with the last row,
+    def audit_head(self) -> AuditHead:
+        """The head the store last appended: verification compares it with the last row,
         which is how entries removed from the *end* of the chain are noticed."""
         with self._conn() as conn:
-            row = conn.execute(
-                select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
-            ).one()
-        return int(row.seq), row.hash
+            return self._read_head(conn)
+
+    def sign_audit(self, key: bytes) -> int:
+        """Sign every entry and the head with ``key`` (``wsr audit rekey``); returns how many.
+
+        The one time the store updates audit rows: only their ``mac`` column, which no hash
+        covers. The caller verifies the chain first.
+        """
+        with self._writing() as conn:
+            head = self._lock_head(conn)
+            rows = conn.execute(
+                select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq)
+            ).all()
+            stmt = (
+                update(audit_log)
+                .where(audit_log.c.seq == bindparam("_seq"))
+                .values(mac=bindparam("_mac"))
+            )
+            for part in _chunks(rows, 5000):
+                conn.execute(
+                    stmt, [{"_seq": r.seq, "_mac": entry_mac(key, r.seq, r.hash)} for r in part]
+                )
+            signed = signed_head(key, head)
+            conn.execute(update(audit_head).where(audit_head.c.id == 1).values(mac=signed.mac))
+            return len(rows)
+
+    def all_evidence(self) -> list[EvidenceRef]:
+        """Every evidence link, in the order stored (verification walks them all)."""
+        q = select(evidence_links, evidence.c.size).join(
+            evidence, evidence.c.sha256 == evidence_links.c.sha256, isouter=True
+        )
+        with self._conn() as conn:
+            rows = conn.execute(q.order_by(evidence_links.c.id)).all()
+        return [
+            EvidenceRef(
+                sha256=r.sha256,
+                filename=r.filename,
+                size=-1 if r.size is None else r.size,
+                obligation_id=r.obligation_id,
+                submitted_at=r.submitted_at,
+                note=r.note,
+            )
+            for r in rows
+        ]
 
     # -- evidence --------------------------------------------------------------------------
     def put_evidence(

@@ -63,7 +63,9 @@ def _empty(engine: sa.Engine) -> None:
     names = ", ".join(t.name for t in metadata.sorted_tables if t.name != "audit_head")
     with engine.begin() as conn:
         conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-        conn.exec_driver_sql("UPDATE audit_head SET seq = 0, hash = NULL")
+        conn.exec_driver_sql(
+            "UPDATE audit_head SET seq = 0, hash = NULL, mac = NULL, legacy_seq = 0"
+        )
 
 
 # -- stores -------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from clauses import InputError
-from obligations import LegalState, ObligationService
+from obligations import LegalState, ObligationService, reconcile
 from tests.obligations.factories import agreement, cutoff_section, premium_section, spec
 
 CUT = "sourcing_cutoff.cease_purchases"
@@ -256,3 +256,4 @@ def test_a_buyer_signing_while_a_supplier_is_suspended_is_bound_too(store):
     result = svc.track(later, signed_on=date(2026, 5, 1), now=at("2026-05-01"))
     assert result.notes == [] and cutoffs(store, later.id) == []
     assert store.list_events(later.id) == []
+    assert reconcile(store, store.audit_entries()) == []  # every table as the log says

@@ -144,7 +144,10 @@ def _entries(make_obligation: Any) -> list[AuditEntry]:
 
 
 def test_body_json_is_the_canonical_json_of_the_hashed_body(make_obligation):
-    for entry in _entries(make_obligation):
+    stamped = [
+        attrs.evolve(e, recorded_at=NOW + timedelta(seconds=3)) for e in _entries(make_obligation)
+    ]
+    for entry in _entries(make_obligation) + stamped:
         for prev in (GENESIS, "ab" * 32):
             body = entry.hashed_body()
             body["prev_hash"] = prev

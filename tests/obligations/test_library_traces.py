@@ -16,7 +16,7 @@ import pytest
 
 from clauses import assemble, load_library, parse_answers
 from clauses._schema import ClauseDef, TraceTest
-from obligations import OPEN, ObligationService
+from obligations import OPEN, ObligationService, reconcile
 from obligations.stores import MemoryObligationStore
 
 LIB = load_library()
@@ -92,6 +92,8 @@ def test_library_trace(clause: ClauseDef, trace: TraceTest) -> None:
             assert timing is not None and timing.value == exp.timing
         if exp.flags is not None:
             assert set(exp.flags) <= ob.flags
+    # the audit log rebuilds every table exactly: `wsr audit verify` finds no difference
+    assert reconcile(svc.store, svc.store.audit_entries()) == []
 
 
 def test_every_clause_with_obligations_has_traces_run_here() -> None:

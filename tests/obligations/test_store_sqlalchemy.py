@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from clauses import Conflict, InputError, NotFound
+from clauses import Conflict, InputError, NotFound, canonical_json
 from obligations import AuditEntry, LegalState
-from obligations._audit import verify_chain
+from obligations._audit import GENESIS, chain_hash, verify_chain
 from obligations._db import (
     SchemaOutdated,
     current_revision,
@@ -26,7 +26,7 @@ from obligations._db import (
     open_store,
     upgrade,
 )
-from obligations.stores._sqltables import agreements, metadata
+from obligations.stores._sqltables import agreements, audit_log, metadata
 from obligations.stores.sqlalchemy import SqlAlchemyObligationStore, _agreement_row
 from tests.obligations.conftest import PG_ENV
 
@@ -37,7 +37,7 @@ def test_migrations_build_exactly_the_store_schema(sql_store):
     with sql_store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
-    assert current_revision(sql_store.engine) == head_revision() == "0002"
+    assert current_revision(sql_store.engine) == head_revision() == "0003_audit"
 
 
 def test_new_sqlite_database_is_migrated_on_first_use(tmp_path):
@@ -150,8 +150,10 @@ def test_concurrent_appenders_never_fork_the_chain(sql_store):
     assert errors == []
     chain = sql_store.audit_entries()
     assert [e.seq for e in chain] == list(range(1, 121))
-    assert verify_chain(chain) == []
-    assert sql_store.audit_head() == (120, chain[-1].hash)
+    assert verify_chain(chain, key=sql_store.audit_key.load()) == []
+    head = sql_store.audit_head()
+    assert (head.seq, head.hash) == (120, chain[-1].hash)
+    assert all(e.mac is not None for e in chain)  # the racing first appenders made one key
 
 
 def test_bulk_load_inserts_and_rebuilds_indexes(sql_store, make_agreement, make_obligation):
@@ -280,6 +282,46 @@ def empty_db_url(request, tmp_path):
         admin.dispose()
 
 
+#: the audit tables as revisions 0001 and 0002 built them (no recorded_at, no signatures)
+_AUDIT_LOG_0002 = sa.table(
+    "audit_log",
+    *(sa.column(c.name, c.type) for c in audit_log.c if c.name not in ("recorded_at", "mac")),
+)
+_AUDIT_HEAD_0002 = sa.table("audit_head", sa.column("id"), sa.column("seq"), sa.column("hash"))
+
+
+def legacy_append(engine: sa.Engine, entries: list[AuditEntry]) -> list[AuditEntry]:
+    """Append to the log of a database at 0001/0002 exactly as the engine of that time did:
+    sha256 over the entry without recorded_at, no signature."""
+    with engine.begin() as conn:
+        seq, prev = conn.execute(sa.select(_AUDIT_HEAD_0002.c.seq, _AUDIT_HEAD_0002.c.hash)).one()
+        out = []
+        for entry in entries:
+            seq += 1
+            entry = attrs.evolve(entry, seq=seq, prev_hash=prev or GENESIS)
+            entry = attrs.evolve(entry, hash=chain_hash(entry.prev_hash, entry, legacy=True))
+            body = entry.hashed_body(legacy=True)
+            conn.execute(
+                sa.insert(_AUDIT_LOG_0002).values(
+                    seq=seq,
+                    agreement_id=entry.agreement_id,
+                    obligation_id=entry.obligation_id,
+                    at=entry.at,
+                    actor=entry.actor,
+                    action=entry.action,
+                    reason=entry.reason,
+                    before=None if entry.before is None else canonical_json(body["before"]),
+                    after=None if entry.after is None else canonical_json(body["after"]),
+                    prev_hash=entry.prev_hash,
+                    hash=entry.hash,
+                )
+            )
+            prev = entry.hash
+            out.append(entry)
+        conn.execute(sa.update(_AUDIT_HEAD_0002).values(seq=seq, hash=prev))
+    return out
+
+
 #: the agreements table as revision 0001 built it (no termination columns)
 _AGREEMENTS_0001 = sa.table(
     "agreements",
@@ -301,7 +343,8 @@ def test_a_0001_database_is_refused_then_upgraded_with_its_rows(empty_db_url, ma
                 conn.execute(sa.insert(_AGREEMENTS_0001).values(**row))
         # the previous engine kept the termination only in this audit entry's `after`
         old_view = {k: v for k, v in ended.view().items() if not k.startswith("terminat")}
-        SqlAlchemyObligationStore(engine).append_audit(
+        legacy_append(
+            engine,
             [
                 AuditEntry(
                     agreement_id="agr-ended",
@@ -316,25 +359,26 @@ def test_a_0001_database_is_refused_then_upgraded_with_its_rows(empty_db_url, ma
                         "termination_reason": "buyer left",
                     },
                 )
-            ]
+            ],
         )
 
         with pytest.raises(SchemaOutdated) as info:
             open_store(empty_db_url)
         assert str(info.value) == (
-            "the database schema is at revision 0001 but this engine needs 0002; "
+            f"the database schema is at revision 0001 but this engine needs {head_revision()}; "
             "run `wsr db upgrade` (back the database up first)"
         )
         assert current_revision(engine) == "0001"  # refused, not migrated
 
-        assert upgrade(empty_db_url) == "0002"
+        assert upgrade(empty_db_url) == head_revision()
         store = open_store(empty_db_url)
         try:
             was_ended = {"terminated_on": date(2026, 2, 20), "termination_reason": "buyer left"}
             assert store.list_agreements() == [attrs.evolve(ended, **was_ended), running]
             assert store.get_agreement("agr-running").terminated_on is None
             assert store.get_agreement("agr-running").termination_reason == ""
-            assert verify_chain(store.audit_entries()) == []  # the log itself is untouched
+            legacy = store.audit_head().legacy_seq
+            assert verify_chain(store.audit_entries(), legacy_seq=legacy) == []  # untouched
             with store.engine.connect() as conn:
                 diff = compare_metadata(MigrationContext.configure(conn), metadata)
             assert diff == []

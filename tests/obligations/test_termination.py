@@ -15,7 +15,14 @@ from datetime import UTC, date, datetime
 import pytest
 
 from clauses import Conflict, InputError
-from obligations import AgreementStatus, LegalState, ObligationService, replay, verify_chain
+from obligations import (
+    AgreementStatus,
+    LegalState,
+    ObligationService,
+    reconcile,
+    replay,
+    verify_chain,
+)
 from tests.obligations.factories import (
     agreement,
     complaints_section,
@@ -110,6 +117,7 @@ def test_termination_ends_open_obligations_and_keeps_surviving_ones(store):
     assert all(e.reason == reason for e in terminated)
     assert verify_chain(store.audit_entries()) == []
     assert replay(store.audit_entries()) == {o.id: o for o in store.find_obligations()}
+    assert reconcile(store, store.audit_entries()) == []
 
     # queries after termination materialise nothing new and change nothing
     before = store.find_obligations(agreement_id=aid)
@@ -237,6 +245,7 @@ def test_expiry_discharges_ongoing_duties_and_keeps_what_accrued(store):
     )
     assert r.created and {o.state for o in r.created} == {LegalState.IN_EFFECT}
     assert verify_chain(store.audit_entries()) == []
+    assert reconcile(store, store.audit_entries()) == []  # every table as the log says
 
 
 def test_decisions_cannot_be_dated_after_now(store):

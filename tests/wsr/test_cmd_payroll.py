@@ -151,6 +151,9 @@ def test_import_flags_the_shortfall_by_worker_reference(capsys, premium_paid, tm
     code, out, _ = run(capsys, db, "obligations", "--json", now=T_PAYROLL)
     [share] = [o for o in json.loads(out) if o["spec_id"] == "premium.pass_through"]
     assert "pass_through_shortfall" in share["flags"] and share["state"] == "in_effect"
+    # what the import wrote is on the signed log, table for table
+    code, out, err = run(capsys, db, "audit", "verify", now=T_PAYROLL)
+    assert code == 0, out + err
 
 
 @pytest.mark.parametrize(
