@@ -259,7 +259,10 @@ def _check_ob_row(row: Sequence[Any]) -> None:
         ("state", lambda: _STATES[m["state"]]),
         ("evidence", lambda: _EVIDENCE[m["evidence"]]),
         ("paid", lambda: _decimal(m["paid"])),
-        ("amount_value", lambda: None if m["amount_value"] is None else _decimal(m["amount_value"])),
+        (
+            "amount_value",
+            lambda: None if m["amount_value"] is None else _decimal(m["amount_value"]),
+        ),
         ("flags", lambda: frozenset(_json_list(m["flags"]))),
         ("data", lambda: _json_object(m["data"])),
     ]
