@@ -35,4 +35,6 @@ def reset(store: ObligationStore) -> None:
         for table in reversed(metadata.sorted_tables):
             if table.name != "audit_head":
                 conn.execute(table.delete())
-        conn.exec_driver_sql("UPDATE audit_head SET seq = 0, hash = NULL")
+        conn.exec_driver_sql(
+            "UPDATE audit_head SET seq = 0, hash = NULL, mac = NULL, legacy_seq = 0"
+        )
