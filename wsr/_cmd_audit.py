@@ -14,26 +14,16 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from clauses import Conflict, InputError, Problem
-from obligations import (
-    AuditEntry,
-    AuditHead,
-    ObligationStore,
-    StoreCorrupted,
-    make_checkpoint,
-    parse_checkpoint,
-    reconcile,
-    verify_chain,
-    verify_checkpoint,
-    verify_head,
-)
-
 from ._cmd_obligations import _opened
 from .cli import app
+
+if TYPE_CHECKING:  # imported where used, so `--help` and other commands load none of them
+    from clauses import Problem
+    from obligations import AuditEntry, AuditHead, ObligationStore, StoreCorrupted
 
 audit_app = typer.Typer(help="The signed, hash-chained audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
@@ -55,6 +45,16 @@ def verify_store(
     that agreement's entries and rows, plus the breaks that cannot be attributed to anyone (a
     removed entry, the head, a checkpoint).
     """
+    from clauses import Problem
+    from obligations import (
+        StoreCorrupted,
+        parse_checkpoint,
+        reconcile,
+        verify_chain,
+        verify_checkpoint,
+        verify_head,
+    )
+
     try:
         chain = store.audit_entries()
         head = store.audit_head()
@@ -97,6 +97,8 @@ def _bare(exc: StoreCorrupted) -> str:
 
 def _checkpoint_args(values: list[str]) -> list[tuple[str, str]]:
     """Each ``--checkpoint`` as (where, line): a line as given, or every line of a file."""
+    from clauses import InputError
+
     out: list[tuple[str, str]] = []
     for value in values:
         path = Path(value)
@@ -135,6 +137,8 @@ def audit_verify(
 ) -> None:
     """Check the chain, its signatures and head, and every table against the log: exit 0 if
     all agree, 1 with each difference if not."""
+    from obligations import StoreCorrupted
+
     lines = _checkpoint_args(checkpoint or [])
     with _opened(ctx) as (service, _now):
         store = service.store
@@ -176,6 +180,9 @@ def audit_checkpoint(ctx: typer.Context) -> None:
     Publish it or e-mail it to the monitor; `wsr audit verify --checkpoint LINE` later proves
     the log still extends it, which even the holder of the key cannot fake.
     """
+    from clauses import InputError
+    from obligations import make_checkpoint
+
     with _opened(ctx) as (service, _now):
         store = service.store
         key = store.audit_key.load()
@@ -285,6 +292,9 @@ def audit_show(
 def audit_rekey(ctx: typer.Context) -> None:
     """Sign a log written before it had a key: verifies the chain, creates the key file (mode
     0600, outside the database) if there is none, and signs every entry and the head."""
+    from clauses import Conflict
+    from obligations import verify_chain, verify_head
+
     with _opened(ctx) as (service, _now):
         store = service.store
         head = store.audit_head()
