@@ -52,7 +52,14 @@ from ._schema import (
     library_json_schema,
 )
 from ._variables import describe_floor, fmt_decimal, to_json_value
-from ._vocabulary import EVENT_FIELDS, EVENT_REQUIRED, PARTY_ROLES, SPEC_ROLES, Role
+from ._vocabulary import (
+    EVENT_FIELDS,
+    EVENT_REQUIRED,
+    PARTY_ROLES,
+    RULE_KEYWORDS,
+    SPEC_ROLES,
+    Role,
+)
 
 __all__ = [
     "AgreementInfo",
@@ -69,6 +76,7 @@ __all__ = [
     "EVENT_FIELDS",
     "EVENT_REQUIRED",
     "PARTY_ROLES",
+    "RULE_KEYWORDS",
     "SCHEMA_VERSION",
     "SPEC_ROLES",
     "Agreement",

@@ -1,11 +1,11 @@
-"""The assembled agreement: a pure, hashable value and its JSON record (schema version 1).
+"""The assembled agreement: a pure, hashable value and its JSON record (schema version 2).
 
 The record is what every later stage reads: the document renderers, the redline, the obligation
 compiler (``wsr track``), the console. Its JSON is canonical (sorted keys, decimals as strings,
 no floats), so the same answers and the same library give byte-identical files; ``id`` and
 ``content_hash`` are derived from that canonical form of everything else.
 
-Record layout (``schema_version: 1``)::
+Record layout (``schema_version: 2``)::
 
     id                 "agr-" + the first 12 hex digits of content_hash
     content_hash       "sha256:<hex>" over the canonical JSON of the record minus id/content_hash
@@ -31,8 +31,11 @@ Section::
     paragraphs [{number "5.1", text}]  a paragraph may end with a table: Markdown rows after a
                                      newline ("…table:\n| Volume | Fee |\n| --- | --- |\n| … |")
     obligations [BoundSpec]          the clause's obligation specs active under the alternative,
-                                     with every variable reference replaced by its value
-    powers [PowerSpec as dict]
+                                     with every variable reference replaced by its value: the
+                                     trigger, deadline (and a prohibition's ``ends``), amount,
+                                     and the declared semantics (accrue, settled_by, ends_on,
+                                     violated_by, kpi, cure) as typed models
+    powers [PowerSpec]
 """
 
 from __future__ import annotations
@@ -40,11 +43,14 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = 1
+from ._schema import EndsOn, ObligationKind, PowerSpec, SettleBy, SettledBy, ViolatedBy
+
+#: 2: obligation specs declare their semantics (accrue, settled_by, ends, ends_on, violated_by)
+SCHEMA_VERSION = 2
 
 
 class _Rec(BaseModel):
@@ -85,6 +91,29 @@ class BoundDeadline(_Rec):
     rounding: str
 
 
+class BoundTrigger(_Rec):
+    """When instances come into being, with ``every`` resolved to the period's name."""
+
+    on: Literal["execution", "recurrence", "event"]
+    every: str | None = None
+    event: str | None = None
+    where: dict[str, Any] = Field(default_factory=dict)
+
+
+class BoundAccrue(_Rec):
+    """Accrual with its period and unit resolved (``unit`` None: summed as recorded)."""
+
+    per: str
+    quantity: str
+    unit_field: str | None = None
+    unit: str | None = None
+
+
+class BoundCure(_Rec):
+    days: int
+    powers: list[str] = Field(default_factory=list)
+
+
 class BoundSpec(_Rec):
     """An obligation spec with its variables resolved: what the obligations compiler reads."""
 
@@ -94,19 +123,27 @@ class BoundSpec(_Rec):
     section: str
     title: str
     description: str
-    kind: str
+    kind: ObligationKind
     obligor: str
     beneficiary: str
     subject: str | None
-    trigger: dict[str, Any]  # Trigger as dict; `every`/`period` resolved to the period name
+    trigger: BoundTrigger
     deadline: BoundDeadline
+    ends: BoundDeadline | None = None
     amount_formula: str | None
+    accrue: BoundAccrue | None = None
+    settled_by: list[SettledBy] = Field(default_factory=list)
+    ends_on: list[EndsOn] = Field(default_factory=list)
+    violated_by: list[ViolatedBy] = Field(default_factory=list)
     evidence: list[str]
     reminders: list[int]
     grace_days: int
-    cure: dict[str, Any] | None  # {"days": int, "powers": [...]}
+    cure: BoundCure | None
     surviving: bool
     kpi: bool
+
+    def settlements(self, by: SettleBy) -> list[SettledBy]:
+        return [s for s in self.settled_by if s.by is by]
 
 
 class SectionRec(_Rec):
@@ -119,7 +156,7 @@ class SectionRec(_Rec):
     variables: dict[str, Any]
     paragraphs: list[ParagraphRec]
     obligations: list[BoundSpec] = Field(default_factory=list)
-    powers: list[dict[str, Any]] = Field(default_factory=list)
+    powers: list[PowerSpec] = Field(default_factory=list)
 
 
 class OverrideRec(_Rec):
@@ -167,6 +204,18 @@ class Agreement(_Rec):
     overrides: list[OverrideRec] = Field(default_factory=list)
     omitted: list[OmissionRec] = Field(default_factory=list)
     warnings: list[WarningRec] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _version(cls, data: Any) -> Any:
+        version = data.get("schema_version", SCHEMA_VERSION) if isinstance(data, dict) else None
+        if version is not None and version != SCHEMA_VERSION:
+            raise ValueError(
+                f"this agreement record has schema_version {version}; this engine reads "
+                f"version {SCHEMA_VERSION} (obligation specs declare what settles, ends and "
+                "breaks them). Draft the agreement again from its answers with `wsr draft`."
+            )
+        return data
 
     # -- derived views -------------------------------------------------------------------
     def section(self, clause_id: str) -> SectionRec:

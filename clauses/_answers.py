@@ -124,14 +124,23 @@ class Answers(_Frozen):
 def spec_names(spec: ObligationSpec) -> set[str]:
     """Names an obligation spec may take from clause variables (before intersecting)."""
     names: set[str] = set()
-    for v in (spec.deadline.days, spec.deadline.months, spec.grace_days):
+    ends = spec.ends
+    for v in (
+        spec.deadline.days,
+        spec.deadline.months,
+        spec.grace_days,
+        *((ends.days, ends.months) if ends is not None else ()),
+    ):
         if isinstance(v, str):
             names.add(v)
     if spec.cure is not None and isinstance(spec.cure.days, str):
         names.add(spec.cure.days)
-    for period in (spec.trigger.every, spec.trigger.period):
+    accrue = spec.accrue
+    for period in (spec.trigger.every, accrue.per if accrue is not None else None):
         if period is not None and period not in LITERAL_PERIODS:
             names.add(period)
+    if accrue is not None and accrue.unit_variable is not None:
+        names.add(accrue.unit_variable)
     if spec.amount is not None:
         try:
             names |= formula_names(spec.amount.formula)

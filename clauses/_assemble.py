@@ -11,13 +11,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._agreement import Agreement, BoundDeadline, BoundSpec, PartyRec, seal
+from ._agreement import (
+    Agreement,
+    BoundAccrue,
+    BoundCure,
+    BoundDeadline,
+    BoundSpec,
+    BoundTrigger,
+    PartyRec,
+    seal,
+)
 from ._answers import LITERAL_PERIODS, Answers, ClauseChoice, active_specs, floor_breaches
 from ._completeness import omission_warnings, omissions
 from ._constraints import agreement_findings
 from ._exceptions import InputError, Problem
 from ._library import Library
-from ._schema import ClauseDef, ObligationSpec, Severity
+from ._schema import ClauseDef, Deadline, ObligationSpec, Severity
 from ._templating import clause_functions, paragraphs, render
 from ._variables import describe_floor, to_json_value
 
@@ -69,21 +78,50 @@ def _period_of(cid: str, value: str | None, values: Mapping[str, Any]) -> str | 
     return got
 
 
+def _deadline(
+    cid: str, spec: ObligationSpec, dl: Deadline, values: Mapping[str, Any]
+) -> BoundDeadline:
+    return BoundDeadline(
+        anchor=dl.anchor,
+        days=_int_of(cid, spec, dl.days, values),
+        months=_int_of(cid, spec, dl.months, values),
+        calendar=dl.calendar,
+        rounding=dl.rounding,
+    )
+
+
+def _accrue(cid: str, spec: ObligationSpec, values: Mapping[str, Any]) -> BoundAccrue | None:
+    acc = spec.accrue
+    if acc is None:
+        return None
+    per = _period_of(cid, acc.per, values)
+    assert per is not None
+    unit = acc.unit
+    if acc.unit_variable is not None:
+        got = values.get(acc.unit_variable)
+        if not isinstance(got, str):
+            raise InputError.single(
+                f"clauses.{cid}.{acc.unit_variable}",
+                f"obligation {spec.id!r} needs the unit its amounts are priced in (got {got!r})",
+            )
+        unit = got
+    return BoundAccrue(per=per, quantity=acc.quantity, unit_field=acc.unit_field, unit=unit)
+
+
 def bind_spec(
     cdef: ClauseDef, spec: ObligationSpec, section: str, values: Mapping[str, Any]
 ) -> BoundSpec:
     """Resolve an obligation spec's variable references into values for this agreement."""
     cid = cdef.id
-    trigger = spec.trigger.model_dump(mode="json")
-    trigger["every"] = _period_of(cid, spec.trigger.every, values)
-    trigger["period"] = _period_of(cid, spec.trigger.period, values)
-    dl = spec.deadline
+    t = spec.trigger
+    trigger = BoundTrigger(
+        on=t.on, every=_period_of(cid, t.every, values), event=t.event, where=dict(t.where)
+    )
     cure = None
     if spec.cure is not None:
-        cure = {
-            "days": _int_of(cid, spec, spec.cure.days, values),
-            "powers": list(spec.cure.powers),
-        }
+        cure = BoundCure(
+            days=_int_of(cid, spec, spec.cure.days, values), powers=list(spec.cure.powers)
+        )
     return BoundSpec(
         id=f"{cid}.{spec.id}",
         clause_id=cid,
@@ -91,19 +129,18 @@ def bind_spec(
         section=section,
         title=spec.title,
         description=spec.description,
-        kind=spec.kind.value,
+        kind=spec.kind,
         obligor=spec.obligor,
         beneficiary=spec.beneficiary,
         subject=spec.subject,
         trigger=trigger,
-        deadline=BoundDeadline(
-            anchor=dl.anchor,
-            days=_int_of(cid, spec, dl.days, values),
-            months=_int_of(cid, spec, dl.months, values),
-            calendar=dl.calendar,
-            rounding=dl.rounding,
-        ),
+        deadline=_deadline(cid, spec, spec.deadline, values),
+        ends=None if spec.ends is None else _deadline(cid, spec, spec.ends, values),
         amount_formula=spec.amount.formula if spec.amount is not None else None,
+        accrue=_accrue(cid, spec, values),
+        settled_by=list(spec.settled_by),
+        ends_on=list(spec.ends_on),
+        violated_by=list(spec.violated_by),
         evidence=list(spec.evidence),
         reminders=list(spec.reminders),
         grace_days=_int_of(cid, spec, spec.grace_days, values),

@@ -27,24 +27,22 @@ from ._exceptions import Problem
 from ._formula import FormulaError, formula_names
 from ._library import Library
 from ._references import reference_problems
-from ._schema import ClauseDef, ObligationSpec, VarType
+from ._schema import ClauseDef, Match, ObligationKind, ObligationSpec, SettleBy, VarType
 from ._templating import template_calls, template_names, unguarded_refs
 from ._variables import coerce, floor_breach
-from ._vocabulary import EVENT_FIELDS, SPEC_ROLES
-
-#: fields the obligations engine adds to an event before matching ``where`` and evaluating
-#: formulas (``obligations._rules._apply_payment``: a payment names the obligation it paid).
-#: Belongs in ``_vocabulary`` beside EVENT_FIELDS once the owners agree.
-DERIVED_EVENT_FIELDS: dict[str, frozenset[str]] = {
-    "payment_recorded": frozenset({"spec", "clause", "supplier", "source_obligation"}),
-}
+from ._vocabulary import EVENT_FIELDS, EVENTS, SPEC_ROLES, UNITS, FieldType
 
 
 def event_fields(event: str | None) -> set[str]:
     """The fields a spec triggered by ``event`` may filter on or compute with."""
-    if event is None:
+    if event is None or event not in EVENTS:
         return set()
-    return set(EVENT_FIELDS.get(event, {})) | set(DERIVED_EVENT_FIELDS.get(event, frozenset()))
+    return set(EVENTS[event].field_names())
+
+
+def _field_type(event: str, name: str) -> FieldType | None:
+    found = EVENTS[event].fields.get(name)
+    return None if found is None else found.type
 
 
 class _Clause:
@@ -117,11 +115,107 @@ class _Clause:
                 where, f"variable {value!r} may only offer: {', '.join(sorted(LITERAL_PERIODS))}"
             )
 
-    def _event(self, where: str, event: str | None) -> None:
-        if event is not None and event not in EVENT_FIELDS:
+    def _event(self, where: str, event: str | None) -> bool:
+        """Whether ``event`` is a known event type (reported when it is not)."""
+        if event is None:
+            return False
+        if event not in EVENTS:
+            self.add(where, f"unknown event type {event!r} (known: {', '.join(sorted(EVENTS))})")
+            return False
+        return True
+
+    def _where(self, where: str, event: str, keys: dict[str, object]) -> None:
+        for key in keys:
+            if key not in event_fields(event):
+                self.add(f"{where}.{key}", f"event {event!r} has no field {key!r}")
+
+    def _needs(self, where: str, event: str, name: str, *types: FieldType) -> None:
+        """The event must carry field ``name`` of one of ``types`` (what the rule reads)."""
+        have = _field_type(event, name)
+        if have is None or have not in types:
+            wanted = " or ".join(t.value for t in types)
             self.add(
-                where, f"unknown event type {event!r} (known: {', '.join(sorted(EVENT_FIELDS))})"
+                where, f"event {event!r} has no {wanted} field {name!r}, which this rule reads"
             )
+
+    def _match(self, where: str, spec: ObligationSpec, event: str, match: Match | None) -> None:
+        if match is Match.SUBJECT:
+            self._needs(where, event, "supplier", FieldType.SUPPLIER)
+            if spec.subject != "supplier":
+                self.add(where, "`match: subject` needs a spec with `subject: supplier`")
+        elif match is Match.OBLIGATION:
+            self._needs(where, event, "obligation", FieldType.OBLIGATION)
+
+    def _semantics(self, w: str, spec: ObligationSpec) -> None:
+        """What the engine does with the spec: every keyword must be one it acts on."""
+        prohibition = spec.kind is ObligationKind.PROHIBITION
+        if prohibition and spec.settled_by:
+            self.add(
+                f"{w}.settled_by",
+                "a prohibition is kept, not performed: declare how it ends (`ends`, `ends_on`)",
+            )
+        if not prohibition and not spec.settled_by:
+            self.add(f"{w}.settled_by", "nothing settles this obligation; declare `settled_by`")
+        if spec.kpi and prohibition:
+            self.add(f"{w}.kpi", "a KPI is a target to reach; a prohibition cannot be one")
+        for i, how in enumerate(spec.settled_by):
+            at = f"{w}.settled_by[{i}]"
+            if how.by is SettleBy.EVIDENCE or not self._event(f"{at}.event", how.event):
+                continue
+            assert how.event is not None
+            self._where(f"{at}.where", how.event, how.where)
+            if how.by is SettleBy.PAYMENT:
+                if spec.amount is None:
+                    self.add(at, "`by: payment` settles an amount: the spec needs `amount`")
+                if how.match is not Match.OBLIGATION:
+                    self.add(f"{at}.match", "`by: payment` credits the obligation the event names")
+                self._needs(at, how.event, "amount", FieldType.MONEY)
+            elif how.by is SettleBy.PAYROLL:
+                if spec.amount is None:
+                    self.add(at, "`by: payroll` settles an amount: the spec needs `amount`")
+                if how.match is not Match.SUBJECT:
+                    self.add(f"{at}.match", "`by: payroll` credits the subject's earliest instance")
+                self._needs(at, how.event, "premium_paid", FieldType.MONEY)
+                self._needs(at, how.event, "pay_date", FieldType.DATE)
+            self._match(f"{at}.match", spec, how.event, how.match or Match.SUBJECT)
+        for i, end in enumerate(spec.ends_on):
+            at = f"{w}.ends_on[{i}]"
+            if end.event is not None and self._event(f"{at}.event", end.event):
+                self._where(f"{at}.where", end.event, end.where)
+                self._match(f"{at}.match", spec, end.event, end.match)
+        for i, v in enumerate(spec.violated_by):
+            at = f"{w}.violated_by[{i}]"
+            if self._event(f"{at}.event", v.event):
+                self._where(f"{at}.where", v.event, v.where)
+                self._match(f"{at}.match", spec, v.event, v.match)
+                for name in v.same:
+                    for event in (v.event, spec.trigger.event):
+                        if event in EVENTS and name not in EVENTS[event].fields:
+                            self.add(f"{at}.same", f"event {event!r} has no field {name!r}")
+        acc = spec.accrue
+        if acc is not None and spec.trigger.event in EVENTS:
+            event = spec.trigger.event
+            self._period(f"{w}.accrue.per", acc.per)
+            self._needs(f"{w}.accrue.quantity", event, acc.quantity, FieldType.DECIMAL)
+            if acc.unit_field is not None:
+                self._needs(f"{w}.accrue.unit_field", event, acc.unit_field, FieldType.UNIT)
+            if acc.unit is not None and acc.unit not in UNITS:
+                self.add(
+                    f"{w}.accrue.unit",
+                    f"unknown unit {acc.unit!r} (known: {', '.join(sorted(UNITS))})",
+                )
+            if acc.unit_variable is not None:
+                vdef = self.cdef.variables.get(acc.unit_variable)
+                if vdef is None:
+                    self.add(
+                        f"{w}.accrue.unit_variable", f"undeclared variable {acc.unit_variable!r}"
+                    )
+                elif vdef.type is not VarType.ENUM or not set(vdef.choices or []) <= UNITS:
+                    self.add(
+                        f"{w}.accrue.unit_variable",
+                        f"variable {acc.unit_variable!r} must be an enum of units "
+                        f"({', '.join(sorted(UNITS))})",
+                    )
 
     def spec(self, i: int, spec: ObligationSpec) -> None:
         w = f"obligations[{i}]"
@@ -134,6 +228,9 @@ class _Clause:
                 )
         self._int_var(f"{w}.deadline.days", spec.deadline.days)
         self._int_var(f"{w}.deadline.months", spec.deadline.months)
+        if spec.ends is not None:
+            self._int_var(f"{w}.ends.days", spec.ends.days)
+            self._int_var(f"{w}.ends.months", spec.ends.months)
         self._int_var(f"{w}.grace_days", spec.grace_days)
         if spec.cure is not None:
             self._int_var(f"{w}.cure.days", spec.cure.days)
@@ -143,13 +240,10 @@ class _Clause:
                     self.add(f"{w}.cure.powers", f"unknown power {p!r}")
         t = spec.trigger
         self._period(f"{w}.trigger.every", t.every)
-        self._period(f"{w}.trigger.period", t.period)
-        self._event(f"{w}.trigger.event", t.event)
-        self._event(f"{w}.trigger.until", t.until)
-        if t.event in EVENT_FIELDS:
-            for key in t.where:
-                if key not in event_fields(t.event):
-                    self.add(f"{w}.trigger.where.{key}", f"event {t.event!r} has no field {key!r}")
+        if self._event(f"{w}.trigger.event", t.event):
+            assert t.event is not None
+            self._where(f"{w}.trigger.where", t.event, t.where)
+        self._semantics(w, spec)
         if spec.amount is not None:
             try:
                 names = formula_names(spec.amount.formula)
@@ -212,7 +306,7 @@ class _Clause:
                     self.add(
                         f"powers[{i}].trigger", f"violation of unknown obligation spec {target!r}"
                     )
-            elif p.trigger not in EVENT_FIELDS:
+            elif p.trigger not in EVENTS:
                 self.add(
                     f"powers[{i}].trigger",
                     f"{p.trigger!r} is neither violation:<spec id> nor a known event type",

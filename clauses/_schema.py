@@ -140,17 +140,14 @@ class Trigger(_Strict):
     - ``recurrence``: one instance per calendar period (``every``: a literal period or the name
       of an enum variable holding one) from execution to the end of the term;
     - ``event``: instances created by a matching event (``event`` + optional ``where`` filter);
-      with ``accrue: per_period`` one instance per subject per period (``period``: variable)
-      accumulates the amounts of every matching event in that period.
+      with ``accrue`` (on the spec) one instance per subject per period adds up every matching
+      event of that period instead.
     """
 
     on: Literal["execution", "recurrence", "event"]
     every: str | None = None
     event: str | None = None
     where: dict[str, Any] = Field(default_factory=dict)
-    accrue: Literal["per_period"] | None = None
-    period: str | None = None
-    until: str | None = None  # event type that ends the obligation (e.g. supplier_reinstated)
 
     @model_validator(mode="after")
     def _shape(self) -> Trigger:
@@ -158,11 +155,128 @@ class Trigger(_Strict):
             raise ValueError("a recurrence trigger needs `every`")
         if self.on == "event" and not self.event:
             raise ValueError("an event trigger needs `event`")
-        if self.on != "event" and (self.event or self.accrue or self.where):
-            raise ValueError("`event`, `where` and `accrue` belong to event triggers")
-        if self.accrue and not self.period:
-            raise ValueError("`accrue: per_period` needs `period` (the variable naming the period)")
+        if self.on != "event" and (self.event or self.where):
+            raise ValueError("`event` and `where` belong to event triggers")
         return self
+
+
+class Match(StrEnum):
+    """Which open instances an event concerns."""
+
+    SUBJECT = "subject"
+    """Those whose subject is the event's ``supplier``."""
+    OBLIGATION = "obligation"
+    """The one the event names in its ``obligation`` field."""
+    AGREEMENT = "agreement"
+    """Every open instance of the spec in the agreement."""
+
+
+class Accrue(_Strict):
+    """``accrue``: the trigger event's quantities add up into one instance per subject and
+    period; the formula's ``quantity`` is the sum, converted into the clause's unit.
+
+    ``per`` is a literal period or an enum variable holding one; ``quantity`` and
+    ``unit_field`` name fields of the trigger event; the unit amounts are priced in is either
+    fixed (``unit``) or a clause variable (``unit_variable``). Without either, quantities are
+    summed as recorded.
+    """
+
+    per: str
+    quantity: str = "quantity"
+    unit_field: str | None = None
+    unit: str | None = None
+    unit_variable: str | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Accrue:
+        if self.unit is not None and self.unit_variable is not None:
+            raise ValueError("give the unit as `unit` (fixed) or `unit_variable`, not both")
+        if (self.unit or self.unit_variable) and not self.unit_field:
+            raise ValueError("converting into a unit needs `unit_field` (the event's unit)")
+        return self
+
+
+class SettleBy(StrEnum):
+    """How an obligation is performed."""
+
+    PAYMENT = "payment"
+    """An event pays an amount against the instance it names: partial, full, late."""
+    PAYROLL = "payroll"
+    """A payroll event for the subject credits the premium it carried: shortfall or full."""
+    EVIDENCE = "evidence"
+    """A person records performance (``wsr fulfil``), with the evidence the spec names."""
+    EVENT = "event"
+    """A matching event fulfils it (late when after the due date)."""
+
+
+class SettledBy(_Strict):
+    """``settled_by``: one way the obligation is performed (a spec may list several)."""
+
+    by: SettleBy
+    event: str | None = None
+    match: Match | None = None
+    where: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _shape(self) -> SettledBy:
+        if self.by is SettleBy.EVIDENCE:
+            if self.event or self.match or self.where:
+                raise ValueError("`by: evidence` takes no event, match or where")
+        elif not self.event:
+            raise ValueError(f"`by: {self.by.value}` needs `event` (the event that settles it)")
+        return self
+
+
+class EndOutcome(StrEnum):
+    """What an ending makes of an open instance."""
+
+    FULFILLED = "fulfilled"
+    """Performed: the duty ran its course and was kept."""
+    DISCHARGED = "discharged"
+    """Released without performance (a suspicion of breach is kept for a person)."""
+    OPEN = "open"
+    """Left open: what was owed is still owed (an overdue action stays overdue)."""
+
+
+class EndsOn(_Strict):
+    """``ends_on``: an event (``event``) or the end date passing (``time: end``) ends open
+    instances, as ``outcome``; one with a suspected breach as ``if_suspected``; an action or
+    payment already overdue as ``if_overdue``."""
+
+    event: str | None = None
+    time: Literal["end"] | None = None
+    match: Match = Match.SUBJECT
+    where: dict[str, Any] = Field(default_factory=dict)
+    outcome: EndOutcome = EndOutcome.FULFILLED
+    if_suspected: EndOutcome = EndOutcome.DISCHARGED
+    if_overdue: EndOutcome = EndOutcome.OPEN
+
+    @model_validator(mode="after")
+    def _shape(self) -> EndsOn:
+        if (self.event is None) == (self.time is None):
+            raise ValueError("an ending gives exactly one of `event` or `time: end`")
+        if self.time is not None and (self.where or self.match is not Match.SUBJECT):
+            raise ValueError("`time: end` takes no match or where")
+        return self
+
+
+class ViolatedBy(_Strict):
+    """``violated_by``: a matching event raises ``breach_suspected`` (a person confirms).
+
+    ``after: due`` counts only events dated after the due date (for a prohibition: after it
+    takes effect, e.g. a purchase after the cut-off); ``after: start`` any event while the
+    instance is open (and, for a watch with an end, not after its last day). ``same`` names
+    fields whose values must agree with the event that created the instance.
+    """
+
+    event: str
+    match: Match = Match.SUBJECT
+    where: dict[str, Any] = Field(default_factory=dict)
+    after: Literal["start", "due"] = "start"
+    #: fields the event shares with the event that created the instance (a finding about one
+    #: complainant breaks only the watch of that complainant's complaint); compared when both
+    #: events carry the field, so a finding that names nobody concerns every watch
+    same: list[str] = Field(default_factory=list)
 
 
 class Deadline(_Strict):
@@ -187,19 +301,34 @@ class Amount(_Strict):
 
 
 class Cure(_Strict):
+    """After a confirmed breach, the breaching party has ``days`` to cure; ``powers`` name
+    what becomes available if it does not."""
+
     days: int | str
     powers: list[str] = Field(default_factory=list)
 
 
 class ObligationKind(StrEnum):
+    """What kind of duty an obligation is."""
+
     PAYMENT = "payment"
+    """Money owed by a date."""
     ACTION = "action"
+    """Something to be done by a date."""
     REPORT = "report"
+    """A document or declaration to be delivered by a date."""
     PROHIBITION = "prohibition"
+    """A duty not to do something, in force from its due date (until it ends)."""
     MAINTENANCE = "maintenance"
+    """A state to be kept for a time."""
 
 
 class ObligationSpec(_Strict):
+    """One obligation of a clause. What starts it (``trigger``, ``deadline``), and what the
+    engine does with it, declared: ``accrue``, ``settled_by``, ``ends``/``ends_on``,
+    ``violated_by``, ``kpi``; each of these keywords is one registered rule in
+    ``obligations`` (:data:`clauses.RULE_KEYWORDS`)."""
+
     id: str = Field(pattern=IDENT)  # local; the full id is "<clause id>.<id>"
     title: str
     description: str = ""
@@ -208,24 +337,58 @@ class ObligationSpec(_Strict):
     beneficiary: str
     subject: Literal["supplier"] | None = None  # instances are per covered supplier
     trigger: Trigger
+    #: when it is due; for a prohibition, when it takes effect
     deadline: Deadline
+    #: for a prohibition: its last day in force (a watch); None = until an ending event
+    ends: Deadline | None = None
     amount: Amount | None = None
+    accrue: Accrue | None = None
+    settled_by: list[SettledBy] = Field(default_factory=list)
+    ends_on: list[EndsOn] = Field(default_factory=list)
+    violated_by: list[ViolatedBy] = Field(default_factory=list)
     evidence: list[str] = Field(default_factory=list)
     reminders: list[int] = Field(default_factory=lambda: [7, 1])  # days before due
     grace_days: int | str = 0
     cure: Cure | None = None
     surviving: bool = False
-    kpi: bool = False  # a performance target, tracked apart from contractual deadlines
+    kpi: bool = False  # a performance target: missing it is ``kpi_missed``, never a breach
+
+    @model_validator(mode="after")
+    def _shape(self) -> ObligationSpec:
+        if self.accrue is not None and self.trigger.on != "event":
+            raise ValueError("`accrue` needs an event trigger (the events that accrue)")
+        if self.ends is not None and self.kind is not ObligationKind.PROHIBITION:
+            raise ValueError("`ends` (a last day in force) belongs to prohibitions")
+        if any(e.time == "end" for e in self.ends_on) and self.ends is None:
+            raise ValueError("`ends_on: time: end` needs `ends` (the last day in force)")
+        if self.kpi and self.violated_by:
+            raise ValueError("a KPI is a target, never a breach: it takes no `violated_by`")
+        if self.kpi and self.cure is not None:
+            raise ValueError("a KPI is a target, never a breach: it takes no `cure`")
+        return self
+
+
+class PowerAction(StrEnum):
+    """What exercising a power does (recorded; the engine does not act on it by itself)."""
+
+    SUSPEND = "suspend"
+    TERMINATE = "terminate"
+    CEASE_PURCHASES = "cease_purchases"
+    REDUCE_ORDERS = "reduce_orders"
+    ESCALATE = "escalate"
+    ARBITRATE = "arbitrate"
 
 
 class PowerSpec(_Strict):
+    """``powers``: a right one party gains against another — available after a confirmed
+    breach (``trigger: "violation:<spec id>"``) or when an event happens (an event type) —
+    and exercised by a person, with a reason."""
+
     id: str = Field(pattern=IDENT)
     title: str
     holder: str
     against: str
-    action: Literal[
-        "suspend", "terminate", "cease_purchases", "reduce_orders", "escalate", "arbitrate"
-    ]
+    action: PowerAction
     trigger: str  # "violation:<spec id>" or an event type
 
 
@@ -243,6 +406,9 @@ class TraceExpect(_Strict):
     state: str | None = None
     timing: str | None = None
     flags: list[str] | None = None
+    #: flags the instance must NOT carry (e.g. a KPI is never breach_suspected)
+    not_flags: list[str] | None = None
+    ends: str | None = None  # the last day in force (period_end) of a prohibition
     count: int | None = None
 
 

@@ -1,4 +1,4 @@
-"""The shared vocabulary of the clause-spec language: party roles, events and their fields.
+"""The shared vocabulary of the clause-spec language: party roles, events, rule keywords.
 
 Clause YAML names roles and events; the obligations engine builds validated payloads from the
 same table. It lives here (the bottom of the dependency chain) so that ``wsr library --check``
@@ -8,7 +8,10 @@ obligations package.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 
 class Role(StrEnum):
@@ -34,53 +37,245 @@ PARTY_ROLES: frozenset[str] = frozenset(
 #: every role a spec may name
 SPEC_ROLES: frozenset[str] = frozenset(r.value for r in Role)
 
-#: event type -> {field name: field type}. Field types: supplier (a covered supplier id),
-#: decimal, money (amount in the agreement currency), unit, text, date, integer, obligation
-#: (an obligation id), items (list of {text, due}), severity, payroll_lines (one worker's
-#: payroll line each: worker_ref, period_start, period_end, pay_date, earnings, premium).
-EVENT_FIELDS: dict[str, dict[str, str]] = {
-    "purchase_recorded": {"supplier": "supplier", "quantity": "decimal", "unit": "unit"},
-    "supplier_suspended": {"supplier": "supplier", "reason": "text"},
-    "supplier_reinstated": {"supplier": "supplier"},
-    "audit_finding": {"supplier": "supplier", "severity": "severity", "text": "text"},
-    "cap_approved": {"supplier": "supplier", "cost": "money", "items": "items"},
-    "complaint_filed": {
-        "supplier": "supplier",
-        "category": "text",
-        "complainant_ref": "text",
-    },
-    "complaint_resolved": {"complaint": "text", "outcome": "text"},
-    "remedy_directed": {"supplier": "supplier", "complaint": "text", "remedy": "text"},
-    "payment_recorded": {"obligation": "obligation", "amount": "money"},
-    "payroll_recorded": {
-        "supplier": "supplier",
-        "pay_date": "date",
-        "premium_paid": "money",
-        "workers": "integer",
-        "per_worker": "money",
-        # an imported payroll (`wsr payroll import`): a day in the Premium Period and the lines
-        "period": "date",
-        "lines": "payroll_lines",
-    },
-    "volume_declared": {"year": "integer", "amount": "money"},
-    "dispute_notice": {"text": "text"},
+
+class FieldType(StrEnum):
+    """The type of one event field; ``obligations`` parses and stores each type one way."""
+
+    SUPPLIER = "supplier"
+    """A covered supplier's id."""
+    DECIMAL = "decimal"
+    """A non-negative Decimal (quantities)."""
+    MONEY = "money"
+    """An amount in the agreement currency."""
+    UNIT = "unit"
+    """A unit of measure (lb, kg, cwt, unit)."""
+    TEXT = "text"
+    """Free text (never empty)."""
+    DATE = "date"
+    """An ISO date."""
+    INTEGER = "integer"
+    """A non-negative whole number."""
+    OBLIGATION = "obligation"
+    """The id of an obligation of the same agreement."""
+    ITEMS = "items"
+    """A list of {text, due} (corrective-action plan items)."""
+    CHOICE = "choice"
+    """One of the field's ``choices``."""
+    PAYROLL_LINES = "payroll_lines"
+    """One worker's payroll line each: worker_ref, period_start, period_end, pay_date,
+    earnings, premium (``wsr payroll import``)."""
+
+
+@dataclass(frozen=True)
+class EventField:
+    """One field of an event type."""
+
+    type: FieldType
+    required: bool = False
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EventType:
+    """One kind of event the engine accepts: its fields, and how it is recorded.
+
+    ``derived`` are fields the engine adds before specs match ``where`` filters and evaluate
+    formulas (a payment names the spec and supplier of the obligation it paid); a
+    ``determination`` is declared once by the monitoring body about a supplier and recorded on
+    every agreement covering it (``wsr determination``); one that ``stands`` binds, from its
+    own execution, a buyer that signs while it is the supplier's latest determination (a
+    suspension not yet lifted).
+    """
+
+    name: str
+    fields: Mapping[str, EventField]
+    derived: frozenset[str] = frozenset()
+    determination: bool = False
+    stands: bool = False
+    help: str = ""
+
+    @property
+    def required(self) -> frozenset[str]:
+        return frozenset(n for n, f in self.fields.items() if f.required)
+
+    def field_names(self) -> frozenset[str]:
+        """Every field a spec may filter on or compute with (given and derived)."""
+        return frozenset(self.fields) | self.derived
+
+
+def _f(type: FieldType, *, required: bool = False, choices: tuple[str, ...] = ()) -> EventField:
+    return EventField(type=type, required=required, choices=choices)
+
+
+_T = FieldType
+SEVERITIES: tuple[str, ...] = ("minor", "moderate", "major", "critical")
+
+#: THE event registry: adding an event type is one entry here (see ``register_event_type``)
+EVENTS: dict[str, EventType] = {
+    e.name: e
+    for e in (
+        EventType(
+            name="purchase_recorded",
+            help="The buyer bought from a covered supplier.",
+            fields={
+                "supplier": _f(_T.SUPPLIER, required=True),
+                "quantity": _f(_T.DECIMAL, required=True),
+                "unit": _f(_T.UNIT, required=True),
+            },
+        ),
+        EventType(
+            name="supplier_suspended",
+            help="The monitor suspended a supplier (a determination binding every buyer).",
+            fields={"supplier": _f(_T.SUPPLIER, required=True), "reason": _f(_T.TEXT)},
+            determination=True,
+            stands=True,
+        ),
+        EventType(
+            name="supplier_reinstated",
+            help="The monitor reinstated a suspended supplier (a determination).",
+            fields={"supplier": _f(_T.SUPPLIER, required=True)},
+            determination=True,
+        ),
+        EventType(
+            name="audit_finding",
+            help="The monitor's audit found a violation at a supplier.",
+            fields={
+                "supplier": _f(_T.SUPPLIER, required=True),
+                "severity": _f(_T.CHOICE, required=True, choices=SEVERITIES),
+                "text": _f(_T.TEXT),
+            },
+        ),
+        EventType(
+            name="cap_approved",
+            help="The monitor approved a corrective action plan and its cost.",
+            fields={
+                "supplier": _f(_T.SUPPLIER, required=True),
+                "cost": _f(_T.MONEY, required=True),
+                "items": _f(_T.ITEMS),
+            },
+        ),
+        EventType(
+            name="complaint_filed",
+            help="A worker's complaint about a supplier reached the monitor.",
+            fields={
+                "supplier": _f(_T.SUPPLIER, required=True),
+                "category": _f(_T.TEXT, required=True),
+                "complainant_ref": _f(_T.TEXT),
+            },
+        ),
+        EventType(
+            name="complaint_resolved",
+            help="The monitor closed a complaint.",
+            fields={"complaint": _f(_T.TEXT, required=True), "outcome": _f(_T.TEXT)},
+        ),
+        EventType(
+            name="remedy_directed",
+            help="The monitor directed a remedy after a complaint.",
+            fields={
+                "supplier": _f(_T.SUPPLIER, required=True),
+                "complaint": _f(_T.TEXT),
+                "remedy": _f(_T.TEXT, required=True),
+            },
+        ),
+        EventType(
+            name="retaliation_found",
+            help="The monitor found an adverse action against a complainant to be retaliation.",
+            fields={
+                "supplier": _f(_T.SUPPLIER, required=True),
+                "complainant_ref": _f(_T.TEXT),
+                "text": _f(_T.TEXT),
+            },
+        ),
+        EventType(
+            name="payment_recorded",
+            help="A payment against a payment obligation (named by its id).",
+            fields={
+                "obligation": _f(_T.OBLIGATION, required=True),
+                "amount": _f(_T.MONEY, required=True),
+            },
+            derived=frozenset({"spec", "clause", "supplier", "source_obligation"}),
+        ),
+        EventType(
+            name="payroll_recorded",
+            help="A supplier's payroll run with the premium it carried.",
+            fields={
+                "supplier": _f(_T.SUPPLIER, required=True),
+                "pay_date": _f(_T.DATE, required=True),
+                "premium_paid": _f(_T.MONEY, required=True),
+                "workers": _f(_T.INTEGER),
+                "per_worker": _f(_T.MONEY),
+                # an imported payroll (`wsr payroll import`): a day in the Premium Period, lines
+                "period": _f(_T.DATE),
+                "lines": _f(_T.PAYROLL_LINES),
+            },
+        ),
+        EventType(
+            name="volume_declared",
+            help="The buyer declared its sourcing volume for a year.",
+            fields={"year": _f(_T.INTEGER, required=True), "amount": _f(_T.MONEY, required=True)},
+        ),
+        EventType(
+            name="dispute_notice",
+            help="A party gave notice of a dispute.",
+            fields={"text": _f(_T.TEXT)},
+        ),
+    )
 }
 
+
+def register_event_type(event: EventType) -> None:
+    """Add an event type to :data:`EVENTS` (every view below sees it at once)."""
+    if event.name in EVENTS:
+        raise ValueError(f"event type {event.name!r} is already registered")
+    EVENTS[event.name] = event
+
+
+def unregister_event_type(name: str) -> None:
+    """Remove an event type added with :func:`register_event_type` (tests)."""
+    EVENTS.pop(name, None)
+
+
+_V = TypeVar("_V")
+
+
+class _EventView(Mapping[str, _V]):
+    """A read-only view over :data:`EVENTS` (always current)."""
+
+    def __init__(self, project: Callable[[EventType], _V]) -> None:
+        self._project = project
+
+    def __getitem__(self, key: str) -> _V:
+        return self._project(EVENTS[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(EVENTS))
+
+    def __len__(self) -> int:
+        return len(EVENTS)
+
+
+#: event type -> {field name: field type value}
+EVENT_FIELDS: Mapping[str, Mapping[str, str]] = _EventView(
+    lambda e: {n: f.type.value for n, f in e.fields.items()}
+)
+
 #: fields each event type must carry; the rest are optional
-EVENT_REQUIRED: dict[str, frozenset[str]] = {
-    "purchase_recorded": frozenset({"supplier", "quantity", "unit"}),
-    "supplier_suspended": frozenset({"supplier"}),
-    "supplier_reinstated": frozenset({"supplier"}),
-    "audit_finding": frozenset({"supplier", "severity"}),
-    "cap_approved": frozenset({"supplier", "cost"}),
-    "complaint_filed": frozenset({"supplier", "category"}),
-    "complaint_resolved": frozenset({"complaint"}),
-    "remedy_directed": frozenset({"supplier", "remedy"}),
-    "payment_recorded": frozenset({"obligation", "amount"}),
-    "payroll_recorded": frozenset({"supplier", "pay_date", "premium_paid"}),
-    "volume_declared": frozenset({"year", "amount"}),
-    "dispute_notice": frozenset(),
-}
+EVENT_REQUIRED: Mapping[str, frozenset[str]] = _EventView(lambda e: e.required)
+
+
+def determinations() -> tuple[str, ...]:
+    """Event types the monitor declares once about a supplier, for every buyer."""
+    return tuple(name for name, e in EVENTS.items() if e.determination)
+
+
+#: the units quantities may be recorded and priced in (``obligations._units`` converts them)
+UNITS: frozenset[str] = frozenset({"lb", "kg", "cwt", "unit"})
+
+#: the spec keywords the engine acts on: each is exactly one registered rule in
+#: ``obligations`` (``tests/obligations/test_rule_registry.py`` keeps the two sets equal)
+RULE_KEYWORDS: frozenset[str] = frozenset(
+    {"trigger", "accrue", "settled_by", "ends_on", "violated_by", "kpi", "powers"}
+)
 
 #: names every clause template may use without declaring them
 TEMPLATE_GLOBALS: frozenset[str] = frozenset(

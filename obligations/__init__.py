@@ -33,7 +33,17 @@ from ._auditcheck import reconcile
 from ._auditkey import AuditKey
 from ._calendar import due_date, end_of_local_day, period_of
 from ._compile import HORIZON, compile_agreement
-from ._enums import FINAL, OPEN, AgreementStatus, EvidenceState, Flag, LegalState, Timing
+from ._enums import (
+    FINAL,
+    OPEN,
+    AgreementStatus,
+    AuditAction,
+    EvidenceState,
+    Flag,
+    LegalState,
+    PowerState,
+    Timing,
+)
 from ._ledgers import (
     Accrual,
     BreachEvidence,
@@ -62,7 +72,7 @@ from ._payroll import PayrollCheck, WorkerShare, allocate, check_payroll
 from ._payroll_csv import COLUMN_HELP as PAYROLL_COLUMN_HELP
 from ._payroll_csv import COLUMNS as PAYROLL_COLUMNS
 from ._payroll_csv import PayrollFile, parse_payroll_csv
-from ._rules import apply_event
+from ._rules import apply_event, on_time
 from ._service import EventResult, ObligationService, TrackResult
 from ._sweep import Hypothetical, SweepResult, WhatIfResult
 from ._units import convert
@@ -122,6 +132,7 @@ __all__ = [
     "AdvanceOutcome",
     "AgreementState",
     "AgreementStatus",
+    "AuditAction",
     "AuditEntry",
     "AuditHead",
     "AuditKey",
@@ -139,6 +150,7 @@ __all__ = [
     "ObligationService",
     "ObligationStore",
     "Outcome",
+    "PowerState",
     "SweepResult",
     "StoreCorrupted",
     "Timing",
@@ -157,6 +169,7 @@ __all__ = [
     "make_checkpoint",
     "make_engine",
     "obligation_id",
+    "on_time",
     "open_store",
     "parse_checkpoint",
     "period_of",

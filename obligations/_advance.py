@@ -200,7 +200,7 @@ def _materialise(ctx: AgreementContext, lookup: StateLookup, work: Work, now: da
     through = horizon(ctx, now)
     made = 0
     for spec in ctx.specs:
-        if spec.trigger.get("on") != "recurrence":
+        if spec.trigger.on != "recurrence":
             continue
         wanted = set(subjects(ctx, spec))
         missing_periods = []

@@ -107,7 +107,7 @@ def pending_periods(
     ctx: AgreementContext, spec: BoundSpec, *, through: date
 ) -> Iterator[tuple[tuple[date, date], date]]:
     """((start, end), due) of every period due by ``through``, then the next one after it."""
-    every = ctx.period_name(spec, "every")
+    every = ctx.period_name(spec, spec.trigger.every)
     for start, end in periods(ctx.signed_on, ctx.term_end, every):
         due = ctx.due(spec, _anchor(ctx, spec, end))
         if due > through:
@@ -142,7 +142,7 @@ def compile_instances(ctx: AgreementContext, *, now: datetime) -> list[Obligatio
     out: list[Obligation] = []
     through = horizon(ctx, now)
     for spec in ctx.specs:
-        on = spec.trigger.get("on")
+        on = spec.trigger.on
         if on == "execution":
             out.extend(execution_instances(ctx, spec, at=now))
         elif on == "recurrence":

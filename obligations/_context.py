@@ -15,7 +15,8 @@ from typing import Any
 
 import attrs
 
-from clauses import Agreement, BoundSpec, InputError
+from clauses import Agreement, BoundDeadline, BoundSpec, InputError
+from clauses._schema import PowerSpec
 
 from ._calendar import PERIODS, add_months, country_for_timezone, due_date
 
@@ -80,24 +81,15 @@ class AgreementContext:
         except KeyError:
             return {}
 
-    def powers(self) -> list[dict[str, Any]]:
+    def powers(self) -> list[PowerSpec]:
         return [p for s in self.agreement.sections for p in s.powers]
 
     def event_specs(self, event_type: str) -> list[BoundSpec]:
         """Specs whose trigger is the event ``event_type``."""
-        return [
-            s
-            for s in self.specs
-            if s.trigger.get("on") == "event" and s.trigger.get("event") == event_type
-        ]
+        return [s for s in self.specs if s.trigger.on == "event" and s.trigger.event == event_type]
 
-    def until_specs(self, event_type: str) -> list[BoundSpec]:
-        """Specs whose instances end when ``event_type`` happens."""
-        return [s for s in self.specs if s.trigger.get("until") == event_type]
-
-    def period_name(self, spec: BoundSpec, field: str) -> str:
-        """A trigger's period (``every``/``period``), resolved through the clause variables."""
-        value = spec.trigger.get(field)
+    def period_name(self, spec: BoundSpec, value: str | None) -> str:
+        """A period bound into the spec (``every``, ``accrue.per``), checked to be one."""
         if value in PERIODS:
             return str(value)
         resolved = self.variables(spec.clause_id).get(str(value))
@@ -110,7 +102,13 @@ class AgreementContext:
 
     def due(self, spec: BoundSpec, anchor_date: date) -> date:
         """The spec's deadline from an anchor date; ``term_end`` anchors count backwards."""
-        d = spec.deadline
+        return self.date_from(spec.deadline, anchor_date)
+
+    def ends(self, spec: BoundSpec, anchor_date: date) -> date | None:
+        """A prohibition's last day in force (``ends``) from an anchor date, if it has one."""
+        return None if spec.ends is None else self.date_from(spec.ends, anchor_date)
+
+    def date_from(self, d: BoundDeadline, anchor_date: date) -> date:
         sign = -1 if d.anchor == "term_end" else 1
         return due_date(
             anchor_date,

@@ -9,15 +9,20 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from clauses import Conflict, InputError
+from clauses import BoundSpec, Conflict, InputError, ObligationKind
+from clauses._schema import SettleBy
 
 from ._calendar import add_months
 from ._compile import new_instance
 from ._context import AgreementContext
-from ._enums import FINAL, OPEN, AgreementStatus, Flag
+from ._enums import FINAL, OPEN, AgreementStatus, AuditAction, Flag
 from ._lifecycle import annotate, move
 from ._model import AuditEntry, Obligation
 from ._outcome import ListLookup, Outcome, Work
+from ._powers import KEY as AVAILABLE
+from ._powers import made_available
+from ._rulebase import rules_for
+from ._rulebook import PowersRule
 
 BREACH = Flag.BREACH_SUSPECTED.value
 CONFIRMED = Flag.BREACH_CONFIRMED.value
@@ -29,6 +34,19 @@ def _describe(ob: Obligation) -> str:
 
 
 # -- decisions by a person ----------------------------------------------------------------------
+
+
+def may_fulfil(spec: BoundSpec | None, ob: Obligation) -> None:
+    """Refuse a person's record of performance where the spec does not declare one
+    (``settled_by: evidence``): a prohibition is kept, not performed, and ends as declared."""
+    if spec is None or spec.settlements(SettleBy.EVIDENCE):
+        return
+    ways = ", ".join(f"{h.by.value} ({h.event})" for h in spec.settled_by) or "its ending"
+    raise Conflict(
+        ob.id,
+        f"{ob.id} ({spec.id}) is not settled by a person's record of performance; it is "
+        f"settled by {ways}",
+    )
 
 
 def fulfil(
@@ -76,6 +94,10 @@ def confirm_breach(
     stays in its final state — final states absorb — and the confirmation is recorded on it
     as the ``breach_confirmed`` flag, with the same cure and powers.
     """
+    spec = ctx.spec(ob.spec_id)
+    if spec is not None:
+        for rule in rules_for(spec):
+            rule.on_confirm(spec, ob)  # a KPI refuses: a target is never a breach
     overdue = ob.state in OPEN and at >= ob.due_at and ob.kind != "prohibition"
     if BREACH not in ob.flags and not overdue:
         raise Conflict(
@@ -85,21 +107,20 @@ def confirm_breach(
     if not reason.strip():
         raise InputError.single("reason", "a breach needs a reason")
     work = Work(ListLookup([ob]), at=at, actor=actor)
-    local_id = ob.spec_id.split(".", 1)[-1]
-    powers = [
-        p
-        for p in ctx.powers()
-        if p.get("trigger") in (f"violation:{ob.spec_id}", f"violation:{local_id}")
-    ]
+    powers = PowersRule.on_violation(ctx, ob)
     data = {
         **ob.data,
         "breach_confirmed_on": on.isoformat(),
-        "powers": [str(p.get("id")) for p in powers],
+        "powers": [p.id for p in powers],
+        AVAILABLE: [
+            *ob.data.get(AVAILABLE, []),
+            *made_available(powers, obligation_id=ob.id, on=on),
+        ],
     }
     if ob.state in FINAL:
         flags = ob.flags | {CONFIRMED}
         after = annotate(ob, at=at, flags=flags, data=data)
-        work.update(ob, after, action="breach_confirmed", reason=reason)
+        work.update(ob, after, action=AuditAction.BREACH_CONFIRMED, reason=reason)
         work.messages.append(
             f"{_describe(ob)} is already {ob.state.value}; the breach is recorded as confirmed: "
             f"{reason}"
@@ -107,13 +128,15 @@ def confirm_breach(
     else:
         work.move(ob, "violate", reason=reason, changes={"data": data})
         work.messages.append(f"{_describe(ob)} violated: {reason}")
-    spec = ctx.spec(ob.spec_id)
-    if spec is not None and spec.cure:
-        days = int(spec.cure.get("days", 0))
-        cure_powers = list(spec.cure.get("powers", []))
-        due = on + timedelta(days=days)
+    if spec is not None and spec.cure is not None:
+        cure_powers = list(spec.cure.powers)
+        due = on + timedelta(days=spec.cure.days)
         cure_spec = spec.model_copy(
-            update={"id": f"{spec.id}.cure", "title": f"Cure: {spec.title}", "kind": "action"}
+            update={
+                "id": f"{spec.id}.cure",
+                "title": f"Cure: {spec.title}",
+                "kind": ObligationKind.ACTION,
+            }
         )
         cure = new_instance(
             ctx,
@@ -131,8 +154,7 @@ def confirm_breach(
         )
     for p in powers:
         work.messages.append(
-            f"power available to {p.get('holder')}: {p.get('title')} ({p.get('action')} "
-            f"against {p.get('against')})"
+            f"power available to {p.holder}: {p.title} ({p.action.value} against {p.against})"
         )
     return work.outcome()
 

@@ -78,6 +78,45 @@ class AgreementStatus(StrEnum):
     """Ended early by a party exercising a power."""
 
 
+class PowerState(StrEnum):
+    """Where a power a confirmed breach made available stands."""
+
+    AVAILABLE = "available"
+    """Its holder may exercise it."""
+    EXERCISED = "exercised"
+    """A person exercised it (date, actor and reason recorded)."""
+
+
+class AuditAction(StrEnum):
+    """What an audit entry records. The log stores the value; ``AuditEntry.action`` is typed
+    ``str`` so an entry written by a newer engine still reads, but everything this engine
+    writes is one of these (``tests/obligations/test_enums.py``)."""
+
+    # the lifecycle (obligations._lifecycle.AUDIT_ACTION)
+    CREATED = "created"
+    ACTIVATED = "activated"
+    SUSPENDED = "suspended"
+    RESUMED = "resumed"
+    FULFILLED = "fulfilled"
+    VIOLATED = "violated"
+    DISCHARGED = "discharged"
+    EXPIRED = "expired"
+    TERMINATED = "terminated"
+    # overlay changes made by rules and decisions
+    ACCRUED = "accrued"
+    PAYMENT_RECORDED = "payment_recorded"
+    PASS_THROUGH_SHORTFALL = "pass_through_shortfall"
+    BREACH_SUSPECTED = "breach_suspected"
+    BREACH_CONFIRMED = "breach_confirmed"
+    KPI_MISSED = "kpi_missed"
+    POWER_EXERCISED = "power_exercised"
+    # the agreement and its events
+    EVENT_RECORDED = "event_recorded"
+    AGREEMENT_TRACKED = "agreement_tracked"
+    AGREEMENT_STATUS = "agreement_status"
+    AGREEMENT_TERMINATED = "agreement_terminated"
+
+
 class Flag(StrEnum):
     """Well-known obligation flags (the ``flags`` set holds their values as strings)."""
 
@@ -87,3 +126,5 @@ class Flag(StrEnum):
     LATE = "late"
     DISPUTED = "disputed"
     PARTIALLY_PAID = "partially_paid"
+    KPI_MISSED = "kpi_missed"
+    """A KPI's target date passed unmet: reported, never a breach."""

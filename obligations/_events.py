@@ -1,10 +1,10 @@
 """Turn a raw event (``wsr event ID TYPE --on … --set key=value …``) into a validated Event.
 
 Everything a person types arrives as text; this module is the one place it is typed against
-``clauses.EVENT_FIELDS`` and checked against the agreement (covered suppliers, its currency,
-its obligations, its execution date). Every problem is collected and reported together as an
-:class:`InputError` whose path is the field (or ``on``/``type``), so nothing is written
-until the whole event is right.
+the event registry (``clauses._vocabulary.EVENTS``), one parser per field type, and checked
+against the agreement (covered suppliers, its currency, its obligations, its execution date).
+Every problem is collected and reported together as an :class:`InputError` whose path is the
+field (or ``on``/``type``), so nothing is written until the whole event is right.
 """
 
 from __future__ import annotations
@@ -18,15 +18,14 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from clauses import EVENT_FIELDS, EVENT_REQUIRED, InputError, Problem
+from clauses import InputError, Problem
+from clauses._vocabulary import EVENTS, EventField, FieldType
 
 from ._calendar import local_date, start_of_local_day
 from ._context import AgreementContext
 from ._ledgers import PayrollLine
 from ._model import Event, Money, Obligation, minor_units
 from ._units import UNITS
-
-SEVERITIES: tuple[str, ...] = ("minor", "moderate", "major", "critical")
 
 
 def parse_when(value: str | date | datetime, *, tz: str) -> tuple[datetime, date]:
@@ -187,8 +186,88 @@ def _payroll_lines(raw: Any, path: str) -> list[dict[str, Any]]:
     return out
 
 
+@attrs.define(frozen=True, kw_only=True)
+class _Field:
+    """What a field parser needs: where the value goes, the agreement, the obligation finder."""
+
+    path: str
+    spec: EventField
+    ctx: AgreementContext
+    find: Callable[[str], Obligation | None]
+
+
+def _supplier(text: str, raw: Any, f: _Field) -> Any:
+    if text not in f.ctx.suppliers:
+        covered = ", ".join(f.ctx.suppliers) or "none"
+        raise InputError.single(f.path, f"unknown supplier {text!r} (covered: {covered})")
+    return text
+
+
+def _unit(text: str, raw: Any, f: _Field) -> Any:
+    if text not in UNITS:
+        raise InputError.single(
+            f.path, f"unknown unit {text!r} (known: {', '.join(sorted(UNITS))})"
+        )
+    return text
+
+
+def _date_field(text: str, raw: Any, f: _Field) -> Any:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError.single(f.path, f"{text!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def _integer(text: str, raw: Any, f: _Field) -> Any:
+    try:
+        number = int(text.strip())
+    except ValueError:
+        raise InputError.single(f.path, f"{text!r} is not a whole number") from None
+    if number < 0:
+        raise InputError.single(f.path, f"{number} must not be negative")
+    return number
+
+
+def _obligation(text: str, raw: Any, f: _Field) -> Any:
+    ob = f.find(text)
+    if ob is None or ob.agreement_id != f.ctx.id:
+        raise InputError.single(f.path, f"no obligation {text!r} in agreement {f.ctx.id}")
+    return text
+
+
+def _choice(text: str, raw: Any, f: _Field) -> Any:
+    if text not in f.spec.choices:
+        raise InputError.single(
+            f.path,
+            f"unknown {f.path} {text!r} (choose one of: {', '.join(f.spec.choices)})",
+        )
+    return text
+
+
+def _text(text: str, raw: Any, f: _Field) -> Any:
+    if not text.strip():
+        raise InputError.single(f.path, "must not be empty")
+    return text
+
+
+#: one parser per field type (``tests/obligations/test_event_registry.py`` checks coverage)
+PARSERS: dict[FieldType, Callable[[str, Any, _Field], Any]] = {
+    FieldType.SUPPLIER: _supplier,
+    FieldType.DECIMAL: lambda text, raw, f: _decimal(text, f.path),
+    FieldType.MONEY: lambda text, raw, f: parse_money(text, currency=f.ctx.currency, path=f.path),
+    FieldType.UNIT: _unit,
+    FieldType.TEXT: _text,
+    FieldType.DATE: _date_field,
+    FieldType.INTEGER: _integer,
+    FieldType.OBLIGATION: _obligation,
+    FieldType.ITEMS: lambda text, raw, f: _items(raw, f.path),
+    FieldType.CHOICE: _choice,
+    FieldType.PAYROLL_LINES: lambda text, raw, f: _payroll_lines(raw, f.path),
+}
+
+
 def _typed(
-    kind: str,
+    spec: EventField,
     raw: Any,
     *,
     path: str,
@@ -196,52 +275,7 @@ def _typed(
     find: Callable[[str], Obligation | None],
 ) -> Any:
     text = raw if isinstance(raw, str) else str(raw)
-    if kind == "supplier":
-        if text not in ctx.suppliers:
-            covered = ", ".join(ctx.suppliers) or "none"
-            raise InputError.single(path, f"unknown supplier {text!r} (covered: {covered})")
-        return text
-    if kind == "decimal":
-        return _decimal(text, path)
-    if kind == "money":
-        return parse_money(text, currency=ctx.currency, path=path)
-    if kind == "unit":
-        if text not in UNITS:
-            raise InputError.single(
-                path, f"unknown unit {text!r} (known: {', '.join(sorted(UNITS))})"
-            )
-        return text
-    if kind == "date":
-        try:
-            return date.fromisoformat(text.strip())
-        except ValueError:
-            raise InputError.single(path, f"{text!r} is not an ISO date (YYYY-MM-DD)") from None
-    if kind == "integer":
-        try:
-            number = int(text.strip())
-        except ValueError:
-            raise InputError.single(path, f"{text!r} is not a whole number") from None
-        if number < 0:
-            raise InputError.single(path, f"{number} must not be negative")
-        return number
-    if kind == "obligation":
-        ob = find(text)
-        if ob is None or ob.agreement_id != ctx.id:
-            raise InputError.single(path, f"no obligation {text!r} in agreement {ctx.id}")
-        return text
-    if kind == "items":
-        return _items(raw, path)
-    if kind == "payroll_lines":
-        return _payroll_lines(raw, path)
-    if kind == "severity":
-        if text not in SEVERITIES:
-            raise InputError.single(
-                path, f"unknown severity {text!r} (choose one of: {', '.join(SEVERITIES)})"
-            )
-        return text
-    if not text.strip():
-        raise InputError.single(path, "must not be empty")
-    return text
+    return PARSERS[spec.type](text, raw, _Field(path=path, spec=spec, ctx=ctx, find=find))
 
 
 def validate_event(
@@ -254,8 +288,8 @@ def validate_event(
     find: Callable[[str], Obligation | None],
 ) -> Event:
     """The validated event (no id yet: the store gives it one), or InputError with every problem."""
-    if type not in EVENT_FIELDS:
-        known = ", ".join(sorted(EVENT_FIELDS))
+    if type not in EVENTS:
+        known = ", ".join(sorted(EVENTS))
         raise InputError.single("type", f"unknown event type {type!r} (known: {known})")
     problems: list[Problem] = []
     try:
@@ -263,7 +297,8 @@ def validate_event(
     except InputError as exc:
         problems.extend(exc.problems)
         at, day = now, ctx.signed_on
-    types = EVENT_FIELDS[type]
+    etype = EVENTS[type]
+    types = etype.fields
     payload: dict[str, Any] = {}
     for key, raw in fields.items():
         if key not in types:
@@ -274,7 +309,7 @@ def validate_event(
             payload[key] = _typed(types[key], raw, path=key, ctx=ctx, find=find)
         except InputError as exc:
             problems.extend(exc.problems)
-    missing = sorted(EVENT_REQUIRED[type] - set(fields))
+    missing = sorted(etype.required - set(fields))
     problems.extend(Problem(key, f"required for {type}") for key in missing)
     if problems:
         raise InputError(problems)

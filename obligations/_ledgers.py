@@ -241,24 +241,37 @@ def with_accrual(data: Mapping[str, Any], value: Accrual) -> dict[str, Any]:
 @attrs.define(frozen=True, kw_only=True)
 class BreachEvidence:
     """An event that raised a suspected breach (``data["breach_events"]``): e.g. a purchase
-    from a supplier after its cut-off date, with what was bought."""
+    from a supplier after its cut-off date, with what was bought, or a finding of retaliation.
+
+    ``quantity``/``unit`` are a purchase's; ``fields`` the event's other fields as JSON (what a
+    ``violated_by`` event of any type carried), stored beside them in the same object.
+    """
 
     event: str | None
     on: date = attrs.field(converter=_day)
-    quantity: Decimal = attrs.field(converter=_dec)
-    unit: str
+    quantity: Decimal | None = attrs.field(default=None, converter=_opt_dec)
+    unit: str | None = None
+    fields: Mapping[str, Any] = attrs.field(factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "event": self.event,
-            "on": self.on.isoformat(),
-            "quantity": str(self.quantity),
-            "unit": self.unit,
-        }
+        out: dict[str, Any] = {"event": self.event, "on": self.on.isoformat(), **self.fields}
+        if self.quantity is not None:
+            out["quantity"] = str(self.quantity)
+        if self.unit is not None:
+            out["unit"] = self.unit
+        return out
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> BreachEvidence:
-        return cls(event=d.get("event"), on=d["on"], quantity=d["quantity"], unit=str(d["unit"]))
+        rest = {k: v for k, v in d.items() if k not in ("event", "on", "quantity", "unit")}
+        unit = d.get("unit")
+        return cls(
+            event=d.get("event"),
+            on=d["on"],
+            quantity=d.get("quantity"),
+            unit=None if unit is None else str(unit),
+            fields=rest,
+        )
 
 
 def breach_evidence(source: Obligation | Mapping[str, Any]) -> tuple[BreachEvidence, ...]:

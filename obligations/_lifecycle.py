@@ -29,7 +29,7 @@ import attrs
 
 from clauses import InvalidTransition
 
-from ._enums import LegalState
+from ._enums import AuditAction, LegalState
 from ._model import AuditEntry, Obligation
 
 _S = LegalState
@@ -48,15 +48,15 @@ TRANSITIONS: Mapping[str, Mapping[LegalState, LegalState]] = {
 ACTIONS: tuple[str, ...] = tuple(TRANSITIONS)
 
 #: the audit action recorded for each lifecycle move
-AUDIT_ACTION: Mapping[str, str] = {
-    "activate": "activated",
-    "suspend": "suspended",
-    "resume": "resumed",
-    "fulfil": "fulfilled",
-    "violate": "violated",
-    "discharge": "discharged",
-    "expire": "expired",
-    "terminate": "terminated",
+AUDIT_ACTION: Mapping[str, AuditAction] = {
+    "activate": AuditAction.ACTIVATED,
+    "suspend": AuditAction.SUSPENDED,
+    "resume": AuditAction.RESUMED,
+    "fulfil": AuditAction.FULFILLED,
+    "violate": AuditAction.VIOLATED,
+    "discharge": AuditAction.DISCHARGED,
+    "expire": AuditAction.EXPIRED,
+    "terminate": AuditAction.TERMINATED,
 }
 
 
@@ -162,10 +162,18 @@ def birth(
     if ob.state is not LegalState.CREATED:
         raise ValueError("birth() takes an obligation in the created state")
     snapshot = ob.to_dict()  # the created entry's after is the activated entry's before
-    created = _entry(None, snapshot, ob, action="created", at=at, actor=actor, reason=reason)
+    created = _entry(
+        None, snapshot, ob, action=AuditAction.CREATED, at=at, actor=actor, reason=reason
+    )
     active = transition(ob, "activate", at=at, reason=reason)
     activated = _entry(
-        snapshot, active.to_dict(), active, action="activated", at=at, actor=actor, reason=reason
+        snapshot,
+        active.to_dict(),
+        active,
+        action=AuditAction.ACTIVATED,
+        at=at,
+        actor=actor,
+        reason=reason,
     )
     return active, [created, activated]
 

@@ -20,7 +20,8 @@ from typing import Any
 
 import attrs
 
-from clauses import EVENT_FIELDS, canonical_json
+from clauses import EVENT_FIELDS, ObligationKind, canonical_json
+from clauses._vocabulary import FieldType
 
 from ._enums import FINAL, AgreementStatus, EvidenceState, LegalState, Timing
 
@@ -232,7 +233,7 @@ class Obligation:
     spec_id: str
     section: str
     title: str
-    kind: str
+    kind: ObligationKind = attrs.field(converter=ObligationKind)
     obligor: str
     beneficiary: str
     subject: str | None = None
@@ -351,6 +352,8 @@ class Obligation:
             "section": self.section,
             "period_start": _iso(self.period_start),
             "period_end": _iso(self.period_end),
+            # what a confirmed breach made available (obligations._powers)
+            "powers": [dict(p) for p in self.data.get("available_powers", ())],
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -453,28 +456,28 @@ def payload_to_json(payload: Mapping[str, Any]) -> dict[str, Any]:
     return {k: conv(v) for k, v in payload.items()}
 
 
+def _items_from_json(v: Any) -> Any:
+    return [{"text": i["text"], "due": _opt_date(i.get("due"))} for i in v]
+
+
+#: how each event field type comes back from JSON (what is not here stays as stored)
+_DECODERS: dict[str, Callable[[Any], Any]] = {
+    FieldType.DECIMAL.value: lambda v: Decimal(str(v)),
+    FieldType.MONEY.value: Money.from_json,
+    FieldType.DATE.value: date.fromisoformat,
+    FieldType.INTEGER.value: int,
+    FieldType.ITEMS.value: _items_from_json,
+    FieldType.PAYROLL_LINES.value: lambda v: [_payroll_line(i) for i in v],
+}
+
+
 def payload_from_json(event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Inverse of :func:`payload_to_json`, typed by ``clauses.EVENT_FIELDS``."""
+    """Inverse of :func:`payload_to_json`, typed by the event registry."""
     types = EVENT_FIELDS.get(event_type, {})
     out: dict[str, Any] = {}
     for k, v in data.items():
-        t = types.get(k, "text")
-        if v is None:
-            out[k] = None
-        elif t == "decimal":
-            out[k] = Decimal(str(v))
-        elif t == "money":
-            out[k] = Money.from_json(v)
-        elif t == "date":
-            out[k] = date.fromisoformat(v)
-        elif t == "integer":
-            out[k] = int(v)
-        elif t == "items":
-            out[k] = [{"text": i["text"], "due": _opt_date(i.get("due"))} for i in v]
-        elif t == "payroll_lines":
-            out[k] = [_payroll_line(i) for i in v]
-        else:
-            out[k] = v
+        decode = _DECODERS.get(types.get(k, "text"))
+        out[k] = v if v is None or decode is None else decode(v)
     return out
 
 

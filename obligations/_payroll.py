@@ -24,7 +24,7 @@ no name column, refuses one, and every message names the reference alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -214,18 +214,23 @@ def _is_pass_through(ob: Obligation) -> bool:
 
 
 def concerned(
-    lookup: Lookup, supplier: str, day: date
+    lookup: Lookup,
+    supplier: str,
+    day: date,
+    settles: Callable[[Obligation], bool] | None = None,
 ) -> tuple[tuple[date, date] | None, list[Obligation]]:
     """(the Premium Period containing ``day``, the supplier's pass-throughs in effect for it).
 
     A pass-through belongs to the period of the premium payment that triggered it
     (``data["source_obligation"]``). The period is None when no premium payment of the
-    supplier's covers ``day``.
+    supplier's covers ``day``. ``settles`` picks the instances a payroll settles (the rule
+    passes those of specs declaring ``settled_by: payroll``); by default, the pass-throughs.
     """
+    settles = settles or _is_pass_through
     period: tuple[date, date] | None = None
     found: list[Obligation] = []
     for ob in lookup.open(subject=supplier):
-        if not _is_pass_through(ob) or ob.state is not LegalState.IN_EFFECT:
+        if not settles(ob) or ob.amount is None or ob.state is not LegalState.IN_EFFECT:
             continue
         source_id = ob.data.get("source_obligation")
         source = lookup.get(str(source_id)) if source_id else None
@@ -261,7 +266,12 @@ def _money(value: Decimal, currency: str) -> str:
     return f"{quantize(value, currency)} {currency}"
 
 
-def apply_payroll_lines(ctx: AgreementContext, event: Event, work: Work) -> None:
+def apply_payroll_lines(
+    ctx: AgreementContext,
+    event: Event,
+    work: Work,
+    settles: Callable[[Obligation], bool] | None = None,
+) -> None:
     """A payroll with per-worker lines against the pass-throughs of its Premium Period."""
     supplier = str(event.payload["supplier"])
     day: date | None = event.payload.get("period")
@@ -269,7 +279,7 @@ def apply_payroll_lines(ctx: AgreementContext, event: Event, work: Work) -> None
         raise InputError.single(
             "period", "required with lines: a day of the Premium Period the lines are for"
         )
-    period, obligations = concerned(work, supplier, day)
+    period, obligations = concerned(work, supplier, day, settles)
     if period is None or not obligations:
         work.messages.append(
             f"no open pass-through obligation for {supplier} in the Premium Period containing "

@@ -1,46 +1,46 @@
-"""What an event does to an agreement's obligations: pure rules, ``apply_event`` → Outcome.
+"""What an event, or time passing, does to an agreement's obligations: ``apply_event`` and
+``on_time`` → Outcome, by walking the rule registry (``_rulebase.RULES``).
 
-Most consequences need no code: any spec whose trigger is the event (and whose ``where``
-filter matches) gets a new instance, its deadline anchored on the event's local date and its
-amount computed by the clause's formula (``clauses._formula.evaluate``) over the clause
-variables and the event's fields. New clauses therefore need no new rules. Hand-written here
-are only what a spec cannot say:
+Every consequence is declared in the clause's spec and carried out by the one rule that
+implements its keyword — never by a test on a clause id or an event name:
 
-- accrual (``accrue: per_period``): purchases add up into one instance per supplier and period;
-- the cut-off watch: a purchase from a supplier after its cease-purchases date raises
-  ``breach_suspected`` (never ``violated``: a person confirms breaches);
-- ``until`` events: reinstatement ends the cease-purchases instances — fulfilled if the buyer
-  complied, discharged with the suspicion kept for a person to confirm otherwise;
-- payments against a payment obligation (partial, full, late) and payroll against the
-  workers' pass-through (shortfall).
+- ``trigger`` (an event trigger): a matching event creates an instance, its deadline anchored on
+  the event's local date, its amount computed by the clause's formula (for a prohibition with
+  ``ends``, its window in force is the instance's period);
+- ``accrue``: the trigger event's quantities add up into one instance per subject and period,
+  converted exactly into the clause's unit;
+- ``settled_by``: a payment credited to the instance it names (partial, full, late), a payroll
+  credited to the subject's earliest open instance (shortfall), an event that fulfils;
+- ``ends_on``: an event (or, in ``on_time``, the watch's end passing) closes instances as the
+  spec says — fulfilled, discharged (a suspicion kept for a person), or left open when overdue;
+- ``violated_by``: a matching event raises ``breach_suspected`` (never ``violated``: a person
+  confirms breaches);
+- ``kpi``: a target whose date passed unmet is flagged ``kpi_missed``, never a breach;
+- ``powers``: what a confirmed breach or an event makes available.
 
 Rules read obligations through a :class:`Lookup` and never write; the service stores the
-Outcome in one transaction.
+Outcome in one transaction. The payment and payroll arithmetic lives at the bottom of this
+module (``_apply_payment``, ``_apply_payroll``); the other rules live in ``_rulebook``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from clauses import BoundSpec, InputError
-from clauses._formula import evaluate
+from clauses._schema import Match, SettleBy
+from clauses._vocabulary import EVENTS, FieldType
 
-from ._calendar import period_of
-from ._compile import new_instance
 from ._context import AgreementContext
-from ._enums import FINAL, Flag, LegalState
+from ._enums import AuditAction, Flag, LegalState
 from ._ledgers import (
-    Accrual,
-    BreachEvidence,
     Payment,
     PayrollRun,
-    accrual,
     premium_passed,
-    with_accrual,
-    with_breach_evidence,
     with_payment,
     with_payroll,
     with_premium_passed,
@@ -49,7 +49,8 @@ from ._lifecycle import annotate
 from ._model import Event, Money, Obligation, quantize
 from ._outcome import ListLookup, Lookup, Outcome, Work
 from ._payroll import apply_payroll_lines
-from ._units import convert
+from ._rulebase import RULES, EventStep, Rule, concerned, describe, register
+from ._rulebook import AccrueRule, EndsOnRule, KpiRule, PowersRule, TriggerRule, ViolatedByRule
 
 BREACH = Flag.BREACH_SUSPECTED.value
 LATE = Flag.LATE.value
@@ -59,43 +60,14 @@ SHORTFALL = Flag.PASS_THROUGH_SHORTFALL.value
 __all__ = ["ListLookup", "Lookup", "Outcome", "apply_event", "on_time"]
 
 
-# -- helpers ------------------------------------------------------------------------------------
-
-
-def _money_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
-    """Event fields as formula values (Money → its Decimal value)."""
-    return {k: (v.value if isinstance(v, Money) else v) for k, v in payload.items()}
-
-
-def _amount(
-    ctx: AgreementContext, spec: BoundSpec, fields: Mapping[str, Any]
-) -> tuple[Money | None, Decimal | None]:
-    if spec.amount_formula is None:
-        return None, None
-    exact = evaluate(spec.amount_formula, ctx.formula_env(spec, fields), clause_id=spec.clause_id)
-    return Money(value=exact, currency=ctx.currency), exact
-
-
-def _matches(where: Mapping[str, Any], env: Mapping[str, Any]) -> bool:
-    for key, wanted in where.items():
-        have = env.get(key)
-        if isinstance(have, Money):
-            have = have.value
-        options = wanted if isinstance(wanted, list) else [wanted]
-        if str(have) not in {str(o) for o in options}:
-            return False
-    return True
-
-
 def _money(value: Decimal, currency: str) -> str:
     return f"{quantize(value, currency)} {currency}"
 
 
-def _describe(ob: Obligation) -> str:
-    return f"{ob.spec_id}" + (f" for {ob.subject}" if ob.subject else "")
+_describe = describe
 
 
-# -- the rules ----------------------------------------------------------------------------------
+# -- the entry points ---------------------------------------------------------------------------
 
 
 def on_time(
@@ -103,12 +75,27 @@ def on_time(
 ) -> Outcome:
     """What the passing of time alone does to the agreement's open obligations at ``now``.
 
-    The time-driven half of the declared semantics (a watch that ends closes, a KPI whose
-    date has passed unmet is flagged ``kpi_missed``, …), called by the pure ``advance`` step
-    that ``wsr sweep`` applies and every read computes in memory. Pure, like ``apply_event``:
-    it reads through ``lookup`` and returns an Outcome; nothing is written here.
+    The time-driven half of the declared semantics — a watch whose last day has passed closes
+    (``ends_on: time: end``), a KPI whose date has passed unmet is flagged ``kpi_missed`` —
+    called by the pure ``advance`` step that ``wsr sweep`` applies and every read computes in
+    memory. Pure, like ``apply_event``: it reads through ``lookup`` and returns an Outcome;
+    nothing is written here. Idempotent: what it did at ``now`` it does not do again.
     """
-    return Work(lookup, at=now, actor=actor).outcome()
+    work = Work(lookup, at=now, actor=actor)
+    timed = [
+        (spec, rule)
+        for spec in ctx.specs
+        for rule in RULES.values()
+        if rule.timed and rule.declared(spec)
+    ]
+    if not timed:
+        return work.outcome()  # nothing in this agreement changes with time alone
+    by_spec: dict[str, list[Obligation]] = defaultdict(list)
+    for ob in lookup.open():
+        by_spec[ob.spec_id].append(ob)
+    for spec, rule in timed:
+        rule.on_time(ctx, spec, work, now, by_spec.get(spec.id, []))
+    return work.outcome()
 
 
 def apply_event(
@@ -117,194 +104,120 @@ def apply_event(
     """Everything ``event`` does to the agreement's obligations (nothing is written here)."""
     if event.id is None:
         raise ValueError("apply_event needs a stored event (with its id)")
-    work = Work(lookup, at=event.recorded_at, actor=actor)
-    extra: dict[str, Any] = {}
-    if event.type == "purchase_recorded":
-        _watch_cutoff(ctx, event, work)
-        _accrue(ctx, event, work)
-    if event.type == "payment_recorded":
-        extra = _apply_payment(ctx, event, work)
-    if event.type == "payroll_recorded":
-        _apply_payroll(ctx, event, work)
-    _end_until(ctx, event, work)
-    _generic(ctx, event, work, extra)
-    return work.outcome()
-
-
-def _generic(ctx: AgreementContext, event: Event, work: Work, extra: Mapping[str, Any]) -> None:
-    """Any event-triggered spec (not accruing) whose ``where`` matches gets an instance."""
-    env = {**event.payload, **extra}
-    for spec in ctx.event_specs(event.type):
-        if spec.trigger.get("accrue") or not _matches(spec.trigger.get("where") or {}, env):
-            continue
-        subject: str | None = None
-        if spec.subject == "supplier":
-            subject = env.get("supplier") if isinstance(env.get("supplier"), str) else None
-        fields = _money_fields(event.payload)
-        if event.type == "purchase_recorded":
-            fields["quantity"] = _quantity(ctx, spec, event)
-        amount, exact = _amount(ctx, spec, fields)
-        due = ctx.due(spec, event.occurred_on)
-        data: dict[str, Any] = {"event": event.type}
-        if exact is not None:
-            data["amount_exact"] = str(exact)
-        if "source_obligation" in extra:
-            data["source_obligation"] = extra["source_obligation"]
-        ob = new_instance(
-            ctx,
-            spec,
-            subject=subject,
-            key=str(event.id),
-            due=due,
-            at=work.at,
-            amount=amount,
-            trigger_event_id=event.id,
-            data=data,
-        )
-        if work.get(ob.id) is not None:
-            continue  # the same event applied twice creates nothing new
-        work.create(ob, f"{event.type} on {event.occurred_on.isoformat()}")
-        what = f"{spec.id}" + (f" for {subject}" if subject else "")
-        money = f" of {amount}" if amount is not None else ""
-        kpi = " (KPI target, not a contractual deadline)" if spec.kpi else ""
-        work.messages.append(f"created {what}{money}, due {due.isoformat()}{kpi}")
-
-
-def _quantity(ctx: AgreementContext, spec: BoundSpec, event: Event) -> Decimal:
-    """The purchase quantity in the clause's unit (when the clause names one)."""
-    quantity: Decimal = event.payload["quantity"]
-    unit = ctx.variables(spec.clause_id).get("unit")
-    if isinstance(unit, str):
-        return convert(quantity, str(event.payload["unit"]), unit, path="unit")
-    return quantity
-
-
-def _accrue(ctx: AgreementContext, event: Event, work: Work) -> None:
-    """Add the purchase to its supplier's instance for the period it falls in."""
-    supplier = str(event.payload["supplier"])
-    for spec in ctx.event_specs("purchase_recorded"):
-        if spec.trigger.get("accrue") != "per_period":
-            continue
-        period = period_of(event.occurred_on, ctx.period_name(spec, "period"))
-        quantity = _quantity(ctx, spec, event)
-        fields = {**_money_fields(event.payload), "quantity": quantity}
-        _, increment = _amount(ctx, spec, fields)
-        subject = supplier if spec.subject == "supplier" else None
-        key = period[0].isoformat()
-        existing = work.by_key(spec.id, subject, key)
-        if existing is not None and existing.state in FINAL:
-            key = f"{key}+{event.id}"  # the period was settled: the extra amount is owed anew
-            work.messages.append(
-                f"{_describe(existing)} for the period from {period[0].isoformat()} is already "
-                f"{existing.state.value}; the additional amount is a separate obligation"
-            )
-            existing = None
-        reason = (
-            f"purchase of {event.payload['quantity']} {event.payload['unit']} from {supplier} "
-            f"on {event.occurred_on.isoformat()}"
-        )
-        if existing is None:
-            due = ctx.due(spec, period[1])
-            first = Accrual(
-                quantity=quantity, purchases=1, events=(str(event.id),), amount_exact=increment
-            )
-            data: dict[str, Any] = with_accrual({}, first)
-            ob = new_instance(
-                ctx,
-                spec,
-                subject=subject,
-                key=key,
-                due=due,
-                at=work.at,
-                period=period,
-                amount=None if increment is None else Money(value=increment, currency=ctx.currency),
-                trigger_event_id=event.id,
-                data=data,
-            )
-            ob = work.create(ob, reason)
-        else:
-            so_far = accrual(existing)
-            if event.id in so_far.events:
-                continue  # already counted
-            now_accrued = so_far.plus(event=str(event.id), quantity=quantity, increment=increment)
-            data = with_accrual(existing.data, now_accrued)
-            amount = existing.amount
-            if increment is not None and now_accrued.amount_exact is not None:
-                amount = Money(value=now_accrued.amount_exact, currency=ctx.currency)
-            ob = annotate(existing, at=work.at, amount=amount, data=data)
-            work.update(existing, ob, action="accrued", reason=reason)
-        money = "" if ob.amount is None else f" now {ob.amount}"
-        work.messages.append(
-            f"{_describe(ob)} for the period {period[0].isoformat()}–{period[1].isoformat()}"
-            f"{money}, due {ob.due.isoformat()}"
-        )
-
-
-def _is_cutoff(ob: Obligation, ctx: AgreementContext) -> bool:
-    spec = ctx.spec(ob.spec_id)
-    return (
-        spec is not None
-        and spec.kind == "prohibition"
-        and spec.trigger.get("event") == "supplier_suspended"
+    step = EventStep(
+        ctx=ctx,
+        event=event,
+        work=Work(lookup, at=event.recorded_at, actor=actor),
+        env=dict(event.payload),
     )
+    for rule in RULES.values():
+        for spec in ctx.specs:
+            if rule.declared(spec):
+                rule.on_event(spec, step)
+        rule.on_agreement_event(step)
+    _unclaimed(step)
+    return step.work.outcome()
 
 
-def _watch_cutoff(ctx: AgreementContext, event: Event, work: Work) -> None:
-    """A purchase after a suspended supplier's cut-off date raises ``breach_suspected``."""
-    supplier = str(event.payload["supplier"])
-    for ob in work.open(subject=supplier):
-        if not _is_cutoff(ob, ctx) or ob.state is not LegalState.IN_EFFECT:
+def _unclaimed(step: EventStep) -> None:
+    """An event that names an obligation must have been taken by one of its settlements."""
+    etype = EVENTS.get(step.event.type)
+    if etype is None:
+        return
+    for name, field in etype.fields.items():
+        if field.type is not FieldType.OBLIGATION or name not in step.event.payload:
             continue
-        if event.occurred_on <= ob.due:
-            work.messages.append(
-                f"purchase from {supplier} on {event.occurred_on.isoformat()} is on or before "
-                f"the cut-off date {ob.due.isoformat()}: allowed"
-            )
+        target_id = str(step.event.payload[name])
+        if target_id in step.settled:
             continue
-        data = with_breach_evidence(
-            ob.data,
-            BreachEvidence(
-                event=event.id,
-                on=event.occurred_on,
-                quantity=event.payload["quantity"],
-                unit=str(event.payload["unit"]),
-            ),
+        target = step.work.get(target_id)
+        if target is None:  # validated before; kept for callers that skip validation
+            raise InputError.single(name, f"no obligation {target_id!r} in agreement {step.ctx.id}")
+        raise InputError.single(
+            name,
+            f"{target_id} ({target.spec_id}) is not a payment obligation with an amount: its "
+            f"spec declares no `settled_by` {step.event.type}",
         )
-        reason = (
-            f"purchase of {event.payload['quantity']} {event.payload['unit']} from {supplier} on "
-            f"{event.occurred_on.isoformat()}, after the cut-off date {ob.due.isoformat()}"
-        )
-        after = annotate(ob, at=work.at, flags=ob.flags | {BREACH}, data=data)
-        work.update(ob, after, action="breach_suspected", reason=reason)
-        work.messages.append(f"breach suspected: {_describe(ob)} — {reason}")
 
 
-def _end_until(ctx: AgreementContext, event: Event, work: Work) -> None:
-    """``until`` events end the instances they bound (e.g. reinstatement ends a cut-off)."""
-    supplier = event.payload.get("supplier")
-    for spec in ctx.until_specs(event.type):
-        for ob in work.open(subject=supplier if isinstance(supplier, str) else None):
-            if ob.spec_id != spec.id or ob.state is not LegalState.IN_EFFECT:
+def _of_spec(spec_id: str) -> Callable[[Obligation], bool]:
+    return lambda ob: ob.spec_id == spec_id
+
+
+# -- settled_by ---------------------------------------------------------------------------------
+
+
+@register
+class SettledByRule(Rule):
+    """``settled_by``: how an instance is performed — a payment against the instance the event
+    names, a payroll for its subject, an event that fulfils it, or (``evidence``) a person's
+    record of performance, which ``wsr fulfil`` accepts only where declared."""
+
+    keyword = "settled_by"
+    order = 20
+
+    def on_event(self, spec: BoundSpec, step: EventStep) -> None:
+        for how in spec.settled_by:
+            if how.event != step.event.type:
                 continue
-            if BREACH in ob.flags:
-                reason = f"{event.type.replace('_', ' ')}; breach pending confirmation"
-                if event.type == "supplier_reinstated":
-                    reason = "supplier reinstated; breach pending confirmation"
-                work.move(ob, "discharge", reason=reason)
-                work.messages.append(f"discharged {_describe(ob)}: {reason}")
-            else:
-                reason = f"{event.type} on {event.occurred_on.isoformat()}: complied throughout"
-                work.move(ob, "fulfil", reason=reason, changes={"fulfilled_on": event.occurred_on})
-                work.messages.append(f"fulfilled {_describe(ob)}: {reason}")
+            if how.by is SettleBy.PAYMENT:
+                target = step.work.get(str(step.event.payload.get("obligation")))
+                if target is None or target.spec_id != spec.id:
+                    continue
+                step.env.update(_apply_payment(step.ctx, step.event, step.work, target))
+                step.settled.add(target.id)
+            elif how.by is SettleBy.PAYROLL:
+                _apply_payroll(step.ctx, step.event, step.work, _of_spec(spec.id))
+            elif how.by is SettleBy.EVENT:
+                for ob in concerned(spec, how.match or Match.SUBJECT, step, where=how.where):
+                    self._fulfil(ob, step)
+
+    @staticmethod
+    def _fulfil(ob: Obligation, step: EventStep) -> None:
+        day = step.event.occurred_on
+        late = day > ob.due
+        data = dict(ob.data)
+        if late:
+            data["days_late"] = (day - ob.due).days
+        reason = f"{step.event.type} on {day.isoformat()}"
+        step.work.move(
+            ob,
+            "fulfil",
+            reason=reason,
+            changes={
+                "fulfilled_on": day,
+                "late": late,
+                "flags": ob.flags | {LATE} if late else ob.flags,
+                "data": data,
+            },
+        )
+        step.work.messages.append(
+            f"fulfilled {describe(ob)}: {reason}"
+            + (f", late (due {ob.due.isoformat()})" if late else "")
+        )
 
 
-def _apply_payment(ctx: AgreementContext, event: Event, work: Work) -> dict[str, Any]:
+#: every registered rule (the registry is ``_rulebase.RULES``, keyed by keyword)
+RULE_CLASSES: tuple[type[Rule], ...] = (
+    ViolatedByRule,
+    SettledByRule,
+    EndsOnRule,
+    AccrueRule,
+    TriggerRule,
+    KpiRule,
+    PowersRule,
+)
+
+
+# -- payments and payroll -----------------------------------------------------------------------
+
+
+def _apply_payment(
+    ctx: AgreementContext, event: Event, work: Work, target: Obligation
+) -> dict[str, Any]:
     """Credit a payment to a payment obligation: full (maybe late) or partial."""
-    target_id = str(event.payload["obligation"])
-    target = work.get(target_id)
-    if target is None:  # validated before; kept for callers that skip validation
-        raise InputError.single("obligation", f"no obligation {target_id!r} in agreement {ctx.id}")
-    if target.kind != "payment" or target.amount is None:
+    target_id = target.id
+    if target.amount is None:
         raise InputError.single(
             "obligation",
             f"{target_id} ({target.spec_id}) is not a payment obligation with an amount",
@@ -348,7 +261,7 @@ def _apply_payment(ctx: AgreementContext, event: Event, work: Work) -> dict[str,
         work.messages.append(msg)
     else:
         after = annotate(target, at=work.at, paid=paid, flags=target.flags | {PARTIAL}, data=data)
-        work.update(target, after, action="payment_recorded", reason=reason)
+        work.update(target, after, action=AuditAction.PAYMENT_RECORDED, reason=reason)
         remains = target.amount.value - paid
         work.messages.append(
             f"{_money(paid, cur)} paid; {_money(remains, cur)} remains open "
@@ -362,18 +275,17 @@ def _apply_payment(ctx: AgreementContext, event: Event, work: Work) -> dict[str,
     }
 
 
-def _is_pass_through(ob: Obligation) -> bool:
-    return ob.kind == "payment" and ob.beneficiary == "workers" and ob.amount is not None
-
-
-def _apply_payroll(ctx: AgreementContext, event: Event, work: Work) -> None:
-    """Payroll premium lines against the supplier's earliest open pass-through.
+def _apply_payroll(
+    ctx: AgreementContext, event: Event, work: Work, settles: Callable[[Obligation], bool]
+) -> None:
+    """Payroll premium lines against the supplier's earliest open pass-through (an instance
+    ``settles`` accepts: one whose spec is ``settled_by: payroll``).
 
     A payroll that carries its lines worker by worker (``wsr payroll import``) is checked
     against the clause's division rule instead: :func:`obligations._payroll.apply_payroll_lines`.
     """
     if event.payload.get("lines"):
-        apply_payroll_lines(ctx, event, work)
+        apply_payroll_lines(ctx, event, work, settles)
         return
     supplier = str(event.payload["supplier"])
     pay_date: date = event.payload["pay_date"]
@@ -381,7 +293,7 @@ def _apply_payroll(ctx: AgreementContext, event: Event, work: Work) -> None:
     candidates = [
         o
         for o in work.open(subject=supplier)
-        if _is_pass_through(o) and o.state is LegalState.IN_EFFECT
+        if settles(o) and o.amount is not None and o.state is LegalState.IN_EFFECT
     ]
     if not candidates:
         work.messages.append(
@@ -429,7 +341,7 @@ def _apply_payroll(ctx: AgreementContext, event: Event, work: Work) -> None:
         shortfall = ob.amount.value - total
         data["shortfall"] = str(quantize(shortfall, cur))
         after = annotate(ob, at=work.at, paid=total, flags=ob.flags | {SHORTFALL}, data=data)
-        work.update(ob, after, action="pass_through_shortfall", reason=reason)
+        work.update(ob, after, action=AuditAction.PASS_THROUGH_SHORTFALL, reason=reason)
         work.messages.append(
             f"pass-through shortfall for {supplier}: {ob.amount} due, {_money(total, cur)} on "
             f"the payroll of {pay_date.isoformat()}; {_money(shortfall, cur)} short"

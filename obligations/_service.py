@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from clauses import Agreement, Conflict, InputError, NotFound
+from clauses._vocabulary import EVENTS, determinations
 
 from ._advance import (
     SWEEP_ACTOR,
@@ -33,7 +34,7 @@ from ._bulk import gc_paused
 from ._calendar import local_date
 from ._compile import compile_instances
 from ._context import AgreementContext, initial_term_end
-from ._decisions import confirm_breach, fulfil, waive
+from ._decisions import confirm_breach, fulfil, may_fulfil, waive
 from ._enums import OPEN, AgreementStatus, LegalState
 from ._events import not_after_now, parse_on, parse_when, shown_on, validate_event
 from ._ledgers import with_evidence
@@ -42,6 +43,7 @@ from ._model import AuditEntry, Event, Obligation, TrackedAgreement
 from ._outcome import Work
 from ._payroll import import_fields
 from ._payroll_csv import PayrollFile
+from ._powers import exercise, split_ref
 from ._rules import apply_event
 from ._sweep import (
     AgreementChange,
@@ -72,7 +74,8 @@ __all__ = [
 _TICK = timedelta(microseconds=1)
 
 #: events a monitoring body declares once about a supplier; they apply to every buyer's agreement
-DETERMINATIONS: tuple[str, ...] = ("supplier_suspended", "supplier_reinstated")
+#: (declared in the event registry: ``EventType.determination``)
+DETERMINATIONS: tuple[str, ...] = determinations()
 
 #: the audit action that records an agreement's termination (its ``after`` is the ended agreement)
 TERMINATED_ACTION = "agreement_terminated"
@@ -443,17 +446,13 @@ class ObligationService:
             count, notes = len(instances), []
             for supplier, (other, ev) in sorted(self._standing_suspensions(tracked, now).items()):
                 day = ev.occurred_on.isoformat()
-                result = self._apply(
-                    tracked,
-                    "supplier_suspended",
-                    on=signed_on,
-                    fields={
-                        "supplier": supplier,
-                        "reason": f"suspended by the monitor on {day} (recorded on {other}) "
-                        "and not reinstated when this agreement was executed",
-                    },
-                    now=now,
-                )
+                fields = {"supplier": supplier}
+                if "reason" in EVENTS[ev.type].fields:
+                    fields["reason"] = (
+                        f"suspended by the monitor on {day} (recorded on {other}) "
+                        "and not reinstated when this agreement was executed"
+                    )
+                result = self._apply(tracked, ev.type, on=signed_on, fields=fields, now=now)
                 count += len(result.created)
                 notes.append(
                     f"{supplier} was suspended on {day} and is not reinstated: recorded as "
@@ -480,7 +479,7 @@ class ObligationService:
         for other in self.store.list_agreements():
             if other.id == tracked.id:
                 continue
-            for kind in DETERMINATIONS:
+            for kind in determinations():
                 for ev in self.store.list_events(other.id, type=kind):
                     supplier = ev.payload.get("supplier")
                     if supplier not in covered or ev.occurred_on > tracked.signed_on:
@@ -488,7 +487,8 @@ class ObligationService:
                     seen = latest.get(supplier)
                     if seen is None or ev.occurred_at > seen[1].occurred_at:
                         latest[supplier] = (other.id, ev)
-        return {s: found for s, found in latest.items() if found[1].type == "supplier_suspended"}
+        # the last determination left the supplier suspended: it binds this buyer too
+        return {s: found for s, found in latest.items() if EVENTS[found[1].type].stands}
 
     def record_event(
         self,
@@ -599,10 +599,10 @@ class ObligationService:
         transaction, so if any agreement refuses it nothing is written. One result per agreement.
         """
         now = _aware(now)
-        if type not in DETERMINATIONS:
+        if type not in determinations():
             raise InputError.single(
                 "type",
-                f"{type!r} is not a monitor determination (known: {', '.join(DETERMINATIONS)}); "
+                f"{type!r} is not a monitor determination (known: {', '.join(determinations())}); "
                 "record other events per agreement with `wsr event`",
             )
         given = fields.get("supplier")
@@ -696,6 +696,7 @@ class ObligationService:
         with self.store.transaction():
             self._in_time_order(now)
             ob, tracked = self._obligation_at(obligation_id, now)
+            may_fulfil(self._context(tracked).spec(ob.spec_id), ob)
             day = self._on(on, tracked, now)
             if evidence is not None:
                 filename, content = evidence
@@ -734,6 +735,25 @@ class ObligationService:
             self.store.update_obligations(outcome.changed)
             self.store.append_audit(outcome.audit)
             return next(o for o in outcome.changed if o.id == ob.id)
+
+    def exercise_power(
+        self, power_id: str, *, on: date | str, reason: str, now: datetime
+    ) -> Obligation:
+        """A person exercises a power a confirmed breach made available (``<ob id>/<power>``).
+
+        Recorded on the obligation it came from (``powers``) with the date, the actor and the
+        reason, and in the audit log; refused when unknown, already exercised or unexplained.
+        """
+        now = _aware(now)
+        obligation_id, local = split_ref(power_id)
+        with self.store.transaction():
+            self._in_time_order(now)
+            ob, tracked = self._obligation_at(obligation_id, now)
+            day = self._on(on, tracked, now)
+            after, entry = exercise(ob, local, on=day, reason=reason, at=now, actor=self.actor)
+            self.store.update_obligations([after])
+            self.store.append_audit([entry])
+            return after
 
     def waive(self, obligation_id: str, *, reason: str, now: datetime) -> Obligation:
         """Discharge an obligation in effect by waiver, with the reason on the record."""

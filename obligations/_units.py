@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from clauses import InputError
+from clauses._vocabulary import UNITS as VOCABULARY_UNITS
 
 #: kilograms per unit of each mass unit (exact)
 _KG: dict[str, Decimal] = {
@@ -19,6 +20,7 @@ _KG: dict[str, Decimal] = {
     "cwt": Decimal("45.359237"),
 }
 UNITS: frozenset[str] = frozenset({*_KG, "unit"})
+assert UNITS == VOCABULARY_UNITS, "clauses._vocabulary.UNITS and the conversion table disagree"
 
 
 def convert(quantity: Decimal, from_unit: str, to_unit: str, *, path: str = "unit") -> Decimal:

@@ -17,7 +17,7 @@ from .cli import app
 if TYPE_CHECKING:  # imported where used, so `wsr library --help` loads none of them
     from rich.console import Console
 
-    from clauses import ClauseDef, VariableDef
+    from clauses import ClauseDef, ObligationSpec, VariableDef
 
 
 def _console() -> Console:
@@ -113,6 +113,7 @@ def _details(cdef: ClauseDef) -> str:
             + (f" + {dl.months} months" if dl.months else "")
             + ")"
         )
+        lines.extend(f"    {line}" for line in _semantics(spec))
     if not cdef.obligations:
         lines.append("  (none)")
     lines += ["", "Powers:"]
@@ -121,6 +122,35 @@ def _details(cdef: ClauseDef) -> str:
     if not cdef.powers:
         lines.append("  (none)")
     return "\n".join(lines)
+
+
+def _semantics(spec: ObligationSpec) -> list[str]:
+    """What the engine does with a spec, as its keywords declare it (one line each)."""
+    out: list[str] = []
+    if spec.ends is not None:
+        out.append(
+            f"in force until: {spec.ends.anchor} + {spec.ends.days} days, {spec.ends.months} months"
+        )
+    if spec.accrue is not None:
+        a = spec.accrue
+        unit = a.unit or (f"the unit in {a.unit_variable}" if a.unit_variable else "as recorded")
+        out.append(f"accrues: {a.quantity} per {a.per}, in {unit}")
+    if spec.settled_by:
+        ways = [h.by.value + (f" ({h.event})" if h.event else "") for h in spec.settled_by]
+        out.append("settled by: " + ", ".join(ways))
+    for e in spec.ends_on:
+        what = e.event or "its last day passing"
+        out.append(
+            f"ends on {what}: {e.outcome.value} (if a breach is suspected: "
+            f"{e.if_suspected.value}; if overdue: {e.if_overdue.value})"
+        )
+    for v in spec.violated_by:
+        after = " after the due date" if v.after == "due" else ""
+        same = f", same {', '.join(v.same)}" if v.same else ""
+        out.append(f"breach suspected on: {v.event}{after} ({v.match.value}{same})")
+    if spec.kpi:
+        out.append("KPI: a missed target is flagged kpi_missed, never a breach")
+    return out
 
 
 @app.command("library")

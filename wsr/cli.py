@@ -102,6 +102,7 @@ def _register() -> None:
         _cmd_library,
         _cmd_obligations,
         _cmd_payroll,
+        _cmd_powers,
     )
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 from sqlalchemy import Table
 
-from clauses import canonical_json
+from clauses import ObligationKind, canonical_json
 
 from .._enums import AgreementStatus, EvidenceState, LegalState
 from .._model import Money, Obligation, TrackedAgreement
@@ -44,6 +44,7 @@ OBLIGATION_CODECS: Mapping[str, Codec] = {
     # '' rather than NULL, so that the natural-key unique index also holds without a subject
     "subject": Codec(("subject",), ("$v or ''",), "$c0 or None"),
     "state": Codec(("state",), ("$v.value",), "STATES[$c0]"),
+    "kind": Codec(("kind",), ("str($v)",), "KINDS[$c0]"),
     "amount": Codec(
         ("amount_value", "amount_currency"),
         ("None if $v is None else str($v.value)", "None if $v is None else $v.currency"),
@@ -83,6 +84,7 @@ def _decimal(value: str) -> Decimal:
 _NAMES: dict[str, Any] = {
     "STATES": {s.value: s for s in LegalState},
     "EVIDENCE": {e.value: e for e in EvidenceState},
+    "KINDS": {k.value: k for k in ObligationKind},
     "AGREEMENT_STATUS": {s.value: s for s in AgreementStatus},
     "NO_FLAGS": frozenset(),
     "money": _money,

@@ -118,16 +118,17 @@ def test_obligation_specs_are_bound_to_values(lib: Library) -> None:
     assert pay.clause_version == "1.2.0"
     assert pay.deadline.days == 45
     assert pay.deadline.anchor == "period_end"
-    assert pay.trigger["period"] == "monthly"
-    assert pay.trigger["event"] == "purchase_recorded"
+    assert pay.accrue is not None and pay.accrue.per == "monthly"
+    assert pay.trigger.event == "purchase_recorded"
     assert pay.amount_formula == "quantity * rate"
-    assert pay.cure == {"days": 10, "powers": ["escalate_to_monitor"]}
+    assert pay.cure is not None
+    assert pay.cure.model_dump() == {"days": 10, "powers": ["escalate_to_monitor"]}
     assert [s.id for s in ag.specs] == [
         "premium.pay_premium",
         "premium.pass_through",
         "monitoring_fees.pay_fee",
     ]
-    assert ag.section("premium").powers[0]["trigger"] == "violation:pay_premium"
+    assert ag.section("premium").powers[0].trigger == "violation:pay_premium"
 
 
 def test_an_alternative_can_limit_its_obligations(lib: Library) -> None:

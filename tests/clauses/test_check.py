@@ -89,15 +89,15 @@ FEES = "monitoring_fees.yaml"
         ),
         (
             PREMIUM,
-            "accrue: per_period, period: period}",
-            "accrue: per_period, period: fortnightly}",
-            "premium.yaml: obligations[0].trigger.period: 'fortnightly' is neither a period",
+            "accrue: {per: period, quantity: quantity}",
+            "accrue: {per: fortnightly, quantity: quantity}",
+            "premium.yaml: obligations[0].accrue.per: 'fortnightly' is neither a period",
         ),
         (
             PREMIUM,
-            "accrue: per_period, period: period}",
-            "accrue: per_period, period: unit}",
-            "premium.yaml: obligations[0].trigger.period: variable 'unit' may only offer",
+            "accrue: {per: period, quantity: quantity}",
+            "accrue: {per: unit, quantity: quantity}",
+            "premium.yaml: obligations[0].accrue.per: variable 'unit' may only offer",
         ),
         (
             PREMIUM,
@@ -115,15 +115,15 @@ FEES = "monitoring_fees.yaml"
         ),
         (
             PREMIUM,
-            "event: purchase_recorded,",
-            "event: purchase_made,",
+            "event: purchase_recorded}",
+            "event: purchase_made}",
             "premium.yaml: obligations[0].trigger.event: unknown event type 'purchase_made'",
         ),
         (
             PREMIUM,
-            "trigger: {on: event, event: payment_recorded}",
-            "trigger: {on: event, event: payment_recorded, until: contract_ended}",
-            "premium.yaml: obligations[1].trigger.until: unknown event type 'contract_ended'",
+            "match: subject}",
+            "match: subject}\n    ends_on: [{event: contract_ended}]",
+            "premium.yaml: obligations[1].ends_on[0].event: unknown event type 'contract_ended'",
         ),
         (
             PREMIUM,

@@ -227,13 +227,19 @@ def test_premium_names(lib: Library) -> None:
         "supplier",
         "supplier",
     )
-    t = pay.trigger
-    assert (t.on, t.event, t.accrue, t.period) == (
-        "event",
-        "purchase_recorded",
-        "per_period",
+    t, acc = pay.trigger, pay.accrue
+    assert (t.on, t.event) == ("event", "purchase_recorded")
+    assert acc is not None
+    assert (acc.per, acc.quantity, acc.unit_field, acc.unit_variable) == (
         "period",
+        "quantity",
+        "unit",
+        "unit",
     )
+    assert [(h.by.value, h.event) for h in pay.settled_by] == [
+        ("payment", "payment_recorded"),
+        ("evidence", None),
+    ]
     assert (pay.deadline.anchor, pay.deadline.days) == ("period_end", "payment_due_days")
     assert pay.amount.formula == "quantity * rate"
 
@@ -243,6 +249,10 @@ def test_premium_names(lib: Library) -> None:
     assert pt.trigger.where == {"spec": "premium.payment"}
     assert (pt.deadline.anchor, pt.deadline.days) == ("event", "pass_through_days")
     assert pt.amount.formula == "amount * worker_share_pct / 100"
+    assert [(h.by.value, h.event) for h in pt.settled_by] == [
+        ("payroll", "payroll_recorded"),
+        ("evidence", None),
+    ]
 
 
 def test_sourcing_cutoff_names(lib: Library) -> None:
@@ -255,10 +265,18 @@ def test_sourcing_cutoff_names(lib: Library) -> None:
         "worker_organization",
         "supplier",
     )
-    assert (s.trigger.on, s.trigger.event, s.trigger.until) == (
-        "event",
-        "supplier_suspended",
+    assert (s.trigger.on, s.trigger.event) == ("event", "supplier_suspended")
+    [end] = s.ends_on
+    assert (end.event, end.outcome.value, end.if_suspected.value) == (
         "supplier_reinstated",
+        "fulfilled",
+        "discharged",
+    )
+    [broken] = s.violated_by
+    assert (broken.event, broken.match.value, broken.after) == (
+        "purchase_recorded",
+        "subject",
+        "due",
     )
     assert (s.deadline.anchor, s.deadline.days) == ("event", "cutoff_days")
     powers = lib.get("sourcing_cutoff").powers
@@ -486,7 +504,8 @@ def test_fair_food_example(lib: Library) -> None:
         "monitoring_access",
     } <= ids
     pay = next(s for s in ag.specs if s.id == "premium.payment")
-    assert pay.trigger["period"] == "weekly" and pay.amount_formula == "quantity * rate"
+    assert pay.accrue is not None and pay.accrue.per == "weekly" and pay.accrue.unit == "lb"
+    assert pay.amount_formula == "quantity * rate"
 
 
 def test_accord_example(lib: Library) -> None:

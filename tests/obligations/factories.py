@@ -37,11 +37,21 @@ def spec(
     cure: dict[str, Any] | None = None,
     kpi: bool = False,
     surviving: bool = False,
+    accrue: dict[str, Any] | None = None,
+    settled_by: list[dict[str, Any]] | None = None,
+    ends_on: list[dict[str, Any]] | None = None,
+    violated_by: list[dict[str, Any]] | None = None,
+    ends: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A BoundSpec as a dict, with everything resolved."""
-    trig = {"on": "execution", "every": None, "event": None, "where": {}, "accrue": None}
-    trig.update({"period": None, "until": None})
+    """A BoundSpec as a dict, with everything resolved.
+
+    Unless told otherwise, what is not a prohibition is settled by a person's record of
+    performance (``settled_by: evidence``), as in the shipped library.
+    """
+    trig = {"on": "execution", "every": None, "event": None, "where": {}}
     trig.update(trigger or {})
+    if settled_by is None:
+        settled_by = [] if kind == "prohibition" else [EVIDENCE]
     return {
         "id": f"{clause_id}.{local_id}",
         "clause_id": clause_id,
@@ -68,7 +78,17 @@ def spec(
         "cure": cure,
         "surviving": surviving,
         "kpi": kpi,
+        "accrue": accrue,
+        "settled_by": settled_by,
+        "ends_on": ends_on or [],
+        "violated_by": violated_by or [],
+        "ends": ends,
     }
+
+
+EVIDENCE: dict[str, Any] = {"by": "evidence"}
+#: a payment recorded against the instance it names
+PAID: dict[str, Any] = {"by": "payment", "event": "payment_recorded", "match": "obligation"}
 
 
 def section(
@@ -125,15 +145,12 @@ def premium_section(
                 kind="payment",
                 beneficiary="supplier",
                 subject="supplier",
-                trigger={
-                    "on": "event",
-                    "event": "purchase_recorded",
-                    "accrue": "per_period",
-                    "period": period,
-                },
+                trigger={"on": "event", "event": "purchase_recorded"},
+                accrue={"per": period, "quantity": "quantity", "unit_field": "unit", "unit": unit},
                 anchor="period_end",
                 days=payment_due_days,
                 formula="quantity * rate",
+                settled_by=[PAID, EVIDENCE],
             ),
             spec(
                 "premium",
@@ -149,6 +166,10 @@ def premium_section(
                 },
                 days=pass_through_days,
                 formula="amount * worker_share_pct / 100",
+                settled_by=[
+                    {"by": "payroll", "event": "payroll_recorded", "match": "subject"},
+                    EVIDENCE,
+                ],
             ),
         ],
     )
@@ -168,13 +189,18 @@ def cutoff_section(
                 "cease_purchases",
                 kind="prohibition",
                 subject="supplier",
-                trigger={
-                    "on": "event",
-                    "event": "supplier_suspended",
-                    "until": "supplier_reinstated",
-                },
+                trigger={"on": "event", "event": "supplier_suspended"},
                 days=cutoff_days,
                 cure=cure,
+                violated_by=[{"event": "purchase_recorded", "match": "subject", "after": "due"}],
+                ends_on=[
+                    {
+                        "event": "supplier_reinstated",
+                        "match": "subject",
+                        "outcome": "fulfilled",
+                        "if_suspected": "discharged",
+                    }
+                ],
             )
         ],
         powers=[
@@ -205,6 +231,7 @@ def support_section(number: str = "4", *, share: str = "100", due_days: int = 30
                 trigger={"on": "event", "event": "cap_approved"},
                 days=due_days,
                 formula="cost * remediation_share_pct / 100",
+                settled_by=[PAID, EVIDENCE],
             )
         ],
     )
@@ -250,6 +277,7 @@ def fees_section(
                 trigger={"on": "event", "event": "volume_declared"},
                 days=due_days,
                 formula="tier_fee(amount)",
+                settled_by=[PAID, EVIDENCE],
             )
         ],
     )

@@ -92,6 +92,10 @@ def test_library_trace(clause: ClauseDef, trace: TraceTest) -> None:
             assert timing is not None and timing.value == exp.timing
         if exp.flags is not None:
             assert set(exp.flags) <= ob.flags
+        if exp.not_flags is not None:
+            assert not set(exp.not_flags) & ob.flags
+        if exp.ends is not None:
+            assert ob.period_end is not None and ob.period_end.isoformat() == exp.ends
     # the audit log rebuilds every table exactly: `wsr audit verify` finds no difference
     assert reconcile(svc.store, svc.store.audit_entries()) == []
 

@@ -116,6 +116,7 @@ def test_view_is_the_cli_contract():
         "section": "2",
         "period_start": "2026-01-05",
         "period_end": "2026-01-11",
+        "powers": [],
     }
 
 
