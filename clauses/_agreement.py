@@ -45,9 +45,10 @@ import json
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from ._schema import EndsOn, ObligationKind, PowerSpec, SettleBy, SettledBy, ViolatedBy
+from ._upgrade import upgrade_v1
 
 #: 2: obligation specs declare their semantics (accrue, settled_by, ends, ends_on, violated_by)
 SCHEMA_VERSION = 2
@@ -207,8 +208,13 @@ class Agreement(_Rec):
 
     @model_validator(mode="before")
     @classmethod
-    def _version(cls, data: Any) -> Any:
+    def _version(cls, data: Any, info: ValidationInfo) -> Any:
+        """A stored version-1 record is read in its version-2 form (``_upgrade``); sealing
+        (drafting, or ``wsr track`` checking a file) accepts only the current version."""
         version = data.get("schema_version", SCHEMA_VERSION) if isinstance(data, dict) else None
+        sealing = bool(info.context and info.context.get("sealing"))
+        if version == 1 and not sealing:
+            return upgrade_v1(data)
         if version is not None and version != SCHEMA_VERSION:
             raise ValueError(
                 f"this agreement record has schema_version {version}; this engine reads "
@@ -254,7 +260,9 @@ def seal(body: dict[str, Any]) -> Agreement:
     body = {k: v for k, v in body.items() if k not in ("id", "content_hash")}
     body.setdefault("schema_version", SCHEMA_VERSION)
     # Normalise through the model first so the hash covers exactly what is serialised.
-    probe = Agreement.model_validate({**body, "id": "agr-0", "content_hash": "sha256:0"})
+    probe = Agreement.model_validate(
+        {**body, "id": "agr-0", "content_hash": "sha256:0"}, context={"sealing": True}
+    )
     dumped = probe.model_dump(mode="json")
     dumped.pop("id")
     dumped.pop("content_hash")
