@@ -75,11 +75,18 @@ def heat_events() -> Iterator[None]:
             },
         )
     )
+    register_event_type(
+        EventType(
+            name="alert_acknowledged",
+            help="The supplier acknowledged a heat alert.",
+            fields={"supplier": EventField(FieldType.SUPPLIER, required=True)},
+        )
+    )
     try:
         yield
     finally:
-        unregister_event_type("heat_alert_issued")
-        unregister_event_type("field_work_reported")
+        for name in ("heat_alert_issued", "field_work_reported", "alert_acknowledged"):
+            unregister_event_type(name)
 
 
 def _lib() -> Library:
@@ -154,7 +161,9 @@ def test_a_clause_of_existing_rules_and_new_event_types_needs_only_data(
         fields={"supplier": "FARM-1", "level": "amber"},
         now=at("2026-07-01"),
     )
-    assert r.created == []  # only red alerts start the prohibition
+    # only red alerts start the prohibition; every alert is to be acknowledged within a day
+    [ack] = r.created
+    assert (ack.spec_id, ack.due) == ("harvest_bonus.acknowledge", date(2026, 7, 2))
     r = svc.record_event(
         agr.id,
         "heat_alert_issued",
@@ -162,8 +171,21 @@ def test_a_clause_of_existing_rules_and_new_event_types_needs_only_data(
         fields={"supplier": "FARM-1", "level": "red"},
         now=at("2026-07-02"),
     )
-    [watch] = r.created
+    [watch] = [o for o in r.created if o.spec_id == "harvest_bonus.no_field_work"]
     assert (watch.due, watch.period_end) == (date(2026, 7, 2), date(2026, 7, 4))
+    # settled_by an event: the acknowledgement fulfils both open ones, the first a day late
+    r = svc.record_event(
+        agr.id,
+        "alert_acknowledged",
+        on="2026-07-03",
+        fields={"supplier": "FARM-1"},
+        now=at("2026-07-03"),
+    )
+    acks = store.find_obligations(agreement_id=agr.id, spec_id="harvest_bonus.acknowledge")
+    assert {(o.due, o.state, o.late) for o in acks} == {
+        (date(2026, 7, 2), LegalState.FULFILLED, True),
+        (date(2026, 7, 3), LegalState.FULFILLED, False),
+    }
     svc.record_event(
         agr.id,
         "field_work_reported",
