@@ -64,7 +64,7 @@ def _money(value: Decimal, currency: str) -> str:
     return f"{quantize(value, currency)} {currency}"
 
 
-_describe = describe
+_describe = describe  # the payment and payroll arithmetic below keeps its own name for it
 
 
 # -- the entry points ---------------------------------------------------------------------------
