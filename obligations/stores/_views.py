@@ -19,9 +19,11 @@ from typing import Any
 
 from .._enums import FINAL, Timing
 from .._model import DUE_SOON, quantize
+from .._powers import KEY as POWERS_KEY
 from ._rowmap import OBLIGATION_ROWS
 
 _FINAL = frozenset(s.value for s in FINAL)
+POWERS_KEY_JSON = f'"{POWERS_KEY}"'
 _COL = {name: i for i, name in enumerate(OBLIGATION_ROWS.columns)}
 
 
@@ -63,7 +65,7 @@ def views_from_rows(
     i_cur, i_paid, i_late, i_evidence, i_section = (
         c["amount_currency"], c["paid"], c["late"], c["evidence"], c["section"]
     )  # fmt: skip
-    i_start, i_end = c["period_start"], c["period_end"]
+    i_start, i_end, i_data = c["period_start"], c["period_end"], c["data"]
     loads, final, instant = json.loads, _FINAL, _instant
     out: list[tuple[datetime, str, dict[str, Any]]] = []
     for r in rows:
@@ -76,7 +78,7 @@ def views_from_rows(
             timing = None if r[i_kind] == "prohibition" else overdue
         else:
             timing = due_soon if due_at <= soon_key else upcoming
-        due, start, end = r[i_due], r[i_start], r[i_end]
+        due, start, end, data = r[i_due], r[i_start], r[i_end], r[i_data]
         out.append(
             (
                 instant(due_at),
@@ -102,6 +104,9 @@ def views_from_rows(
                     "section": r[i_section],
                     "period_start": start,
                     "period_end": end,
+                    # what a confirmed breach made available (obligations._powers); only
+                    # rows that carry powers pay for decoding their data
+                    "powers": loads(data).get(POWERS_KEY, []) if POWERS_KEY_JSON in data else [],
                 },
             )
         )

@@ -303,3 +303,31 @@ def test_a_finding_about_one_complainant_breaks_only_that_complainants_watch():
     # a finding that names nobody concerns every watch at the supplier
     t.event("retaliation_found", "2026-06-02", supplier="SUP-1")
     assert flagged() == {"W-1": True, "W-2": True}
+
+
+# -- the time rules through the service: a read shows them, the sweep writes them ----------------
+
+
+def test_reads_show_what_the_time_rules_do_and_the_sweep_writes_it():
+    t = watch()
+    t.event("complaint_filed", "2026-04-06", supplier="SUP-1", category="harassment")
+    later = at("2027-04-08")
+    before = len(t.store.audit_entries())
+    [shown] = t.svc.obligations(agreement_id=t.agr.id, now=later)
+    assert shown.state is LegalState.FULFILLED  # the watch ended unbroken: as a sweep would say
+    assert t.one("non_retaliation.no_retaliation").state is LegalState.IN_EFFECT  # not written
+    assert len(t.store.audit_entries()) == before
+    t.svc.sweep(now=later)
+    assert t.one("non_retaliation.no_retaliation").state is LegalState.FULFILLED
+    actions = [e.action for e in t.store.audit_entries()[before:]]
+    assert "fulfilled" in actions
+    t.svc.sweep(now=later)  # idempotent
+    assert [e.action for e in t.store.audit_entries()[before:]] == actions
+
+
+def test_a_sweep_flags_a_missed_kpi():
+    t = kpi()
+    t.svc.sweep(now=at("2026-04-22"))
+    target = t.one("complaint_mechanism.resolution_kpi")
+    assert "kpi_missed" in target.flags and "breach_suspected" not in target.flags
+    assert "kpi_missed" not in t.one("complaint_mechanism.investigation").flags
