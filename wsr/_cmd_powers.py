@@ -10,8 +10,6 @@ from typing import Annotated
 
 import typer
 
-from clauses import InputError
-
 from ._cmd_obligations import JsonOpt, _opened, _print_one
 from .cli import app
 
@@ -28,6 +26,8 @@ def power_exercise(
     as_json: JsonOpt = False,
 ) -> None:
     """Record that the holder exercises a power (suspend, terminate, arbitrate …)."""
+    from clauses import InputError  # imported where used, so `--help` loads no engine package
+
     if not reason.strip():
         raise InputError.single("--reason", "say why; the reason goes on the record")
     with _opened(ctx) as (service, now):
