@@ -109,6 +109,9 @@ def _f(type: FieldType, *, required: bool = False, choices: tuple[str, ...] = ()
 
 _T = FieldType
 SEVERITIES: tuple[str, ...] = ("minor", "moderate", "major", "critical")
+#: who a Dispute is between: the signatories other than the Monitor (`parties`, decided first by
+#: the Monitor), or with the Monitor itself as a party (`monitor`, straight to arbitration)
+DISPUTE_PARTIES: tuple[str, ...] = ("parties", "monitor")
 
 #: THE event registry: adding an event type is one entry here (see ``register_event_type``)
 EVENTS: dict[str, EventType] = {
@@ -216,8 +219,13 @@ EVENTS: dict[str, EventType] = {
         ),
         EventType(
             name="dispute_notice",
-            help="A party gave notice of a dispute.",
-            fields={"text": _f(_T.TEXT)},
+            help="A party gave notice of a dispute; `between` says whether the Monitor is itself "
+            "a party to it (its fees, its conduct, its own obligations), since such a dispute "
+            "goes straight to arbitration with no first-tier decision by the Monitor.",
+            fields={
+                "text": _f(_T.TEXT),
+                "between": _f(_T.CHOICE, required=True, choices=DISPUTE_PARTIES),
+            },
         ),
     )
 }

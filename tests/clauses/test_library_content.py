@@ -72,7 +72,7 @@ VERSIONS = {
     "transparency_reporting": "1.0.0",
     "monitoring_fees": "1.1.0",  # the fee schedule as a table
     "non_retaliation": "1.1.0",
-    "dispute_resolution": "1.1.0",
+    "dispute_resolution": "1.2.0",
     "termination": "1.0.0",
     "general_provisions": "1.0.0",
 }

@@ -236,7 +236,7 @@ def test_generic_events_create_instances_with_amounts(svc):
 
 def test_events_without_matching_specs_are_only_recorded(svc):
     a = tracked(svc)
-    r = event(svc, a, "dispute_notice", "2026-03-01", text="fees")
+    r = event(svc, a, "dispute_notice", "2026-03-01", text="fees", between="monitor")
     assert r.created == [] and r.changed == [] and r.event.id.startswith("ev-")
     assert [e.type for e in svc.store.list_events(a)] == ["dispute_notice"]
 

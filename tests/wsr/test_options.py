@@ -85,7 +85,17 @@ def test_event_field_errors_name_the_set_option(capsys, tracked):
 def test_event_date_error_names_on(capsys, tracked):
     db, aid = tracked
     code, _, err = run(
-        capsys, db, "event", aid, "dispute_notice", "--on", "soon", "--set", "text=x"
+        capsys,
+        db,
+        "event",
+        aid,
+        "dispute_notice",
+        "--on",
+        "soon",
+        "--set",
+        "text=x",
+        "--set",
+        "between=parties",
     )
     assert code == 2
     assert err.startswith("--on: 'soon' is not an ISO date")
