@@ -94,7 +94,7 @@ now = datetime.fromisoformat(now_text).astimezone(timezone.utc)
 tick = timedelta(microseconds=1)
 cols = ("id, agreement_id, clause_id, clause_version, spec_id, title, obligor, beneficiary, "
         "subject, due, due_at, state, flags, amount_value, amount_currency, paid, late, "
-        "evidence, section, period_start, period_end, kind")
+        "evidence, section, period_start, period_end, kind, data")
 open_states = "state IN ('created', 'in_effect', 'suspended')"
 if dialect == "sqlite":
     import sqlite3
@@ -129,7 +129,7 @@ soon = timedelta(days=7)
 out = []
 for (id_, agreement_id, clause_id, clause_version, spec_id, title, obligor, beneficiary,
      subject, due, due_at, state, flags, amount_value, amount_currency, paid, late, evidence,
-     section, period_start, period_end, kind) in conn.execute(sql, params):
+     section, period_start, period_end, kind, data) in conn.execute(sql, params):
     at = instant(due_at)
     timing = "overdue" if now >= at else ("due_soon" if at - now <= soon else "upcoming")
     out.append({
@@ -142,6 +142,8 @@ for (id_, agreement_id, clause_id, clause_version, spec_id, title, obligor, bene
         "paid": str(Decimal(paid).quantize(cent, rounding=ROUND_HALF_UP)),
         "late": bool(late), "evidence": evidence, "section": section,
         "period_start": iso(period_start), "period_end": iso(period_end),
+        "powers": (json.loads(data).get("available_powers", [])
+                   if '"available_powers"' in data else []),
     })
 sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
 """

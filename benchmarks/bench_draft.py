@@ -255,7 +255,8 @@ def main(argv: list[str] | None = None) -> None:
 
     run(engine_cmd)
     run(floor_cmd)
-    paragraphs = check_same_text(out / f"{agreement.id}.docx", floor_docx)
+    (engine_docx,) = out.glob(f"*-{agreement.id}.docx")  # wsr draft names it <title slug>-<id>
+    paragraphs = check_same_text(engine_docx, floor_docx)
 
     eng: list[float] = []
     flo: list[float] = []

@@ -250,6 +250,12 @@ class Raw:
                     "section": r[5],
                     "period_start": iso(r[12]),
                     "period_end": iso(r[13]),
+                    # powers a confirmed breach made available, decoded from data where present
+                    "powers": (
+                        json.loads(r[27]).get("available_powers", [])
+                        if '"available_powers"' in r[27]
+                        else []
+                    ),
                 }
             )
         return out
