@@ -8,7 +8,7 @@ so a later rule sees what an earlier one did to the same obligation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -26,7 +26,9 @@ class Lookup(Protocol):
 
     def by_key(self, spec_id: str, subject: str | None, key: str) -> Obligation | None: ...
 
-    def open(self, *, subject: str | None = None) -> list[Obligation]: ...
+    def open(
+        self, *, subject: str | None = None, spec_ids: Collection[str] | None = None
+    ) -> list[Obligation]: ...
 
 
 @attrs.define
@@ -48,11 +50,15 @@ class ListLookup:
             None,
         )
 
-    def open(self, *, subject: str | None = None) -> list[Obligation]:
+    def open(
+        self, *, subject: str | None = None, spec_ids: Collection[str] | None = None
+    ) -> list[Obligation]:
         found = [
             o
             for o in self.obligations
-            if o.state in OPEN and (subject is None or o.subject == subject)
+            if o.state in OPEN
+            and (subject is None or o.subject == subject)
+            and (spec_ids is None or o.spec_id in spec_ids)
         ]
         return sorted(found, key=lambda o: (o.due_at, o.id))
 
@@ -93,10 +99,16 @@ class Work:
         found = self.lookup.by_key(spec_id, subject, key)
         return None if found is None else self.current(found)
 
-    def open(self, *, subject: str | None = None) -> list[Obligation]:
-        seen = {o.id: self.current(o) for o in self.lookup.open(subject=subject)}
+    def open(
+        self, *, subject: str | None = None, spec_ids: Collection[str] | None = None
+    ) -> list[Obligation]:
+        """Open obligations (of one subject, of some specs), as this work has left them."""
+        found_ = self.lookup.open(subject=subject, spec_ids=spec_ids)
+        seen = {o.id: self.current(o) for o in found_}
         for ob in self.new.values():
-            if subject is None or ob.subject == subject:
+            if (subject is None or ob.subject == subject) and (
+                spec_ids is None or ob.spec_id in spec_ids
+            ):
                 seen[ob.id] = ob
         found = [o for o in seen.values() if o.state in OPEN]
         return sorted(found, key=lambda o: (o.due_at, o.id))

@@ -91,7 +91,7 @@ def on_time(
     if not timed:
         return work.outcome()  # nothing in this agreement changes with time alone
     by_spec: dict[str, list[Obligation]] = defaultdict(list)
-    for ob in lookup.open():
+    for ob in lookup.open(spec_ids={spec.id for spec, _ in timed}):
         by_spec[ob.spec_id].append(ob)
     for spec, rule in timed:
         rule.on_time(ctx, spec, work, now, by_spec.get(spec.id, []))

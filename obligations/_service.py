@@ -163,10 +163,22 @@ class _StoreLookup:
         )
         return next((o for o in found if o.subject == subject), None)
 
-    def open(self, *, subject: str | None = None) -> list[Obligation]:
-        return self.store.find_obligations(
-            agreement_id=self.agreement_id, subject=subject, states=OPEN
-        )
+    def open(
+        self, *, subject: str | None = None, spec_ids: Collection[str] | None = None
+    ) -> list[Obligation]:
+        if spec_ids is None:
+            return self.store.find_obligations(
+                agreement_id=self.agreement_id, subject=subject, states=OPEN
+            )
+        # one indexed query per spec: the time rules ask for a few specs among many rows
+        found = [
+            ob
+            for spec_id in sorted(spec_ids)
+            for ob in self.store.find_obligations(
+                agreement_id=self.agreement_id, spec_id=spec_id, subject=subject, states=OPEN
+            )
+        ]
+        return sorted(found, key=lambda o: (o.due_at, o.id))
 
     def period_subjects(
         self, spec_id: str, key: str, among: Collection[str | None]

@@ -369,3 +369,25 @@ def test_event_result_json_and_a_fresh_service_over_the_same_store(svc):
         now=NOW,
     )
     assert any(m.startswith("breach suspected") for m in r.messages)
+
+
+def test_open_obligations_can_be_asked_for_by_spec(svc):
+    """The time rules ask only for the specs they act on (a store holds many more rows): the
+    store lookup, a list and a unit of work in progress all answer the same filtered list."""
+    from obligations._outcome import Work
+    from obligations._service import _StoreLookup
+
+    a = tracked(svc)
+    event(svc, a, "purchase_recorded", "2026-01-07", supplier="GROWER-G", quantity="100", unit="lb")
+    event(svc, a, "supplier_suspended", "2026-01-08", supplier="GROWER-H", reason="audit")
+    lookup = _StoreLookup(svc.store, a)
+    everything = lookup.open()
+    specs = {o.spec_id for o in everything}
+    assert len(specs) >= 2  # the filter below has something to leave out
+    one = sorted(specs)[0]
+    wanted = [o for o in everything if o.spec_id == one]
+    assert lookup.open(spec_ids={one}) == wanted
+    assert ListLookup(everything).open(spec_ids={one}) == wanted
+    work = Work(lookup, at=NOW, actor="test")
+    assert work.open(spec_ids={one}) == wanted
+    assert work.open(spec_ids=set()) == []
