@@ -301,10 +301,7 @@ def terminate(
     as_json: JsonOpt = False,
 ) -> None:
     """Terminate an agreement: its open obligations end, surviving ones stay."""
-    from clauses import InputError
-
-    if not reason.strip():
-        raise InputError.single("--reason", "say why; the reason goes on the record")
+    require_reason(reason)
     with _opened(ctx) as (service, now):
         result = service.terminate(agreement_id, on=on, reason=reason, now=now)
     if as_json:
@@ -353,10 +350,7 @@ def breach_confirm(
     as_json: JsonOpt = False,
 ) -> None:
     """Confirm a suspected breach: the obligation becomes violated; cure and powers follow."""
-    from clauses import InputError
-
-    if not reason.strip():
-        raise InputError.single("--reason", "say why; the reason goes on the record")
+    require_reason(reason)
     with _opened(ctx) as (service, now):
         ob = service.confirm_breach(obligation_id, on=on, reason=reason, now=now)
     _print_one(ob, now, as_json)
@@ -370,13 +364,18 @@ def waive(
     as_json: JsonOpt = False,
 ) -> None:
     """Discharge an obligation by waiver, with the reason on the record."""
+    require_reason(reason)
+    with _opened(ctx) as (service, now):
+        ob = service.waive(obligation_id, reason=reason, now=now)
+    _print_one(ob, now, as_json)
+
+
+def require_reason(reason: str) -> None:
+    """Refuse a blank ``--reason`` before opening the store: decisions go on the record."""
     from clauses import InputError
 
     if not reason.strip():
         raise InputError.single("--reason", "say why; the reason goes on the record")
-    with _opened(ctx) as (service, now):
-        ob = service.waive(obligation_id, reason=reason, now=now)
-    _print_one(ob, now, as_json)
 
 
 def _print_one(ob: Obligation, now: datetime, as_json: bool) -> None:

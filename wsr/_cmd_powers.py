@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ._cmd_obligations import JsonOpt, _opened, _print_one
+from ._cmd_obligations import JsonOpt, _opened, _print_one, require_reason
 from .cli import app
 
 power_app = typer.Typer(help="Powers a confirmed breach made available.", no_args_is_help=True)
@@ -26,10 +26,7 @@ def power_exercise(
     as_json: JsonOpt = False,
 ) -> None:
     """Record that the holder exercises a power (suspend, terminate, arbitrate …)."""
-    from clauses import InputError  # imported where used, so `--help` loads no engine package
-
-    if not reason.strip():
-        raise InputError.single("--reason", "say why; the reason goes on the record")
+    require_reason(reason)
     with _opened(ctx) as (service, now):
         ob = service.exercise_power(power_id, on=on, reason=reason, now=now)
     _print_one(ob, now, as_json)
