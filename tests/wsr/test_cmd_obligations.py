@@ -524,3 +524,19 @@ def test_shared_acceptance_script_passes(tmp_path):
     )
     assert "acceptance: passed" in done.stdout, done.stdout + done.stderr
     assert done.returncode == 0
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("terminate", "agr-nope", "--on", "2026-01-07"),
+        ("breach", "confirm", "ob-nope", "--on", "2026-01-07"),
+        ("waive", "ob-nope"),
+        ("power", "exercise", "ob-nope/suspend", "--on", "2026-01-07"),
+    ],
+    ids=lambda c: " ".join(c[:2]),
+)
+def test_a_blank_reason_is_refused_before_anything_is_looked_up(capsys, db, command):
+    code, _, err = run(capsys, db, *command, "--reason", "   ")
+    assert code == 2
+    assert err.strip() == "--reason: say why; the reason goes on the record"
