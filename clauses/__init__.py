@@ -23,6 +23,7 @@ from ._agreement import (
 )
 from ._answers import AgreementInfo, Answers, ClauseChoice, Override, parse_answers
 from ._assemble import assemble
+from ._atomic import atomic_outputs, atomic_write, check_out_path
 from ._check import check_library, constraint_summary
 from ._compare import compare_to_standard
 from ._completeness import require_complete
@@ -37,7 +38,9 @@ from ._exceptions import (
     TemplateError,
     ToolMissing,
 )
+from ._inputfile import LIMITS, InputKind, read_input, read_input_text
 from ._library import Library, load_library
+from ._numbers import PRECISION, BadNumber, NumberKind, read_int, read_number
 from ._schema import (
     Alternative,
     AlternativeKind,
@@ -51,6 +54,7 @@ from ._schema import (
     WsrElement,
     library_json_schema,
 )
+from ._text import MAX_IDENTIFIER, identifier_problem, text_problem
 from ._variables import describe_floor, fmt_decimal, to_json_value
 from ._vocabulary import (
     EVENT_FIELDS,
@@ -62,6 +66,21 @@ from ._vocabulary import (
 )
 
 __all__ = [
+    "LIMITS",
+    "MAX_IDENTIFIER",
+    "PRECISION",
+    "BadNumber",
+    "InputKind",
+    "NumberKind",
+    "atomic_outputs",
+    "atomic_write",
+    "check_out_path",
+    "identifier_problem",
+    "read_input",
+    "read_input_text",
+    "read_int",
+    "read_number",
+    "text_problem",
     "AgreementInfo",
     "Answers",
     "ClauseChoice",
