@@ -23,8 +23,8 @@ from ._constraints import agreement_findings
 from ._dates import zone_problem
 from ._exceptions import InputError, Problem
 from ._formula import FormulaError, formula_names
-from ._inputfile import InputKind, read_input_text
-from ._library import Library, _YamlSyntax, display_path, load_json_text, load_yaml_text
+from ._inputfile import InputKind
+from ._library import Library, display_path, read_document
 from ._paper import Paper, default_paper
 from ._schema import ClauseDef, ObligationSpec, Severity, VariableDef
 from ._templating import template_names
@@ -180,17 +180,7 @@ def applicable_variables(cdef: ClauseDef, alternative: str) -> set[str]:
 def read_answers_file(path: Path) -> Any:
     """The parsed answers file: a regular file within its size limit (``_inputfile``), YAML or
     JSON with no key given twice, no text a document cannot hold and no absurd nesting."""
-    where = display_path(path)
-    text = read_input_text(path, InputKind.ANSWERS, where=where)
-    try:
-        if path.suffix.lower() == ".json":
-            data = load_json_text(text, where)
-        else:
-            data = load_yaml_text(text, where)
-    except _YamlSyntax as exc:
-        raise InputError([exc.problem]) from None
-    refuse_bad_text(data)
-    return data
+    return read_document(path, InputKind.ANSWERS, where=display_path(path))
 
 
 def refuse_bad_text(data: Any) -> None:

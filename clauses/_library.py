@@ -33,7 +33,8 @@ import yaml
 from pydantic import ValidationError
 
 from ._agreement import canonical_json
-from ._exceptions import LibraryError, NotFound, Problem
+from ._exceptions import InputError, LibraryError, NotFound, Problem
+from ._inputfile import InputKind, read_input_text
 from ._schema import ClauseDef
 
 #: the library shipped with the package
@@ -190,6 +191,26 @@ def load_json_text(text: str, where: str) -> Any:
         raise _YamlSyntax(where, "nested too deeply to read; flatten the file") from None
 
 
+def read_document(path: Path, kind: InputKind, *, where: str, json_only: bool = False) -> Any:
+    """A named YAML or JSON file (JSON by its ``.json`` suffix, or always with ``json_only``),
+    read safely (``_inputfile``) and parsed with no key given twice, then refused if any text
+    in it cannot be kept or it nests past the limit: InputError naming each problem."""
+    from ._text import walk_texts
+
+    text = read_input_text(path, kind, where=where)
+    try:
+        if json_only or path.suffix.lower() == ".json":
+            data = load_json_text(text, where)
+        else:
+            data = load_yaml_text(text, where)
+    except _YamlSyntax as exc:
+        raise InputError([exc.problem]) from None
+    problems = [Problem(f"{where}: {at}", why) for at, why in walk_texts(data)]
+    if problems:
+        raise InputError(problems)
+    return data
+
+
 def _json_int(text: str) -> int | str:
     return int(text) if len(text) <= 40 else text  # longer: refused by the number reader
 
@@ -293,12 +314,12 @@ def load_library(path: Path | None = None) -> Library:
     for file in sorted(root.glob("*.yaml")):
         where = display_path(file)
         try:
-            data = load_yaml_text(file.read_text(encoding="utf-8"), where)
+            data = load_yaml_text(read_input_text(file, InputKind.CLAUSE, where=where), where)
         except _YamlSyntax as exc:
             problems.append(exc.problem)
             continue
-        except UnicodeDecodeError:
-            problems.append(Problem(where, "not UTF-8 text"))
+        except InputError as exc:  # not a regular file, too large, not UTF-8
+            problems.extend(exc.problems)
             continue
         if not isinstance(data, dict):
             problems.append(

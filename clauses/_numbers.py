@@ -38,7 +38,8 @@ class NumberKind(Enum):
     MONEY = "money"
     #: a percentage, 0 to 100, up to four decimal places
     PERCENT = "percent"
-    #: a quantity bought or produced (pounds, kilograms, boxes): up to six decimal places
+    #: a quantity bought or produced (pounds, kilograms, boxes): up to eight decimal places
+    #: (one pound is exactly 0.45359237 kg)
     QUANTITY = "quantity"
 
 
@@ -56,7 +57,7 @@ PRECISION: dict[NumberKind, Precision] = {
     NumberKind.DECIMAL: Precision(places=6, largest=Decimal(10) ** 12),
     NumberKind.MONEY: Precision(places=4, largest=Decimal(10) ** 12),
     NumberKind.PERCENT: Precision(places=4, largest=Decimal(100)),
-    NumberKind.QUANTITY: Precision(places=6, largest=Decimal(10) ** 12),
+    NumberKind.QUANTITY: Precision(places=8, largest=Decimal(10) ** 12),
 }
 
 

@@ -21,7 +21,7 @@ _ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 #: obligation's subject or key (the store's columns hold 128; a key joins two of them)
 MAX_IDENTIFIER = 64
 #: the longest free text kept on the record (a reason, a note, an event field)
-MAX_TEXT = 10_000
+MAX_RECORD_TEXT = 10_000
 #: how deep an answers file or event payload may nest (mapping in list in mapping …)
 MAX_DEPTH = 32
 

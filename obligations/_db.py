@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from clauses import EngineError, InputError
 
@@ -56,12 +56,22 @@ class SchemaOutdated(EngineError, RuntimeError):
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` with the connection settings the store relies on."""
+    if not url.strip():
+        raise InputError.single(
+            "db", "give a database URL, e.g. sqlite:///wsr.db or postgresql+psycopg://host/db"
+        )
     try:
         parsed = make_url(url)
     except ArgumentError:
         raise InputError.single("db", f"{url!r} is not a database URL") from None
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
+        if not db:
+            raise InputError.single(
+                "db", f"{url!r} names no database file; give one, e.g. sqlite:///wsr.db"
+            )
+        if db != ":memory:" and not db.startswith("file:") and Path(db).is_dir():
+            raise InputError.single("db", f"{db} is a folder; name a database file in it")
         if db and db != ":memory:" and not db.startswith("file:"):
             parent = Path(db).expanduser().resolve().parent
             if not parent.is_dir():
@@ -181,6 +191,15 @@ def open_store(url: str, *, audit_key: AuditKey | None = None) -> SqlAlchemyObli
     engine = make_engine(url)
     try:
         ensure_schema(engine)
+    except DBAPIError as exc:
+        engine.dispose()
+        # the first line of the driver's message ("file is not a database", "connection
+        # refused"), never the URL's password
+        first = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0:1] or ["unknown"]
+        shown = engine.url.render_as_string(hide_password=True)
+        raise InputError.single(
+            "db", f"cannot open the database {shown}: {first[0]}; check the URL"
+        ) from None
     except BaseException:
         engine.dispose()  # nobody else holds it to close its connections
         raise

@@ -10,7 +10,7 @@ field (or ``on``/``type``), so nothing is written until the whole event is right
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,7 +29,7 @@ from clauses import (
 )
 from clauses._dates import day_problem, instant_problem
 from clauses._library import _YamlSyntax, load_json_text
-from clauses._text import MAX_TEXT, walk_texts
+from clauses._text import MAX_RECORD_TEXT, walk_texts
 from clauses._vocabulary import EVENTS, EventField, FieldType
 
 from ._calendar import local_date, start_of_local_day
@@ -84,6 +84,32 @@ def parse_on(value: str | date | datetime, *, ctx: AgreementContext) -> tuple[da
             f"{ctx.signed_on.isoformat()}",
         )
     return at, day
+
+
+#: how long before its effective date an agreement may be signed (longer is a typo in the year)
+SIGNED_BEFORE_EFFECTIVE = 366
+
+
+def check_signed_on(signed_on: date, *, effective: date, now: datetime, tz: str) -> None:
+    """Refuse an execution date outside the range, after today (in the agreement's zone), or
+    more than a year before the agreement takes effect: each is a mistyped date, and every
+    deadline of the agreement would be computed from it."""
+    if (problem := day_problem(signed_on)) is not None:
+        raise InputError.single("signed_on", problem)
+    # "today" anywhere on earth (UTC+14): a signing today in Kiribati is not refused in Hawaii
+    today = (now.astimezone(UTC) + timedelta(hours=14)).date()
+    if signed_on > today:
+        raise InputError.single(
+            "signed_on",
+            f"{signed_on.isoformat()} is after today ({local_date(now, tz).isoformat()} in "
+            f"{tz}); track the agreement once it has been signed",
+        )
+    if (effective - signed_on).days > SIGNED_BEFORE_EFFECTIVE:
+        raise InputError.single(
+            "signed_on",
+            f"{signed_on.isoformat()} is more than a year before the agreement takes effect "
+            f"({effective.isoformat()}); check the year",
+        )
 
 
 def not_after_now(at: datetime, *, shown: str, now: datetime, tz: str) -> None:
@@ -270,10 +296,11 @@ def _choice(text: str, raw: Any, f: _Field) -> Any:
 def _text(text: str, raw: Any, f: _Field) -> Any:
     if not text.strip():
         raise InputError.single(f.path, "must not be empty")
-    if len(text) > MAX_TEXT:
+    if len(text) > MAX_RECORD_TEXT:
         raise InputError.single(
             f.path,
-            f"at most {MAX_TEXT:,} characters (this has {len(text):,}); attach it as evidence",
+            f"at most {MAX_RECORD_TEXT:,} characters (this has {len(text):,}); "
+            "attach it as evidence",
         )
     return text
 
@@ -347,7 +374,8 @@ def validate_event(
     for key, raw in fields.items():
         if key not in types:
             known = ", ".join(sorted(types)) or "none"
-            problems.append(Problem(key, f"unknown field for {type} (known: {known})"))
+            shown = key if key.strip() and key.isprintable() else f"fields[{key!r}]"
+            problems.append(Problem(shown, f"unknown field for {type} (known: {known})"))
             continue
         try:
             payload[key] = _typed(types[key], raw, path=key, ctx=ctx, find=find)
