@@ -72,6 +72,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             )
         if db != ":memory:" and not db.startswith("file:") and Path(db).is_dir():
             raise InputError.single("db", f"{db} is a folder; name a database file in it")
+        if db != ":memory:" and not db.startswith("file:"):
+            _refuse_non_database(Path(db).expanduser())
         if db and db != ":memory:" and not db.startswith("file:"):
             parent = Path(db).expanduser().resolve().parent
             if not parent.is_dir():
@@ -84,6 +86,30 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return create_engine(parsed, **kwargs)
     except Exception as exc:  # an unknown dialect or a missing driver
         raise InputError.single("db", f"cannot use {url!r}: {exc}") from None
+
+
+#: what every SQLite database file begins with
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _refuse_non_database(path: Path) -> None:
+    """Refuse a path that exists but is not a SQLite database: SQLite would turn a short file
+    into a database (overwriting it) and block or fail on a pipe or a device."""
+    if not path.exists():
+        return
+    if not path.is_file():
+        raise InputError.single("db", f"{path} is not a regular file, so not a database")
+    size = path.stat().st_size
+    if size == 0:
+        return  # an empty file: SQLite makes it a new database, as for a new name
+    with path.open("rb") as fh:
+        head = fh.read(len(_SQLITE_HEADER))
+    if head != _SQLITE_HEADER:
+        raise InputError.single(
+            "db",
+            f"{path} is not a SQLite database (a {size:,}-byte file of something else); "
+            "name the database file, or a new one",
+        )
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

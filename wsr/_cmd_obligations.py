@@ -633,14 +633,25 @@ def calendar(
     agreement: Annotated[
         str | None, typer.Option("--agreement", help="Only this agreement.")
     ] = None,
+    out: Annotated[
+        str | None,
+        typer.Option("--out", help="Write the feed to this file (whole or not at all)."),
+    ] = None,
 ) -> None:
-    """Deadlines as an iCalendar (RFC 5545) feed of VTODOs on standard output."""
+    """Deadlines as an iCalendar (RFC 5545) feed of VTODOs on standard output (or --out FILE)."""
+    from clauses import atomic_write, check_out_path
     from obligations import calendar_feed
 
+    target = check_out_path(out, "--out", folder=False) if out is not None else None
     with _opened(ctx, write=False) as (service, now):
         found = service.obligations(agreement_id=agreement, now=now)
         tracked = {a.id: a for a in service.agreements(now=now)}
-    typer.echo(calendar_feed(found, now=now, agreements=tracked).decode("utf-8"), nl=False)
+    feed = calendar_feed(found, now=now, agreements=tracked)
+    if target is None:
+        typer.echo(feed.decode("utf-8"), nl=False)
+        return
+    atomic_write(target, feed, option="--out")
+    typer.echo(str(target))
 
 
 # -- database -----------------------------------------------------------------------------------
