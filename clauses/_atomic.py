@@ -44,6 +44,16 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
+def _broken_link(link: Path, option: str) -> None:
+    """Raise the InputError for a symbolic link that leads nowhere (or round in a loop)."""
+    try:
+        os.stat(link)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError.single(option, f"cannot use {link}: {_reason(exc)}") from None
+    raise InputError.single(option, f"{link} is a symbolic link to something that does not exist")
+
+
 def check_out_path(given: str | Path, option: str, *, folder: bool) -> Path:
     """``given`` as a Path if a folder (``folder=True``) or file can be written there; else
     InputError at ``option`` saying why. Nothing is created. Give the option's text as typed:
@@ -61,14 +71,7 @@ def check_out_path(given: str | Path, option: str, *, folder: bool) -> Path:
             )
     try:
         if path.is_symlink() and not path.exists():
-            try:
-                os.stat(path)
-            except OSError as exc:
-                if exc.errno == errno.ELOOP:
-                    raise
-            raise InputError.single(
-                option, f"{text} is a symbolic link to something that does not exist"
-            )
+            _broken_link(path, option)
         if path.exists():
             if folder and not path.is_dir():
                 raise InputError.single(option, f"{text} exists and is not a folder")
@@ -77,10 +80,7 @@ def check_out_path(given: str | Path, option: str, *, folder: bool) -> Path:
         existing = path if folder and path.exists() else path.parent
         while not existing.exists():
             if existing.is_symlink():
-                os.stat(existing)  # a loop raises ELOOP, reported below
-                raise InputError.single(
-                    option, f"{existing} is a symbolic link to something that does not exist"
-                )
+                _broken_link(existing, option)
             existing = existing.parent
         if not existing.is_dir():
             raise InputError.single(option, f"{existing} is a file, so nothing can go under it")
