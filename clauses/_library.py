@@ -93,10 +93,10 @@ class DuplicateKey(yaml.constructor.ConstructorError):
 
 def _construct_unique_map(loader: yaml.constructor.SafeConstructor, node: yaml.Node) -> Any:
     assert isinstance(node, yaml.MappingNode)
-    loader.flatten_mapping(node)  # type: ignore[no-untyped-call]
+    loader.flatten_mapping(node)
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node)
         try:
             first = seen.get(key)
         except TypeError:  # an unhashable key: the safe constructor reports it
@@ -112,7 +112,7 @@ def _construct_unique_map(loader: yaml.constructor.SafeConstructor, node: yaml.N
         seen[key] = key_node.start_mark.line + 1
     data: dict[Any, Any] = {}
     yield data
-    data.update(loader.construct_mapping(node))  # type: ignore[no-untyped-call]
+    data.update(loader.construct_mapping(node))
 
 
 def _construct_decimal(loader: yaml.constructor.SafeConstructor, node: yaml.Node) -> Decimal:

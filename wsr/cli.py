@@ -151,6 +151,8 @@ def usage_problem(exc: Exception) -> str:
     if param is not None:
         opts = getattr(param, "opts", None) or []
         where = opts[0] if opts else str(getattr(param, "human_readable_name", "") or "usage")
+    elif isinstance(getattr(exc, "param_hint", None), str):
+        where = str(exc.param_hint)  # type: ignore[attr-defined]
     elif getattr(exc, "option_name", None):
         where = str(exc.option_name)  # type: ignore[attr-defined]
     if "valid integer" in message:
