@@ -19,7 +19,7 @@ from enum import Enum
 from typing import Any
 
 #: plain decimal notation: digits, an optional fraction, an optional exponent; no separators
-NUMBER_TEXT = re.compile(r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d{1,4})?$")
+NUMBER_TEXT = re.compile(r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$")
 #: the most significant digits any number may carry (a 1 000 000 000 000.000001 fits)
 MAX_DIGITS = 24
 #: the longest number text read at all (longer text is refused unread)

@@ -393,7 +393,7 @@ def _party(i: int) -> dict[str, str]:
             "suppliers[0].id: at most 64 characters",
         ),
         ({"clauses__premium__rate": "1,0,0"}, "clauses.premium.rate: '1,0,0': write the number"),
-        ({"clauses__premium__rate": "1e999999"}, "clauses.premium.rate: must be a number"),
+        ({"clauses__premium__rate": "1e999999"}, "clauses.premium.rate: is far too large"),
         (
             {"clauses__premium__rate": Decimal("1e-30")},
             "clauses.premium.rate: 0.000000000000000000000000000001 has 30 decimal places",

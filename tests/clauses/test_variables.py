@@ -60,7 +60,7 @@ def test_valid_values_are_typed(spec: dict[str, Any], raw: Any, typed: Any) -> N
         ({"type": "integer"}, "1:30", "must be a whole number, got '1:30'"),
         ({"type": "integer"}, "0x1F", "must be a whole number, got '0x1F'"),
         # huge exponents and digit counts: refused by form, before any arithmetic
-        ({"type": "integer"}, "1e999999", "must be a whole number"),
+        ({"type": "integer"}, "1e999999", "far too large"),
         ({"type": "integer"}, Decimal("1e999999"), "far too large"),
         ({"type": "integer"}, 10**400, "far too large"),
         ({"type": "integer", "max": 90}, "9" * 30, "far too large"),

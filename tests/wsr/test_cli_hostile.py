@@ -223,3 +223,42 @@ def test_each_path_problem_is_named(
         err = capsys.readouterr().err
         assert info.value.code == 2 and err.startswith("--db: ") and message in err, (url, err)
     assert list(cwd.iterdir()) == []  # `--db ""` no longer creates ./wsr.db
+
+
+def test_the_longest_supplier_id_drafts_tracks_and_records_on_both_engines(
+    any_db: str,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 9: an id that drafted and tracked on SQLite failed on PostgreSQL's columns; now the
+    longest id the answers accept works on both, and one character more is refused at draft."""
+    longest = "G" * 64
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(ANSWERS.replace("GROWER-G", longest), encoding="utf-8")
+    code, out, err = run(capsys, any_db, "draft", str(answers), "--out", str(tmp_path / "o"))
+    assert code == 0, err
+    record = next((tmp_path / "o").glob("agr-*.json"))
+    code, out, err = run(capsys, any_db, "track", str(record), "--signed-on", "2026-01-05")
+    assert code == 0, err
+    aid = out.strip()
+    code, out, err = run(
+        capsys,
+        any_db,
+        "event",
+        aid,
+        "purchase_recorded",
+        "--on",
+        "2026-01-07",
+        "--set",
+        f"supplier={longest}",
+        "--set",
+        "quantity=100",
+        "--set",
+        "unit=lb",
+        now=T_LATER,
+    )
+    assert code == 0, err
+    answers.write_text(ANSWERS.replace("GROWER-G", longest + "G"), encoding="utf-8")
+    code, _, err = run(capsys, any_db, "draft", str(answers), "--out", str(tmp_path / "o2"))
+    assert code == 2 and "suppliers[0].id: at most 64 characters" in err
+    assert not (tmp_path / "o2").exists()
