@@ -43,12 +43,9 @@ def parse_now(text: str) -> datetime:
 
 def resolve(db: str | None, now: str | None) -> Settings:
     """Options first, then the environment. An empty ``--db ""`` is refused when the database
-    is opened (it used to mean the default file, created silently in the working folder)."""
-    if db is not None:
-        url = db
-    else:
-        env = os.environ.get("WSR_DATABASE_URL")
-        url = DEFAULT_DB if env is None else env
+    is opened (it used to mean the default file, created silently in the working folder); an
+    empty ``WSR_DATABASE_URL=`` is the shell's way of unsetting it, so it means the default."""
+    url = db if db is not None else (os.environ.get("WSR_DATABASE_URL") or DEFAULT_DB)
     return Settings(
         db_url=url,
         now_text=now or os.environ.get("WSR_NOW") or None,
