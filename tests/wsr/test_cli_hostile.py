@@ -262,3 +262,67 @@ def test_the_longest_supplier_id_drafts_tracks_and_records_on_both_engines(
     code, _, err = run(capsys, any_db, "draft", str(answers), "--out", str(tmp_path / "o2"))
     assert code == 2 and "suppliers[0].id: at most 64 characters" in err
     assert not (tmp_path / "o2").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--now", "9999-12-31T00:00+00:00", "obligations"], "--now: 9999-12-31 is outside"),
+        (["--now", "0001-01-01T00:00+00:00", "obligations"], "--now: 0001-01-01 is outside"),
+        (["obligations", "--due-within", "99999999999"], "--due-within: give a number of days"),
+        (["obligations", "--due-within", "lots"], "--due-within: must be a whole number"),
+        (["track", "REC", "--signed-on", "2027-06-01"], "--signed-on: 2027-06-01 is after today"),
+        (["track", "REC", "--signed-on", "2024-01-01"], "--signed-on: 2024-01-01 is more than a"),
+        (["track", "REC", "--signed-on", "9999-12-31"], "--signed-on: 9999-12-31 is outside"),
+        (["event", "AID", "purchase_recorded", "--on", "9999-12-31"], "--on: 9999-12-31 is out"),
+        (
+            [
+                "determination",
+                "supplier_reinstated",
+                "--supplier",
+                "GROWER-G",
+                "--on",
+                "2026-03-05",
+            ],
+            "'GROWER-G' was never suspended",
+        ),  # fmt: skip
+        (
+            ["event", "AID", "complaint_resolved", "--on", "2026-03-05", "--set", "complaint=C-4"],
+            "--set complaint: no complaint_filed event is 'C-4'",
+        ),  # fmt: skip
+        (
+            ["terminate", "AID", "--on", "2026-03-01", "--reason", "bad\x07bell"],
+            "--reason: contains a control character U+0007",
+        ),  # fmt: skip
+    ],
+)
+def test_each_kind_of_option_gets_its_message(
+    world: World, capsys: pytest.CaptureFixture[str], argv: list[str], expected: str
+) -> None:
+    argv = [a.replace("REC", str(world.record)).replace("AID", world.aid) for a in argv]
+    before = _db_dump(world.db)
+    code, _, err = run(capsys, world.db, *argv, now=T_LATER)
+    assert code == 2 and expected in err, err
+    assert _db_dump(world.db) == before
+
+
+def test_answers_that_are_not_regular_files_never_block(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    fifo = tmp_path / "answers.yaml"
+    os.mkfifo(fifo)
+    big = tmp_path / "big.yaml"
+    big.write_text("# " + "x" * (1 << 20) + "\n", encoding="utf-8")
+    for path, message in (
+        (str(fifo), "is not a regular file"),
+        ("/dev/zero", "is not a regular file"),
+        (str(big), "the answers file may be at most 1 MiB"),
+        (str(tmp_path), "is a folder, not a file"),
+    ):
+        with pytest.raises(SystemExit) as info:
+            main(["draft", path, "--out", str(tmp_path / "out")])
+        err = capsys.readouterr().err
+        assert info.value.code == 2 and message in err, (path, err)
+    assert not (tmp_path / "out").exists()
