@@ -2,7 +2,8 @@
 
 The instances come from the real engine: agreements assembled from the shipped clause library
 (every clause, its standard alternative, 1,500-2,500 suppliers each, a five-year term, effective
-dates staggered by a few days) and compiled over the whole term by ``compile_agreement``, so
+dates staggered by a few days) and compiled at :data:`NOW` by ``compile_agreement`` (every
+recurrence up to the horizon at NOW, as tracking and the sweeps up to NOW leave it), so
 titles, specs, kinds, amounts, periods and due instants are what tracking produces. Each stored
 agreement row carries its real record, so ``wsr obligations`` can read the store like any other.
 The history is then simulated up to :data:`NOW`: of the instances due before it, most are
@@ -31,7 +32,7 @@ from typing import Any
 import attrs
 
 #: bump when the generator below changes what it writes
-DATA_VERSION = "d2"
+DATA_VERSION = "d3"
 CACHE = Path("/tmp/wsr-bench-cache")
 EPOCH = date(2026, 1, 5)
 #: the instant the benchmarks read and sweep at: two and a half years into the first terms
@@ -224,13 +225,13 @@ def premiums(agreement: Any, rng: random.Random) -> Iterator[Any]:
 
 
 def agreement_instances(index: int, agreement: Any) -> Iterator[Any]:
-    """Compiled instances over the whole term, then the premiums, each with its history."""
+    """Compiled instances as tracking and the sweeps up to NOW leave them (recurrences up to
+    the horizon at NOW, so a sweep after NOW has periods to materialise), then the premiums,
+    each with its history."""
     from obligations._compile import compile_agreement
 
     rng = random.Random(20261201 + index)
-    compiled = compile_agreement(
-        agreement, agreement.effective_date, _end(agreement.effective_date)
-    )
+    compiled = compile_agreement(agreement, agreement.effective_date, NOW)
     for ob in compiled:
         yield simulate(ob, rng)
     for ob in premiums(agreement, rng):

@@ -52,6 +52,12 @@ class StateLookup(Lookup, Protocol):
         self, spec_id: str, key: str, among: Collection[str | None]
     ) -> set[str | None]: ...
 
+    def periods_subjects(
+        self, asks: Sequence[tuple[str, str, Collection[str | None]]]
+    ) -> list[set[str | None]]:
+        """:meth:`period_subjects` of each (spec_id, key, among), asked together."""
+        ...
+
 
 @attrs.define
 class ObligationList(ListLookup):
@@ -66,6 +72,11 @@ class ObligationList(ListLookup):
             for o in self.obligations
             if o.spec_id == spec_id and o.key == key and o.subject in wanted
         }
+
+    def periods_subjects(
+        self, asks: Sequence[tuple[str, str, Collection[str | None]]]
+    ) -> list[set[str | None]]:
+        return [self.period_subjects(spec_id, key, among) for spec_id, key, among in asks]
 
 
 @attrs.define(frozen=True, kw_only=True)
@@ -195,17 +206,27 @@ def _materialise(ctx: AgreementContext, lookup: StateLookup, work: Work, now: da
     """Recurring instances due up to the horizon at ``now`` that are not stored yet.
 
     Periods are walked from the newest back: everything before a period that exists was
-    materialised with it, so the walk stops there (a few index look-ups per spec).
+    materialised with it, so the walk stops there. The newest pending period of every spec is
+    asked about in one question (usually the whole answer: a sweep already stored it), older
+    ones one by one.
     """
     through = horizon(ctx, now)
+    walks = [
+        (spec, set(subjects(ctx, spec)), list(pending_periods(ctx, spec, through=through)))
+        for spec in ctx.specs
+        if spec.trigger.on == "recurrence"
+    ]
+    walks = [walk for walk in walks if walk[2]]
+    newest = lookup.periods_subjects(
+        [(spec.id, pending[-1][0][0].isoformat(), wanted) for spec, wanted, pending in walks]
+    )
     made = 0
-    for spec in ctx.specs:
-        if spec.trigger.on != "recurrence":
-            continue
-        wanted = set(subjects(ctx, spec))
+    for (spec, wanted, pending), first in zip(walks, newest, strict=True):
         missing_periods = []
-        for period, due in reversed(list(pending_periods(ctx, spec, through=through))):
-            have = lookup.period_subjects(spec.id, period[0].isoformat(), wanted)
+        for i, (period, due) in enumerate(reversed(pending)):
+            have = (
+                first if i == 0 else lookup.period_subjects(spec.id, period[0].isoformat(), wanted)
+            )
             missing = frozenset(wanted - have)
             if missing:
                 missing_periods.append((period, due, missing))

@@ -193,6 +193,11 @@ class _StoreLookup:
     ) -> set[str | None]:
         return self.store.period_subjects(self.agreement_id, spec_id, key, among)
 
+    def periods_subjects(
+        self, asks: Sequence[tuple[str, str, Collection[str | None]]]
+    ) -> list[set[str | None]]:
+        return self.store.periods_subjects(self.agreement_id, asks)
+
 
 class ObligationService:
     """Track agreements, record events and decisions, and answer what is due."""

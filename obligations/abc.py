@@ -115,6 +115,17 @@ class ObligationStore(ABC):
             if o.subject in wanted
         }
 
+    def periods_subjects(
+        self, agreement_id: str, asks: Sequence[tuple[str, str, Collection[str | None]]]
+    ) -> list[set[str | None]]:
+        """:meth:`period_subjects` for each (spec_id, key, among) of ``asks``, in order.
+
+        The time step asks this about the newest pending period of every recurring spec of an
+        agreement at once, so a SQL store can answer them in one statement (one round trip)."""
+        return [
+            self.period_subjects(agreement_id, spec_id, key, among) for spec_id, key, among in asks
+        ]
+
     def find_views(
         self,
         *,

@@ -142,6 +142,18 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
         yield items[i : i + size]
 
 
+def _bind_limit(conn: Connection) -> int:
+    """How many bound parameters one statement may carry on this connection."""
+    if conn.dialect.name == "sqlite":
+        import sqlite3
+
+        raw = conn.connection.driver_connection
+        if raw is not None and hasattr(raw, "getlimit"):  # Python >= 3.11
+            return int(raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+        return 999  # the oldest SQLite's default
+    return 30_000  # PostgreSQL's protocol allows 65,535
+
+
 def _insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """``conn.execute(insert(table), rows)`` for many rows, at about half the cost.
 
@@ -834,20 +846,63 @@ class SqlAlchemyObligationStore(ObligationStore):
     def period_subjects(
         self, agreement_id: str, spec_id: str, key: str, among: Collection[str | None]
     ) -> set[str | None]:
-        # the whole natural key (agreement, spec, subject, key): one seek in its unique index
-        # per subject, whatever the planner's statistics say about the other columns
-        c = obligations.c
-        names = sorted(s or "" for s in among)
-        found: set[str | None] = set()
+        return self.periods_subjects(agreement_id, [(spec_id, key, among)])[0]
+
+    def periods_subjects(
+        self, agreement_id: str, asks: Sequence[tuple[str, str, Collection[str | None]]]
+    ) -> list[set[str | None]]:
+        # The whole natural key (agreement, spec, subject, key): one seek in its unique index
+        # per subject, whatever the planner's statistics say about the other columns. Every
+        # read's time step asks this about each recurring spec of each agreement, and the
+        # answer is almost always "all of them", so the subjects are first only counted, every
+        # ask in one statement (the unique key makes a full count mean that every subject has
+        # the period), and fetched only for an ask where some are missing. The SQL is written
+        # out, so nothing is compiled per call.
+        names = [[s or "" for s in among] for _, _, among in asks]
+        found: list[set[str | None]] = [set() for _ in asks]
         with self._conn() as conn:
-            for part in _chunks(names):
-                q = select(c.subject).where(
-                    c.agreement_id == agreement_id,
-                    c.spec_id == spec_id,
-                    c.key == key,
-                    c.subject.in_(part),
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            budget = _bind_limit(conn) - 8
+
+            def where(part: Sequence[str]) -> str:
+                return (
+                    f"FROM obligations WHERE agreement_id = {mark} AND spec_id = {mark} "
+                    f"AND key = {mark} AND subject IN ({', '.join([mark] * len(part))})"
                 )
-                found.update(s or None for s in conn.execute(q).scalars())
+
+            parts = [
+                (i, part)
+                for i, subjects_ in enumerate(names)
+                for part in _chunks(subjects_, min(_CHUNK, budget - 3))
+            ]
+            counts = [0] * len(asks)
+            sql: list[str] = []
+            params: list[Any] = []
+
+            def flush() -> None:
+                for i, n in conn.exec_driver_sql(" UNION ALL ".join(sql), tuple(params)):
+                    counts[int(i)] += int(n)
+                sql.clear()
+                params.clear()
+
+            for i, part in parts:
+                if sql and len(params) + 3 + len(part) > budget:
+                    flush()
+                spec_id, key, _ = asks[i]
+                sql.append(f"SELECT {i}, count(*) {where(part)}")
+                params.extend((agreement_id, spec_id, key, *part))
+            if sql:
+                flush()
+            for i, subjects_ in enumerate(names):
+                if counts[i] == len(subjects_):
+                    found[i] = set(asks[i][2])
+                    continue
+                spec_id, key, _ = asks[i]
+                for part in _chunks(subjects_) if counts[i] else ():
+                    rows = conn.exec_driver_sql(
+                        f"SELECT subject {where(part)}", (agreement_id, spec_id, key, *part)
+                    ).scalars()
+                    found[i].update(s or None for s in rows)
         return found
 
     def list_events(self, agreement_id: str, *, type: str | None = None) -> list[Event]:

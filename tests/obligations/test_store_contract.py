@@ -367,3 +367,36 @@ def test_find_can_leave_out_kinds(store, make_agreement, make_obligation):
     ) - {cutoff.id} - {o.id for o in store.find_obligations() if o.kind == "payment"}
     limited = store.find_obligations(states=OPEN, exclude_kinds=("prohibition",), limit=2)
     assert len(limited) == 2 and cutoff.id not in ids(limited)
+
+
+def test_periods_subjects_answers_each_ask_as_period_subjects(
+    store, make_agreement, make_obligation
+):
+    """The batched question the time step asks: every ask answered as if asked alone —
+    complete, partial, empty and subject-less periods, and more subjects than one chunk."""
+    store.add_agreement(make_agreement())
+    growers = [f"GROWER-{i:04d}" for i in range(1203)]
+    stored = [
+        *(make_obligation(subject=g, key="2026-01-05") for g in growers),
+        *(make_obligation(subject=g, key="2026-01-12") for g in growers[::7]),
+        make_obligation(spec_id="transparency_reporting.annual_report", subject=None, key="once"),
+    ]
+    store.add_obligations(stored)
+    with_none: set[str | None] = {*growers, None}
+    asks = [
+        ("premium.payment", "2026-01-05", set(growers)),  # every subject has it
+        ("premium.payment", "2026-01-12", set(growers)),  # one in seven has it
+        ("premium.payment", "2026-01-19", set(growers)),  # nobody has it yet
+        ("premium.payment", "2026-01-05", {"GROWER-0001", "NOT-A-GROWER"}),
+        ("transparency_reporting.annual_report", "once", {None}),
+        ("transparency_reporting.annual_report", "once", with_none),
+        ("premium.payment", "2026-01-05", set()),
+    ]
+    truth = [
+        {o.subject for o in stored if (o.spec_id, o.key) == (spec, key) and o.subject in among}
+        for spec, key, among in asks
+    ]
+    assert truth[0] == set(growers) and len(truth[1]) == 172 and truth[2] == set()
+    assert store.periods_subjects("agr-000000000001", asks) == truth
+    assert [store.period_subjects("agr-000000000001", *ask) for ask in asks] == truth
+    assert store.periods_subjects("agr-other", asks[:2]) == [set(), set()]
