@@ -13,7 +13,7 @@ which packages they load; ``benchmarks/bench_cli.py`` times them).
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -165,13 +165,50 @@ def usage_problem(exc: Exception) -> str:
     return f"{where}: {message.rstrip('.')} (see {command})"
 
 
+def _command() -> typer.core.TyperGroup:
+    """The click command behind :data:`app`, its ``--db``/``--now`` taken as the text given.
+
+    Typer 0.29 coerces every option value that is not already a bool through a pydantic
+    ``TypeAdapter``, built the first time the option is processed. A group's options are
+    processed before a subcommand's eager ``--help`` — ``--db``/``--now`` and the group's own
+    unset ``--help`` (``None``) — so every ``wsr CMD --help`` imported pydantic (~0.1 s, as
+    much as typer) for two strings and a flag. Those are text (``Settings.now`` parses
+    ``--now`` and names the option when it is wrong) and flags, so here they pass through as
+    given. Older typer versions coerce with click and have no such step.
+    """
+    command = cast("typer.core.TyperGroup", typer.main.get_command(app))
+    try:
+        from typer._click import Context
+        from typer._coercion import PassThroughRuntimeParam
+    except ImportError:  # typer < 0.29: click's own string type, no pydantic
+        return command
+
+    def plain(param: Any, kind: type) -> None:
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is not None and hasattr(param, "_runtime_param"):
+            info = descriptor.parameter_info
+            param._runtime_param = PassThroughRuntimeParam(parameter_info=info, annotation=kind)
+
+    for param in command.params:
+        if param.name in ("db", "now"):
+            plain(param, str)
+    groups: list[Any] = [command]
+    while groups:
+        group = groups.pop()
+        help_option = group.get_help_option(Context(group))  # made once, then cached on it
+        if help_option is not None:
+            plain(help_option, bool)
+        groups.extend(c for c in getattr(group, "commands", {}).values() if hasattr(c, "commands"))
+    return command
+
+
 def main(argv: list[str] | None = None) -> None:
     _register()
     args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     _invoked.clear()
     try:
         # In non-standalone mode click *returns* the code of a `raise typer.Exit(code)`.
-        code = app(args=args, standalone_mode=False)
+        code = _command()(args=args, standalone_mode=False)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:

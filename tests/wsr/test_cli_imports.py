@@ -29,6 +29,8 @@ HEAVY = (
     "icalendar",
     "holidays",
     "rich",
+    # typer 0.29 coerces option values through pydantic; help must not build those coercions
+    "pydantic",
 )
 
 LAST_STDERR: list[str] = [""]
