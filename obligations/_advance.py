@@ -202,13 +202,23 @@ def close_ended(tracked: TrackedAgreement, open_: Sequence[Obligation], work: Wo
     return closed
 
 
-def _materialise(ctx: AgreementContext, lookup: StateLookup, work: Work, now: datetime) -> int:
-    """Recurring instances due up to the horizon at ``now`` that are not stored yet.
+def _materialise(
+    ctx: AgreementContext,
+    lookup: StateLookup,
+    work: Work,
+    now: datetime,
+    *,
+    until: date | None = None,
+) -> int:
+    """Recurring instances due up to the horizon at ``now`` that are not stored yet (with
+    ``until``, only those due on or before it: see :func:`advance`).
 
     Periods are walked from the newest back: everything before a period that exists was
-    materialised with it, so the walk stops there. The newest pending period of every spec is
-    asked about in one question (usually the whole answer: a sweep already stored it), older
-    ones one by one.
+    materialised with it, so the walk stops at the first period any subject has. The newest
+    pending period of every spec is asked about in one question (usually the whole answer: a
+    sweep already stored it), older ones one by one. A period due after ``until`` is only
+    looked at to find where the walk stops — first by asking about one subject, enough when
+    it has the period — and nothing is made for it.
     """
     through = horizon(ctx, now)
     walks = [
@@ -217,16 +227,34 @@ def _materialise(ctx: AgreementContext, lookup: StateLookup, work: Work, now: da
         if spec.trigger.on == "recurrence"
     ]
     walks = [walk for walk in walks if walk[2]]
+
+    def later(due: date) -> bool:
+        return until is not None and due > until
+
+    def one(wanted: set[str | None]) -> set[str | None]:
+        return {next(iter(wanted))} if wanted else set()  # any subject will do
+
     newest = lookup.periods_subjects(
-        [(spec.id, pending[-1][0][0].isoformat(), wanted) for spec, wanted, pending in walks]
+        [
+            (
+                spec.id,
+                pending[-1][0][0].isoformat(),
+                one(wanted) if later(pending[-1][1]) else wanted,
+            )
+            for spec, wanted, pending in walks
+        ]
     )
     made = 0
     for (spec, wanted, pending), first in zip(walks, newest, strict=True):
         missing_periods = []
         for i, (period, due) in enumerate(reversed(pending)):
-            have = (
-                first if i == 0 else lookup.period_subjects(spec.id, period[0].isoformat(), wanted)
-            )
+            key = period[0].isoformat()
+            if later(due):
+                probe = first if i == 0 else lookup.period_subjects(spec.id, key, one(wanted))
+                if probe or lookup.period_subjects(spec.id, key, wanted):
+                    break  # the walk stops after `until`: nothing up to it is missing
+                continue  # missing for every subject, but due after `until`
+            have = first if i == 0 else lookup.period_subjects(spec.id, key, wanted)
             missing = frozenset(wanted - have)
             if missing:
                 missing_periods.append((period, due, missing))
@@ -239,10 +267,22 @@ def _materialise(ctx: AgreementContext, lookup: StateLookup, work: Work, now: da
     return made
 
 
-def advance(state: AgreementState, now: datetime, *, actor: str = SWEEP_ACTOR) -> AdvanceOutcome:
+def advance(
+    state: AgreementState,
+    now: datetime,
+    *,
+    actor: str = SWEEP_ACTOR,
+    shown_before: datetime | None = None,
+) -> AdvanceOutcome:
     """Everything the passing of time to ``now`` does to one agreement (nothing is written).
 
     Idempotent: applied, then asked again at the same ``now``, it returns an empty outcome.
+
+    ``shown_before`` is for a read that shows only obligations due before that instant (what
+    is due within N days, what is overdue): recurring instances due later are then not made,
+    since the read could not show them, and the outcome is the sweep's without them — every
+    instance it does make, and everything else, is exactly what the sweep would do. Such an
+    outcome is never applied (the service stores only full steps).
     """
     before = state.agreement
     fresh = status_at(before, state.record, now)
@@ -274,7 +314,8 @@ def advance(state: AgreementState, now: datetime, *, actor: str = SWEEP_ACTOR) -
     )
     work = Work(state.lookup, at=now, actor=actor)
     if fresh.status is not AgreementStatus.TERMINATED:  # nothing new falls due after an end
-        made = _materialise(ctx, state.lookup, work, now)
+        until = None if shown_before is None else local_date(shown_before, ctx.tz)
+        made = _materialise(ctx, state.lookup, work, now, until=until)
         if made:
             messages.append(f"{before.id}: {made} recurring instances up to the horizon")
     if closure_step(fresh) is not None:

@@ -271,9 +271,12 @@ class ObligationService:
             lookup=_StoreLookup(self.store, tracked.id),
         )
 
-    def _advance(self, tracked: TrackedAgreement, now: datetime) -> AdvanceOutcome:
-        """What a sweep at ``now`` would do to the agreement (pure; nothing is written)."""
-        return advance(self._state(tracked), now, actor=SWEEP_ACTOR)
+    def _advance(
+        self, tracked: TrackedAgreement, now: datetime, *, shown_before: datetime | None = None
+    ) -> AdvanceOutcome:
+        """What a sweep at ``now`` would do to the agreement (pure; nothing is written); a
+        read showing only what is due before ``shown_before`` asks for no later recurrences."""
+        return advance(self._state(tracked), now, actor=SWEEP_ACTOR, shown_before=shown_before)
 
     def _store_advance(self, outcome: AdvanceOutcome) -> None:
         """Write one agreement's time step (the thin apply half of the sweep)."""
@@ -928,8 +931,14 @@ class ObligationService:
         )
 
     # -- queries: the state as a sweep at ``now`` would leave it, computed, never stored ------
-    def _steps(self, tracked: Sequence[TrackedAgreement], now: datetime) -> list[AdvanceOutcome]:
-        return [self._advance(t, now) for t in tracked]
+    def _steps(
+        self,
+        tracked: Sequence[TrackedAgreement],
+        now: datetime,
+        *,
+        shown_before: datetime | None = None,
+    ) -> list[AdvanceOutcome]:
+        return [self._advance(t, now, shown_before=shown_before) for t in tracked]
 
     def agreements(self, *, now: datetime) -> list[TrackedAgreement]:
         """Every tracked agreement with its status as of ``now`` (nothing is written)."""
@@ -956,7 +965,7 @@ class ObligationService:
             raise InputError.single("due_within", "must not be negative")
         lo, hi = now + _TICK, now + timedelta(days=days) + _TICK
         with self.store.read():
-            overlay = _overlay(self._steps(self._tracked(), now))
+            overlay = _overlay(self._steps(self._tracked(), now, shown_before=hi))
             stored = self.store.find_obligations(states=OPEN, due_from=lo, due_before=hi)
         return _merged(stored, overlay, keep=lambda o: o.state in OPEN and lo <= o.due_at < hi)
 
@@ -966,7 +975,7 @@ class ObligationService:
         now = _aware(now)
         before = now + _TICK
         with self.store.read():
-            overlay = _overlay(self._steps(self._tracked(), now))
+            overlay = _overlay(self._steps(self._tracked(), now, shown_before=before))
             # rows the time step changed may leave the list: ask for enough to fill it
             stored = self.store.find_obligations(
                 states=OPEN,
@@ -1022,7 +1031,7 @@ class ObligationService:
                 tracked = [self.store.get_agreement(agreement_id)]
             else:
                 tracked = self._tracked()
-            overlay = _overlay(self._steps(tracked, now))
+            overlay = _overlay(self._steps(tracked, now, shown_before=hi))
             rows = self.store.find_views(
                 now=now,
                 agreement_id=agreement_id,

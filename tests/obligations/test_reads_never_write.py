@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clauses import EngineError
-from obligations import ObligationService
+from obligations import OPEN, ObligationService
 from obligations.stores.memory import MemoryObligationStore
 from tests.obligations.dump import dump, reset
 from tests.obligations.factories import (
@@ -101,6 +101,11 @@ def _reads(svc: ObligationService, now: datetime, ids: list[str]) -> dict[str, o
         "all": svc.obligations(agreement_id=None, now=now),
         "one": svc.obligations(agreement_id=ids[0], now=now),
         "due_within": svc.due_within(now=now, days=30),
+        # windows that end before, near and beyond the horizon (reads that show only what is
+        # due before an instant skip the later recurrences: they must still show the same)
+        "due_within_0": svc.due_within(now=now, days=0),
+        "due_within_7": svc.due_within(now=now, days=7),
+        "due_within_500": svc.due_within(now=now, days=500),
         "overdue": svc.overdue(now=now),
         "overdue_3": svc.overdue(now=now, limit=3),
         "agreements": svc.agreements(now=now),
@@ -108,6 +113,9 @@ def _reads(svc: ObligationService, now: datetime, ids: list[str]) -> dict[str, o
         "views_one": svc.views(now=now, agreement_id=ids[-1], limit=4),
         "views_due": svc.views(now=now, due_within=30),
         "views_overdue_3": svc.views(now=now, overdue=True, limit=3),
+        "views_overdue": svc.views(now=now, overdue=True),
+        "views_due_7": svc.views(now=now, due_within=7),
+        "views_due_500": svc.views(now=now, due_within=500),
     }
 
 
@@ -124,6 +132,21 @@ def check_reads_equal_sweep(store, scenario) -> None:
     assert shown["views"] == [o.to_view(now) for o in shown["all"]]
     assert shown["views_due"] == [o.to_view(now) for o in shown["due_within"]]
     assert shown["views_overdue_3"] == [o.to_view(now) for o in shown["overdue_3"]]
+    assert shown["views_overdue"] == [o.to_view(now) for o in shown["overdue"]]
+    # a windowed read is the full listing cut to its window (the full listing takes every
+    # recurrence up to the horizon; the windowed ones only those they can show)
+    every = shown["all"]
+    assert isinstance(every, list)
+    tick = timedelta(microseconds=1)
+    for days in (0, 7, 30, 500):
+        lo, hi = now + tick, now + timedelta(days=days) + tick
+        window = [o for o in every if o.state in OPEN and lo <= o.due_at < hi]
+        name = "due_within" if days == 30 else f"due_within_{days}"
+        assert shown[name] == window, days
+        if days in (7, 500):
+            assert shown[f"views_due_{days}"] == [o.to_view(now) for o in window]
+    late = [o for o in every if o.state in OPEN and o.due_at <= now and o.kind != "prohibition"]
+    assert shown["overdue"] == late
     result = svc.sweep(now=now)
     assert _reads(svc, now, ids) == shown
     # everything the reads showed is now stored exactly so

@@ -400,3 +400,4 @@ def test_periods_subjects_answers_each_ask_as_period_subjects(
     assert store.periods_subjects("agr-000000000001", asks) == truth
     assert [store.period_subjects("agr-000000000001", *ask) for ask in asks] == truth
     assert store.periods_subjects("agr-other", asks[:2]) == [set(), set()]
+    assert store.periods_subjects("agr-000000000001", []) == []
