@@ -178,15 +178,8 @@ class _StoreLookup:
             return self.store.find_obligations(
                 agreement_id=self.agreement_id, subject=subject, states=OPEN
             )
-        # one indexed query per spec: the time rules ask for a few specs among many rows
-        found = [
-            ob
-            for spec_id in sorted(spec_ids)
-            for ob in self.store.find_obligations(
-                agreement_id=self.agreement_id, spec_id=spec_id, subject=subject, states=OPEN
-            )
-        ]
-        return sorted(found, key=lambda o: (o.due_at, o.id))
+        # by (agreement, spec): the time rules ask for a few specs among many rows
+        return self.store.open_of_specs(self.agreement_id, spec_ids, subject=subject)
 
     def period_subjects(
         self, spec_id: str, key: str, among: Collection[str | None]

@@ -66,7 +66,7 @@ from .._audit import (
 )
 from .._auditkey import AuditKey
 from .._bulk import gc_paused
-from .._enums import EvidenceState, LegalState
+from .._enums import OPEN, EvidenceState, LegalState
 from .._model import (
     AuditEntry,
     Event,
@@ -648,6 +648,7 @@ class SqlAlchemyObligationStore(ObligationStore):
         due_before: datetime | None = None,
         limit: int | None = None,
         exclude_kinds: Collection[str] | None = None,
+        spec_ids: Collection[str] | None = None,
     ) -> Select[Any]:
         """The SELECT behind :meth:`find_obligations` (the benchmark times it raw)."""
         q = select(obligations)
@@ -656,6 +657,8 @@ class SqlAlchemyObligationStore(ObligationStore):
             q = q.where(c.agreement_id == agreement_id)
         if spec_id is not None:
             q = q.where(c.spec_id == spec_id)
+        if spec_ids is not None:
+            q = q.where(c.spec_id.in_(sorted(spec_ids)))
         if subject is not None:
             q = q.where(c.subject == subject)
         if key is not None:
@@ -702,6 +705,17 @@ class SqlAlchemyObligationStore(ObligationStore):
             due_before=due_before,
             limit=limit,
             exclude_kinds=exclude_kinds,
+        )
+        with self._conn() as conn:
+            return _obs_from_rows(conn.execute(q).all())
+
+    def open_of_specs(
+        self, agreement_id: str, spec_ids: Collection[str], *, subject: str | None = None
+    ) -> list[Obligation]:
+        if not spec_ids:
+            return []
+        q = self.find_query(
+            agreement_id=agreement_id, spec_ids=spec_ids, subject=subject, states=OPEN
         )
         with self._conn() as conn:
             return _obs_from_rows(conn.execute(q).all())

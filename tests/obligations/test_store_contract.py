@@ -401,3 +401,21 @@ def test_periods_subjects_answers_each_ask_as_period_subjects(
     assert [store.period_subjects("agr-000000000001", *ask) for ask in asks] == truth
     assert store.periods_subjects("agr-other", asks[:2]) == [set(), set()]
     assert store.periods_subjects("agr-000000000001", []) == []
+
+
+def test_open_of_specs_is_the_open_obligations_of_those_specs(
+    store, make_agreement, make_obligation
+):
+    """What the time rules read: open instances of a few specs, in due order, on every store."""
+    obs = _seed(store, make_agreement, make_obligation)
+    specs = {"premium.payment", "transparency_reporting.annual_report"}
+    expected = sorted(
+        (o for o in obs if o.spec_id in specs and o.state in OPEN), key=lambda o: (o.due_at, o.id)
+    )
+    assert {o.id for o in expected} == {obs[0].id, obs[1].id, obs[2].id, obs[4].id}
+    assert store.open_of_specs("agr-000000000001", specs) == expected
+    assert store.open_of_specs("agr-000000000001", specs, subject="GROWER-G") == [
+        o for o in expected if o.subject == "GROWER-G"
+    ]
+    assert store.open_of_specs("agr-000000000001", set()) == []
+    assert store.open_of_specs("agr-other", specs) == []
