@@ -2,24 +2,23 @@
 
     python -m benchmarks.bench_sweep [--size 1000000] [--changing 10000] [--runs 3]
 
-On a private copy of the cached realistic store (``benchmarks/_data.py``), first swept once at
-``_data.NOW`` (untimed) so that it is as a sweep at NOW leaves it. The sweep instant ``T`` is then
-chosen so that K open instances (and any others due at the same instant as the K-th) fall due
-between NOW and T. (Known limit: falling due changes nothing stored, since timing is derived,
-and the cached store holds every recurrence of the term already, so the real sweep changes no
-rows here; see benchmarks/README.md for the workload that would exercise it.) Each run starts
-from a fresh copy of that swept store and runs in its own process, so time and peak memory are
-the sweep's own:
+On a private copy of the cached realistic store (``benchmarks/_data.py``, compiled at
+``_data.NOW``: recurring instances stop at the horizon, as tracking and sweeps leave them), first
+swept once at NOW (untimed). The sweep instant ``T`` is then the first day after NOW at which the
+time step would write at least K obligations rows — recurrences entering the horizon, and what
+the time rules change — counted with the service's own pure step, nothing written. Each run
+starts from a fresh copy of the swept store and runs in its own process, so time and peak
+memory are the sweep's own:
 
 * **A**: ``ObligationService(store).sweep(now=T)`` in one process — seconds inside the call, and
   the process's peak RSS (``VmHWM``) at the end, beside what it was just before the call;
 * **B, the floor**: in its own process, the raw select of the changing set on one DBAPI
-  connection (``SELECT * … WHERE state IN (open) AND NOW < due_at <= T``), fetched — seconds and
-  peak RSS likewise.
+  connection, on the store as the sweep leaves it: every obligations row the sweep stamped
+  (``SELECT * … WHERE updated_at = T``), fetched — seconds and peak RSS likewise.
 
-Before timing, the benchmark compares what A changed (every obligations row whose stored values
-differ after the sweep, found by comparing the table before and after) with B's ids, and prints
-both counts; ``--strict`` refuses to time when they differ.
+Before timing, the benchmark compares what A changed (every obligations row that is new or
+whose stored values differ after the sweep, found by comparing the table before and after) with
+B's ids, and prints both counts; ``--strict`` refuses to time when they differ.
 
 Prints "skipped: ObligationService.sweep not available" until the service has a ``sweep``.
 """
@@ -34,12 +33,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from benchmarks import _data
 
-OPEN_SQL = "state IN ('created', 'in_effect', 'suspended')"
 
 #: A: python -c SWEEP DB_PATH NOW_ISO  -> {"seconds", "peak_mib", "result"}
 SWEEP = r"""
@@ -63,7 +61,7 @@ engine.dispose()
 print(json.dumps({"seconds": took, "peak_mib": peak, "base_mib": before}))
 """
 
-#: B: python -c SELECT DB_PATH LO HI -> {"seconds", "peak_mib", "ids"}
+#: B: python -c SELECT DB_PATH T_TEXT -> {"seconds", "peak_mib", "ids"}
 SELECT = r"""
 import json, sqlite3, sys, time
 def hwm():
@@ -72,9 +70,7 @@ def hwm():
 conn = sqlite3.connect(sys.argv[1])
 before = hwm()
 start = time.perf_counter()
-rows = conn.execute(
-    "SELECT * FROM obligations WHERE state IN ('created', 'in_effect', 'suspended') "
-    "AND due_at > ? AND due_at <= ? ORDER BY due_at, id", (sys.argv[2], sys.argv[3])).fetchall()
+rows = conn.execute("SELECT * FROM obligations WHERE updated_at = ?", (sys.argv[2],)).fetchall()
 took = time.perf_counter() - start
 peak = hwm()
 print(json.dumps({"seconds": took, "peak_mib": peak, "base_mib": before,
@@ -96,17 +92,36 @@ def child(script: str, *args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def sweep_instant(db: Path, changing: int) -> datetime:
-    """The instant T such that ``changing`` open instances fall due in (NOW, T]."""
-    with sqlite3.connect(db) as conn:
-        row = conn.execute(
-            f"SELECT due_at FROM obligations WHERE {OPEN_SQL} AND due_at > ? "
-            "ORDER BY due_at, id LIMIT 1 OFFSET ?",
-            (text(_data.NOW), changing - 1),
-        ).fetchone()
-    if row is None:
-        raise SystemExit(f"fewer than {changing} open instances fall due after NOW")
-    return datetime.fromisoformat(row[0]).replace(tzinfo=UTC)
+def step_rows(db: Path, at: datetime) -> int:
+    """How many obligations rows a sweep at ``at`` would write (the pure step; nothing is
+    written)."""
+    from obligations import ObligationService, open_store
+
+    store = open_store(f"sqlite:///{db}")
+    try:
+        service = ObligationService(store, actor="bench")
+        with store.read():
+            steps = [service._advance(t, at) for t in store.list_agreements()]
+        return sum(len({o.id for o in (*s.created, *s.changed)}) for s in steps)
+    finally:
+        store.engine.dispose()
+
+
+def sweep_instant(db: Path, changing: int) -> tuple[datetime, int]:
+    """The first whole day T after NOW at which a sweep writes at least ``changing`` rows."""
+    lo, hi = 0, 1
+    while step_rows(db, _data.NOW + timedelta(days=hi)) < changing:
+        lo, hi = hi, hi * 2
+        if hi > 800:
+            raise SystemExit(f"no sweep within 800 days of NOW writes {changing} rows")
+    while hi - lo > 1:  # the smallest day that is enough
+        mid = (lo + hi) // 2
+        if step_rows(db, _data.NOW + timedelta(days=mid)) >= changing:
+            hi = mid
+        else:
+            lo = mid
+    at = _data.NOW + timedelta(days=hi)
+    return at, step_rows(db, at)
 
 
 def table_rows(db: Path) -> dict[str, tuple]:
@@ -136,8 +151,8 @@ def main(argv: list[str] | None = None) -> None:
         tmp = Path(tmp_name)
         base = _data.working_copy(args.size, tmp)
         child(SWEEP, str(base), _data.NOW.isoformat())  # as a sweep at NOW leaves it
-        at = sweep_instant(base, args.changing)
-        lo, hi = text(_data.NOW), text(at)
+        at, expected = sweep_instant(base, args.changing)
+        stamp = text(at)
 
         # check: what the sweep changes against the raw changing set
         probe = tmp / "probe.db"
@@ -146,12 +161,12 @@ def main(argv: list[str] | None = None) -> None:
         child(SWEEP, str(probe), at.isoformat())
         after = table_rows(probe)
         changed = {i for i, row in after.items() if before.get(i) != row}
-        raw_ids = set(child(SELECT, str(probe), lo, hi)["ids"])
+        raw_ids = set(child(SELECT, str(probe), stamp)["ids"])
         del before, after
         same = changed == raw_ids
         print(
-            f"check: the sweep changed {len(changed):,} obligations rows, the raw select of the "
-            f"changing set has {len(raw_ids):,} ids; "
+            f"check: the pure step said {expected:,} rows; the sweep changed {len(changed):,} "
+            f"obligations rows, the raw select of the changing set has {len(raw_ids):,} ids; "
             + (
                 "the same ids"
                 if same
@@ -173,14 +188,14 @@ def main(argv: list[str] | None = None) -> None:
                     a_m.append(out["peak_mib"])
                     a_base.append(out["base_mib"])
                 else:
-                    out = child(SELECT, str(base), lo, hi)
+                    out = child(SELECT, str(probe), stamp)
                     b_s.append(out["seconds"])
                     b_m.append(out["peak_mib"])
                     b_base.append(out["base_mib"])
         print()
         print(
-            f"## Sweep: {_data.count(args.size):,} instances, {len(raw_ids):,} falling due between "
-            f"{_data.NOW.isoformat()} and {at.isoformat()}, {args.runs} runs, alternated"
+            f"## Sweep: {_data.count(args.size):,} instances, swept at {_data.NOW.isoformat()}, "
+            f"then at {at.isoformat()}: {len(changed):,} rows written, {args.runs} runs, alternated"
         )
         print()
         print(
