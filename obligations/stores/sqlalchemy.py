@@ -579,7 +579,9 @@ class SqlAlchemyObligationStore(ObligationStore):
                     rebuild = self._rebuild_indexes(conn, len(obligations_))
                     for ix in rebuild:
                         ix.drop(conn)
-                    _insert_rows(conn, obligations, [_ob_row(ob) for ob in obligations_])
+                    # bulk_load's insert: COPY on PostgreSQL (the indexes kept up to date as
+                    # the rows stream in), the fast executemany on SQLite
+                    self._insert_many(conn, obligations_)
                     for ix in rebuild:
                         ix.create(conn)
             except IntegrityError as exc:
