@@ -107,7 +107,19 @@ def build_floor_template(path: Path) -> None:
         "{%p for s in sections %}",
         "{{ s.title }}",
         "{%p for c in s.paragraphs %}",
-        "{{ c.text }}",
+        "{{ c.lead }}",
+        "{%p if c.rows %}",
+    ):
+        doc.add_paragraph(line)
+    # a paragraph that ends in a Markdown table (the fee schedule) is drawn as its prose and a
+    # real table, as the house template does: one row per table row, header included
+    fees = doc.add_table(rows=3, cols=2)
+    fees.cell(0, 0).text = "{%tr for row in c.rows %}"
+    fees.cell(1, 0).text = "{{ row[0] }}"
+    fees.cell(1, 1).text = "{{ row[1] }}"
+    fees.cell(2, 0).text = "{%tr endfor %}"
+    for line in (
+        "{%p endif %}",
         "{%p endfor %}",
         "{%p endfor %}",
         "Schedule 1 \u2013 Covered Suppliers",
@@ -133,6 +145,7 @@ def build_floor_template(path: Path) -> None:
         "For {{ p.name }} ({{ p.label }})",
         "Signature: ________________________________",
         "Name: {{ p.signatory }}",
+        "Title: {{ p.capacity }}",
         "Date: ________________________________",
         "{%p endfor %}",
         "{{ record_line }}",
@@ -155,6 +168,27 @@ def build_floor_template(path: Path) -> None:
         if tail:
             footer.add_run(tail)  # python-docx keeps the spaces (xml:space="preserve")
     doc.save(str(path))
+
+
+def floor_context(agreement: Any) -> dict[str, Any]:
+    """The engine's finished template context, as the floor's plainer template takes it: each
+    clause paragraph as its prose and the rows of the table that ends it (none for most), and
+    none of the house template's own WordprocessingML (field runs, bookmarks, table XML)."""
+    from clauses.render.docx import docx_context, split_table
+
+    context = docx_context(agreement)
+    for key in ("schedule_runs",):
+        context.pop(key, None)
+    for d in context["definitions"]:
+        d.pop("runs", None)
+    for section in context["sections"]:
+        section.pop("heading", None)
+        paragraphs = []
+        for p in section["paragraphs"]:
+            lead, rows = split_table(p["text"])
+            paragraphs.append({"number": p["number"], "lead": lead, "rows": rows})
+        section["paragraphs"] = paragraphs
+    return context
 
 
 #: B: the floor process (python -c FLOOR CONTEXT.json TEMPLATE.docx OUT.docx)
@@ -235,7 +269,6 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
 
     from clauses import assemble, load_library, parse_answers
-    from clauses.render.docx import docx_context
 
     tmp = Path(tempfile.mkdtemp(prefix="wsr-bench-draft-"))
     answers = tmp / "accord-500.yaml"
@@ -244,7 +277,7 @@ def main(argv: list[str] | None = None) -> None:
     lib = load_library()
     agreement = assemble(parse_answers(answers, lib), lib)
     context_file = tmp / "context.json"
-    context_file.write_text(json.dumps(docx_context(agreement), ensure_ascii=False), "utf-8")
+    context_file.write_text(json.dumps(floor_context(agreement), ensure_ascii=False), "utf-8")
     template = tmp / "floor-template.docx"
     build_floor_template(template)
 

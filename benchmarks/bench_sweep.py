@@ -38,7 +38,6 @@ from pathlib import Path
 
 from benchmarks import _data
 
-
 #: A: python -c SWEEP DB_PATH NOW_ISO  -> {"seconds", "peak_mib", "result"}
 SWEEP = r"""
 import json, sys, time
