@@ -77,6 +77,12 @@ def check_out_path(given: str | Path, option: str, *, folder: bool) -> Path:
                 raise InputError.single(option, f"{text} exists and is not a folder")
             if not folder and path.is_dir():
                 raise InputError.single(option, f"{text} is a folder; name a file")
+            if not folder and not path.is_file():
+                # a device, pipe or socket: renaming over it would replace it (as root, even
+                # /dev/zero), and writing into it is no file written whole
+                raise InputError.single(
+                    option, f"{text} is not a regular file (a device, pipe or socket); name a file"
+                )
         existing = path if folder and path.exists() else path.parent
         while not existing.exists():
             if existing.is_symlink():

@@ -127,3 +127,15 @@ def test_an_unwritable_place_is_refused_before_anything_is_made(tmp_path: Path) 
     with pytest.raises(InputError, match="^--out: cannot write"):
         with atomic_outputs(target) as stage:
             (stage / "a").write_text("x")
+
+
+def test_a_device_or_a_pipe_is_never_renamed_over(tmp_path: Path) -> None:
+    """As root, a rename over /dev/zero replaces the device with our file: refused first."""
+    import stat
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for special in (str(fifo), "/dev/null"):
+        with pytest.raises(InputError, match="is not a regular file"):
+            check_out_path(special, "--out", folder=False)
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
