@@ -1,0 +1,325 @@
+"""What the interview's YAML calls: the clause library through ``clauses.interview``, shaped
+into docassemble field lists, validation errors and files.
+
+Nothing here decides what a clause means or whether a value is acceptable: the field lists
+come from the library's declarations and every verdict from the library's own readers. The
+module only translates between docassemble's objects (DADict, DAList, DAFile, validation
+errors) and the adapter's plain values.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from clauses import InputError, Library, load_library
+from clauses import interview as adapter
+
+__all__ = [
+    "alternative_choices",
+    "answers_for",
+    "clause_choices",
+    "clause_view",
+    "database_url",
+    "default_for",
+    "draft_for",
+    "field_list",
+    "library",
+    "make_files",
+    "pdf_available",
+    "problems_text",
+    "register_agreement",
+    "validate_agreement",
+    "validate_clause",
+    "validate_parties",
+]
+
+
+def _config(key: str) -> Any:
+    """A key of the ``wsr:`` block of the docassemble configuration (None outside a server)."""
+    try:
+        from docassemble.base.functions import get_config
+    except ImportError:  # pragma: no cover - only outside docassemble
+        return None
+    block = get_config("wsr") or {}
+    return block.get(key) if isinstance(block, dict) else None
+
+
+@functools.cache
+def _load(path: str | None) -> Library:
+    return load_library(Path(path) if path else None)
+
+
+def library() -> Library:
+    """The clause library: the ``wsr: library:`` folder of the configuration, else
+    ``WSR_LIBRARY``, else the one shipped with the engine. Read once per process."""
+    path = _config("library") or os.environ.get("WSR_LIBRARY") or None
+    return _load(path)
+
+
+def database_url() -> str | None:
+    """Where executed agreements are tracked: ``wsr: database url:``, else WSR_DATABASE_URL."""
+    return _config("database url") or os.environ.get("WSR_DATABASE_URL") or None
+
+
+# -- the library as screens -------------------------------------------------------------------
+
+
+def clause_view(cid: str) -> adapter.ClauseView:
+    for view in adapter.clause_views(library()):
+        if view.id == cid:
+            return view
+    raise KeyError(cid)
+
+
+def clause_choices() -> list[dict[str, Any]]:
+    """The optional clauses as checkbox choices; the ones that carry a WSR element start
+    ticked (leaving them out needs a recorded reason)."""
+    out = []
+    for view in adapter.clause_views(library()):
+        if view.mandatory:
+            continue
+        out.append({view.id: view.title, "default": bool(view.required), "help": view.summary})
+    return out
+
+
+def mandatory_clauses() -> list[adapter.ClauseView]:
+    return [v for v in adapter.clause_views(library()) if v.mandatory]
+
+
+def required_clauses() -> list[adapter.ClauseView]:
+    return [v for v in adapter.clause_views(library()) if v.required]
+
+
+def chosen_ids(ticked: Any) -> list[str]:
+    """Every clause going into the agreement, in library order: the mandatory ones and the
+    ticked ones (``ticked`` is the checkboxes' DADict or a plain mapping)."""
+    picked = {k for k, v in dict(ticked.items()).items() if v}
+    return [v.id for v in adapter.clause_views(library()) if v.mandatory or v.id in picked]
+
+
+def omitted_required(ticked: Any) -> list[str]:
+    chosen = set(chosen_ids(ticked))
+    return [v.id for v in required_clauses() if v.id not in chosen]
+
+
+def alternative_choices(cid: str) -> list[dict[str, str]]:
+    return [{a.name: f"{a.label} ({a.kind})"} for a in clause_view(cid).alternatives]
+
+
+def default_for(prefilled: Any, cid: str, name: str, fallback: Any) -> Any:
+    """A field's starting value: the earlier answers' if there are any, else the library's."""
+    if prefilled is not None and cid in prefilled.clauses:
+        values = prefilled.clauses[cid]["values"]
+        if name in values:
+            return values[name]
+    return fallback
+
+
+def field_list(
+    cid: str, alternative: str, values_var: str, prefilled: Any = None
+) -> list[dict[str, Any]]:
+    """The docassemble ``fields`` for the variables ``alternative`` of ``cid`` uses, built from
+    the library: label, help, datatype, bounds, choices and defaults."""
+    out: list[dict[str, Any]] = []
+    for fv in adapter.field_views(library(), cid, alternative):
+        item: dict[str, Any] = {
+            "label": fv.label,
+            "field": f"{values_var}[{cid!r}][{fv.name!r}]",
+            "datatype": fv.datatype,
+        }
+        help_text = fv.help
+        if fv.floor:
+            help_text = f"{help_text} WSR floor: {fv.floor}.".strip()
+        if fv.columns:
+            help_text = (
+                f"{help_text} One row per line, comma-separated: {', '.join(fv.columns)}."
+            ).strip()
+        if help_text:
+            item["help"] = help_text
+        if fv.choices:
+            item["choices"] = list(fv.choices)
+        if fv.minimum is not None:
+            item["min"] = float(fv.minimum)
+        if fv.maximum is not None:
+            item["max"] = float(fv.maximum)
+        default = default_for(prefilled, cid, fv.name, fv.default)
+        if default is not None:
+            item["default"] = default
+        item["required"] = fv.required and default is None
+        out.append(item)
+    return out
+
+
+def initial_alternative(prefilled: Any, cid: str) -> str:
+    if prefilled is not None and cid in prefilled.clauses:
+        return str(prefilled.clauses[cid]["alternative"])
+    return "standard"
+
+
+# -- validation: the library's messages on the field that caused them ------------------------
+
+
+def _fail(message: str, field: str | None) -> None:
+    from docassemble.base.functions import validation_error
+
+    validation_error(message, field=field)
+
+
+def check_values(cid: str, alternative: str, values: Any) -> adapter.ClauseCheck:
+    return adapter.check_clause(library(), cid, alternative, dict(values))
+
+
+def validate_clause(cid: str, alternative: str, values: Any, values_var: str) -> bool:
+    """``validation code`` of the clause screen: the first refusal, on its own field."""
+    check = check_values(cid, alternative, values)
+    for name, message in check.problems.items():
+        _fail(message, f"{values_var}[{cid!r}][{name!r}]")
+    return True
+
+
+def breaches(cid: str, alternative: str, values: Any) -> dict[str, str]:
+    return check_values(cid, alternative, values).breaches
+
+
+def validate_agreement(values: dict[str, Any], names: dict[str, str]) -> bool:
+    """``names`` maps an agreement field to the interview variable that asks it."""
+    for key, message in adapter.check_agreement(values).items():
+        _fail(message, names.get(key))
+    return True
+
+
+def validate_parties(parties: list[dict[str, Any]]) -> bool:
+    for path, message in adapter.check_parties(parties).items():
+        _fail(f"{path}: {message}", None)
+    return True
+
+
+def problems_text(exc: InputError) -> list[str]:
+    return [f"{p.path}: {p.message}" for p in exc.problems]
+
+
+# -- answers, draft, files, tracking ---------------------------------------------------------
+
+
+def _plain(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    out = {}
+    for f in fields:
+        value = getattr(obj, f, None) if not isinstance(obj, dict) else obj.get(f)
+        if value not in (None, ""):
+            out[f] = str(value).strip()
+    return out
+
+
+PARTY_KEYS = ("role", "name", "address", "email", "signatory", "signatory_title")
+SUPPLIER_KEYS = ("id", "name", "country")
+
+
+def party_dicts(buyer: Any, worker_orgs: Any, monitor: Any) -> list[dict[str, Any]]:
+    out = [{**_plain(buyer, PARTY_KEYS), "role": "buyer"}]
+    out += [{**_plain(w, PARTY_KEYS), "role": "worker_organization"} for w in worker_orgs]
+    out.append({**_plain(monitor, PARTY_KEYS), "role": "monitor"})
+    return out
+
+
+def supplier_dicts(items: Any) -> list[dict[str, Any]]:
+    return [_plain(s, SUPPLIER_KEYS) for s in items]
+
+
+def answers_for(
+    agreement: dict[str, Any],
+    parties: list[dict[str, Any]],
+    suppliers: list[dict[str, Any]],
+    chosen: list[str],
+    alternatives: Any,
+    values: Any,
+    overrides: dict[str, dict[str, str]],
+    omissions: dict[str, dict[str, str]],
+) -> dict[str, Any]:
+    """The answers mapping ``wsr draft`` reads, from the interview's variables."""
+    clauses = {
+        cid: {
+            "alternative": alternatives[cid],
+            "values": dict(values[cid]) if cid in values else {},
+            "override": overrides.get(cid),
+        }
+        for cid in chosen
+    }
+    return adapter.answers_mapping(
+        library(),
+        agreement=agreement,
+        parties=parties,
+        suppliers=suppliers,
+        clauses=clauses,
+        omit=omissions or None,
+    )
+
+
+def draft_for(mapping: dict[str, Any]) -> tuple[adapter.Draft | None, list[str]]:
+    """The drafted agreement, or the library's problems as ``<path>: <message>`` lines."""
+    try:
+        return adapter.draft(mapping, library()), []
+    except InputError as exc:
+        return None, problems_text(exc)
+
+
+def pdf_available() -> bool:
+    from clauses import ToolMissing
+    from clauses.render.pdf import soffice_path
+
+    try:
+        soffice_path()
+    except ToolMissing:
+        return False
+    return True
+
+
+def make_files(result: adapter.Draft, answers_text: str) -> dict[str, Any]:
+    """Render every download and keep each as a docassemble file (``DAFile``)."""
+    from docassemble.base.util import DAFile
+
+    folder = Path(tempfile.mkdtemp(prefix="wsr-interview-"))
+    paths = adapter.render_files(
+        result, folder, now=datetime.now(UTC), pdf=pdf_available(), stem="agreement"
+    )
+    answers = folder / "answers.yaml"
+    answers.write_text(answers_text, encoding="utf-8")
+    paths["answers"] = answers
+    files: dict[str, Any] = {}
+    for kind, path in paths.items():
+        da_file = DAFile(f"wsr_files_{kind}")
+        da_file.initialize(filename=path.name)
+        da_file.copy_into(str(path))
+        da_file.commit()
+        files[kind] = da_file
+    return files
+
+
+def register_agreement(agreement_json: str, signed_on: Any) -> tuple[str, int, list[str]]:
+    """Track the executed agreement in the configured database: (id, obligations, notes).
+    InputError when no database is configured or the record is refused."""
+    from clauses import Agreement
+    from obligations import ObligationService, open_store
+
+    url = database_url()
+    if not url:
+        raise InputError.single(
+            "wsr: database url",
+            "no tracking database is configured: set `database url` under `wsr:` in the "
+            "docassemble configuration (or WSR_DATABASE_URL)",
+        )
+    day = signed_on.date() if isinstance(signed_on, datetime) else signed_on
+    agreement = Agreement.from_json(agreement_json)
+    store = open_store(url)
+    try:
+        with store.transaction():
+            result = ObligationService(store, actor="docassemble interview").track(
+                agreement, signed_on=day, now=datetime.now(UTC)
+            )
+    finally:
+        store.engine.dispose()
+    return result.agreement_id, result.obligations, list(result.notes)
