@@ -19,24 +19,9 @@ from typing import Any
 from clauses import EngineError, InputError, Library, load_library
 from clauses import interview as adapter
 
-__all__ = [
-    "alternative_choices",
-    "answers_for",
-    "clause_choices",
-    "clause_view",
-    "database_url",
-    "default_for",
-    "draft_for",
-    "field_list",
-    "library",
-    "make_files",
-    "pdf_available",
-    "problems_text",
-    "register_agreement",
-    "validate_agreement",
-    "validate_clause",
-    "validate_parties",
-]
+# docassemble's ``modules:`` imports every public name here into the interview; these are
+# the adapter's functions the YAML calls directly.
+from clauses.interview import answers_yaml, clause_views, prefill, sectors  # noqa: F401
 
 
 def _config(key: str) -> Any:
@@ -200,11 +185,23 @@ def override_dict(chosen: list[str], reasons: Any, approvers: Any) -> dict[str, 
 
 
 def omission_dict(omitted: list[str], reasons: Any, approvers: Any) -> dict[str, dict[str, str]]:
+    """The omissions recorded with both a reason and an approver (both blank: none)."""
     return {
-        cid: {"reason": str(reasons[cid]), "approved_by": str(approvers[cid])}
+        cid: {"reason": str(reasons[cid]).strip(), "approved_by": str(approvers[cid]).strip()}
         for cid in omitted
-        if cid in reasons and cid in approvers
+        if cid in reasons
+        and cid in approvers
+        and (str(reasons[cid]).strip() or str(approvers[cid]).strip())
     }
+
+
+def validate_omission(reason: Any, approver: Any) -> bool:
+    """Both or neither: an omission record needs a reason and who approved it."""
+    if str(reason or "").strip() and not str(approver or "").strip():
+        _fail("Say who approved leaving the clause out, or clear the reason.", None)
+    if str(approver or "").strip() and not str(reason or "").strip():
+        _fail("Give the reason for leaving the clause out, or clear the approver.", None)
+    return True
 
 
 def agreement_markdown(agreement: Any) -> str:
@@ -223,7 +220,7 @@ def initial_alternative(prefilled: Any, cid: str) -> str:
 
 
 def _fail(message: str, field: str | None) -> None:
-    from docassemble.base.functions import validation_error
+    from docassemble.base.util import validation_error
 
     validation_error(message, field=field)
 

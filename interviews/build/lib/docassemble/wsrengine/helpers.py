@@ -16,27 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from clauses import InputError, Library, load_library
+from clauses import EngineError, InputError, Library, load_library
 from clauses import interview as adapter
 
-__all__ = [
-    "alternative_choices",
-    "answers_for",
-    "clause_choices",
-    "clause_view",
-    "database_url",
-    "default_for",
-    "draft_for",
-    "field_list",
-    "library",
-    "make_files",
-    "pdf_available",
-    "problems_text",
-    "register_agreement",
-    "validate_agreement",
-    "validate_clause",
-    "validate_parties",
-]
+# docassemble's ``modules:`` imports every public name here into the interview; these are
+# the adapter's functions the YAML calls directly.
+from clauses.interview import answers_yaml, clause_views, prefill, sectors  # noqa: F401
 
 
 def _config(key: str) -> Any:
@@ -76,14 +61,16 @@ def clause_view(cid: str) -> adapter.ClauseView:
     raise KeyError(cid)
 
 
-def clause_choices() -> list[dict[str, Any]]:
+def clause_choices(prefilled: Any = None) -> list[dict[str, Any]]:
     """The optional clauses as checkbox choices; the ones that carry a WSR element start
-    ticked (leaving them out needs a recorded reason)."""
+    ticked (leaving them out needs a recorded reason), or, from earlier answers, the ones
+    those answers chose."""
     out = []
     for view in adapter.clause_views(library()):
         if view.mandatory:
             continue
-        out.append({view.id: view.title, "default": bool(view.required), "help": view.summary})
+        ticked = view.id in prefilled.clauses if prefilled is not None else bool(view.required)
+        out.append({view.id: view.title, "default": ticked, "help": view.summary})
     return out
 
 
@@ -155,6 +142,74 @@ def field_list(
     return out
 
 
+def prefilled_party(prefilled: Any, role: str, index: int, key: str) -> str:
+    """The ``index``-th party with ``role`` in the earlier answers: its ``key``, or ""."""
+    if prefilled is None:
+        return ""
+    same = [p for p in prefilled.parties if p.get("role") == role]
+    return str(same[index].get(key) or "") if index < len(same) else ""
+
+
+def prefilled_count(prefilled: Any, role: str) -> int:
+    if prefilled is None:
+        return 0
+    return sum(1 for p in prefilled.parties if p.get("role") == role)
+
+
+def prefilled_supplier(prefilled: Any, index: int, key: str) -> str:
+    if prefilled is None or index >= len(prefilled.suppliers):
+        return ""
+    return str(prefilled.suppliers[index].get(key) or "")
+
+
+def prefilled_override(prefilled: Any, cid: str, key: str) -> str:
+    if prefilled is None or cid not in prefilled.clauses:
+        return ""
+    override = prefilled.clauses[cid].get("override") or {}
+    return str(override.get(key) or "")
+
+
+def prefilled_omission(prefilled: Any, cid: str, key: str) -> str:
+    if prefilled is None:
+        return ""
+    return str(prefilled.omit.get(cid, {}).get(key) or "")
+
+
+def override_dict(chosen: list[str], reasons: Any, approvers: Any) -> dict[str, dict[str, str]]:
+    """The overrides given for the chosen clauses (a clause left and re-entered keeps none)."""
+    return {
+        cid: {"reason": str(reasons[cid]), "approved_by": str(approvers[cid])}
+        for cid in chosen
+        if cid in reasons and cid in approvers
+    }
+
+
+def omission_dict(omitted: list[str], reasons: Any, approvers: Any) -> dict[str, dict[str, str]]:
+    """The omissions recorded with both a reason and an approver (both blank: none)."""
+    return {
+        cid: {"reason": str(reasons[cid]).strip(), "approved_by": str(approvers[cid]).strip()}
+        for cid in omitted
+        if cid in reasons
+        and cid in approvers
+        and (str(reasons[cid]).strip() or str(approvers[cid]).strip())
+    }
+
+
+def validate_omission(reason: Any, approver: Any) -> bool:
+    """Both or neither: an omission record needs a reason and who approved it."""
+    if str(reason or "").strip() and not str(approver or "").strip():
+        _fail("Say who approved leaving the clause out, or clear the reason.", None)
+    if str(approver or "").strip() and not str(reason or "").strip():
+        _fail("Give the reason for leaving the clause out, or clear the approver.", None)
+    return True
+
+
+def agreement_markdown(agreement: Any) -> str:
+    from clauses.render.markdown import render_markdown
+
+    return render_markdown(agreement)
+
+
 def initial_alternative(prefilled: Any, cid: str) -> str:
     if prefilled is not None and cid in prefilled.clauses:
         return str(prefilled.clauses[cid]["alternative"])
@@ -165,7 +220,7 @@ def initial_alternative(prefilled: Any, cid: str) -> str:
 
 
 def _fail(message: str, field: str | None) -> None:
-    from docassemble.base.functions import validation_error
+    from docassemble.base.util import validation_error
 
     validation_error(message, field=field)
 
@@ -187,15 +242,61 @@ def breaches(cid: str, alternative: str, values: Any) -> dict[str, str]:
 
 
 def validate_agreement(values: dict[str, Any], names: dict[str, str]) -> bool:
-    """``names`` maps an agreement field to the interview variable that asks it."""
+    """``names`` maps each agreement field the screen asks to its interview variable; the
+    library's verdicts on other fields wait for their own screen."""
     for key, message in adapter.check_agreement(values).items():
-        _fail(message, names.get(key))
+        if key in names:
+            _fail(message, names[key])
     return True
 
 
 def validate_parties(parties: list[dict[str, Any]]) -> bool:
     for path, message in adapter.check_parties(parties).items():
         _fail(f"{path}: {message}", None)
+    return True
+
+
+def validate_supplier(items: Any, index: int) -> bool:
+    """One supplier screen: the library's reader on the list so far (duplicates included)."""
+    rows = supplier_dicts(items[: index + 1])
+    for path, message in adapter.check_suppliers(rows).items():
+        if path.startswith(f"suppliers[{index}]"):
+            field = path.rsplit(".", 1)[-1] if "." in path else None
+            _fail(message, f"suppliers[{index}].{field}" if field else None)
+    return True
+
+
+def suppliers_from_csv_file(upload: Any) -> list[dict[str, str]]:
+    """The rows of an uploaded supplier CSV; a refused file fails the upload screen with the
+    library's messages (``row N (field): message``)."""
+    text = _file_text(upload)
+    try:
+        return adapter.suppliers_from_csv(text)
+    except InputError as exc:
+        _fail("; ".join(f"{p.path}: {p.message}" for p in exc.problems), None)
+        return []
+
+
+def _file_text(upload: Any) -> str:
+    if upload is None:
+        return ""
+    item = upload[0] if hasattr(upload, "__getitem__") and not isinstance(upload, str) else upload
+    return str(item.slurp())
+
+
+def earlier_answers_text(upload: Any, pasted: Any) -> str:
+    text = _file_text(upload) if upload else ""
+    return text or str(pasted or "")
+
+
+def check_earlier(text: str) -> bool:
+    """The earlier answers must be a file ``wsr draft`` accepts; else its problems, listed."""
+    if not text.strip():
+        _fail("Upload the answers file or paste its text.", None)
+    try:
+        adapter.prefill(text, library())
+    except InputError as exc:
+        _fail("; ".join(problems_text(exc)), None)
     return True
 
 
@@ -300,26 +401,34 @@ def make_files(result: adapter.Draft, answers_text: str) -> dict[str, Any]:
 
 
 def register_agreement(agreement_json: str, signed_on: Any) -> tuple[str, int, list[str]]:
-    """Track the executed agreement in the configured database: (id, obligations, notes).
-    InputError when no database is configured or the record is refused."""
+    """Track the executed agreement in the configured database: (id, obligations, notes), or
+    ("", 0, what went wrong) when no database is configured or the engine refuses it."""
     from clauses import Agreement
     from obligations import ObligationService, open_store
 
     url = database_url()
     if not url:
-        raise InputError.single(
-            "wsr: database url",
-            "no tracking database is configured: set `database url` under `wsr:` in the "
-            "docassemble configuration (or WSR_DATABASE_URL)",
+        return (
+            "",
+            0,
+            [
+                "wsr: database url: no tracking database is configured; set `database url` under "
+                "`wsr:` in the docassemble configuration (or WSR_DATABASE_URL), or register the "
+                "downloaded record with `wsr track`"
+            ],
         )
     day = signed_on.date() if isinstance(signed_on, datetime) else signed_on
     agreement = Agreement.from_json(agreement_json)
-    store = open_store(url)
     try:
-        with store.transaction():
-            result = ObligationService(store, actor="docassemble interview").track(
-                agreement, signed_on=day, now=datetime.now(UTC)
-            )
-    finally:
-        store.engine.dispose()
+        store = open_store(url)
+        try:
+            with store.transaction():
+                result = ObligationService(store, actor="docassemble interview").track(
+                    agreement, signed_on=day, now=datetime.now(UTC)
+                )
+        finally:
+            store.engine.dispose()
+    except EngineError as exc:
+        lines = [f"{p.path}: {p.message}" for p in getattr(exc, "problems", ())] or [str(exc)]
+        return "", 0, lines
     return result.agreement_id, result.obligations, list(result.notes)
