@@ -25,3 +25,18 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             "WSR_DA_TESTS is set but docassemble.base is not importable: run the docassemble "
             "tests with the Python of the venv scripts/da-env prints"
         )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """docassemble and the many libraries it pins raise deprecation warnings of their own at
+    import and at run time; the suite's warnings-are-errors rule is for our code, so in the
+    docassemble venv those categories are ignored."""
+    if HAVE_DOCASSEMBLE:
+        for category in (
+            "DeprecationWarning",
+            "PendingDeprecationWarning",
+            "SyntaxWarning",
+            "ResourceWarning",
+            "pytest.PytestUnraisableExceptionWarning",
+        ):
+            config.addinivalue_line("filterwarnings", f"ignore::{category}")

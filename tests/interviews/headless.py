@@ -31,7 +31,7 @@ _WORK = Path(tempfile.mkdtemp(prefix="wsr-da-headless-"))
 _CONFIG = _WORK / "config.yml"
 if "DA_CONFIG_FILE" not in os.environ:
     _CONFIG.write_text(
-        "debug: True\nsecretkey: headless-tests-only\ntimezone: America/New_York\n",
+        "debug: False\nsecretkey: headless-tests-only\ntimezone: America/New_York\n",
         encoding="utf-8",
     )
     os.environ["DA_CONFIG_FILE"] = str(_CONFIG)
@@ -157,7 +157,9 @@ class Hooks:
 
     @hookimpl
     def get_debug_status(self) -> bool:
-        return True
+        # debug mode adds readability statistics of every screen to its JSON: minutes for
+        # an agreement-length review screen
+        return False
 
     @hookimpl
     def get_default_table_class(self) -> str:
@@ -385,6 +387,31 @@ class Session:
             except DAValidationError as exc:
                 return str(exc), exc.field
         return None
+
+
+def parse_source(content: str, path: str, directory: Path | None = None) -> Any:
+    """Parse interview YAML with docassemble's own parser (``Interview``), as the server does
+    when it loads a file (``directory`` is where its includes are found); DASourceError
+    names the block that is wrong."""
+    from docassemble.base.interview_source import InterviewSourceString
+
+    package = path.split(":")[0]
+    with global_context(empty_globals()):
+        this_thread.current_info = {"yaml_filename": path, "user": {"is_anonymous": True}}
+        this_thread.current_package = package
+        source = InterviewSourceString(
+            content=content,
+            path=path,
+            package=package,
+            directory=str(directory) if directory else None,
+            testing=False,
+        )
+        return docassemble.base.parse.Interview(source=source)
+
+
+def file_path(da_file: Any) -> Path:
+    """Where a file the interview made (a DAFile) was stored."""
+    return Path(FILES[int(da_file.number)]["fullpath"])
 
 
 def question_id(status: Any) -> str:

@@ -369,6 +369,10 @@ def draft_for(mapping: dict[str, Any]) -> tuple[adapter.Draft | None, list[str]]
 
 
 def pdf_available() -> bool:
+    """PDFs are offered where LibreOffice is installed, unless ``wsr: pdf: false`` (or
+    WSR_INTERVIEW_PDF=0) turns them off."""
+    if _config("pdf") is False or os.environ.get("WSR_INTERVIEW_PDF") == "0":
+        return False
     from clauses import ToolMissing
     from clauses.render.pdf import soffice_path
 
