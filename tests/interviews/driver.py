@@ -56,6 +56,7 @@ class Negotiator:
         self.asked: list[str] = []
         self.screens: list[dict[str, Any]] = []
         self.earlier_text: str | None = None
+        self.suppliers_csv: str | None = None  # upload the suppliers as this CSV text
 
     # -- what the answers say ---------------------------------------------------------------
 
@@ -127,6 +128,18 @@ class Negotiator:
                 f.get("inputtype") if f.get("inputtype") in ("yesnoradio",) else f.get("datatype")
             )
             self.set(name, _as_form(kind or "text", value if value is not None else ""))
+
+    def upload(self, name: str, filename: str, text: str) -> None:
+        """A file upload, as the server stores one: a DAFileList of one DAFile."""
+        self.s.user_dict["__wsr_text"] = text
+        self.s.run(
+            f"{name} = DAFileList({name!r}, elements=[DAFile({name + '[0]'!r})])\n"
+            f"{name}[0].initialize(filename={filename!r})\n"
+            f"{name}[0].write(__wsr_text)\n"
+            f"{name}[0].commit()\n"
+            f"{name}.gathered = True\n"
+        )
+        del self.s.user_dict["__wsr_text"]
 
     def answer(self, qid: str, status: Any, data: dict[str, Any]) -> None:
         a = self.answers
@@ -208,7 +221,11 @@ class Negotiator:
                 }.get,
             )
         elif qid == "supplier method":
-            self.set("supplier_method", "list" if a.get("suppliers") else "none")
+            method = "list" if a.get("suppliers") else "none"
+            self.set("supplier_method", "csv" if self.suppliers_csv is not None else method)
+        elif qid == "supplier csv":
+            self.upload("supplier_csv", "suppliers.csv", self.suppliers_csv or "")
+            self._check(status)
         elif qid == "supplier":
             self.fill(data, self._supplier_value)
             self._check(status)

@@ -168,3 +168,36 @@ def test_without_a_tracking_database_the_screen_says_what_to_set(monkeypatch):
     agreement_id, count, notes = negotiator.s.user_dict["tracking_result"]
     assert (agreement_id, count) == ("", 0)
     assert "database url" in notes[0]
+
+
+def _suppliers_csv(answers: dict) -> str:
+    rows = ["id,name,country"] + [
+        f"{s['id']},{s['name']},{s['country']}" for s in answers["suppliers"]
+    ]
+    return "\n".join(rows) + "\n"
+
+
+def test_suppliers_uploaded_as_csv_draft_the_same_agreement(tmp_path: Path):
+    answers = load_answers(EXAMPLE)
+    record, _ = wsr_draft(EXAMPLE, tmp_path / "cli")
+    negotiator = Negotiator(answers)
+    negotiator.suppliers_csv = _suppliers_csv(answers)
+    negotiator.run()
+    at = negotiator.asked.index("supplier method")
+    assert negotiator.asked[at + 1 : at + 3] == ["supplier csv", "review"]
+    assert negotiator.s.user_dict["draft_result"].agreement.content_hash == record["content_hash"]
+
+
+def test_a_refused_csv_row_is_named_on_the_upload_screen():
+    answers = load_answers(EXAMPLE)
+    negotiator = Negotiator(answers)
+    status, _ = _walk_to(negotiator, "supplier method")
+    negotiator.set("supplier_method", "csv")
+    status = negotiator.s.step()
+    assert status.question.id == "supplier csv"
+    negotiator.upload(
+        "supplier_csv", "suppliers.csv", "id,name,country\nG-1,Farm,US\nG-1,Farm,ZZ\n"
+    )
+    message, _ = negotiator.s.validate(status)
+    assert "suppliers.csv: row 3 (id): duplicate supplier id 'G-1'" in message
+    assert "row 3 (country)" in message
