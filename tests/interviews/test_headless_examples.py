@@ -5,6 +5,7 @@ must be the one `wsr draft` makes from the same answers (the same content hash).
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,12 @@ def test_example_drafts_through_the_interview(example: Path, tmp_path: Path, mon
         assert file_path(files["pdf"]).read_bytes().startswith(b"%PDF")
     else:
         assert "pdf" not in files
+
+    # a server pickles the session after every screen: the answers must survive it
+    from docassemble.base.functions import pickleable_objects
+
+    kept = pickle.loads(pickle.dumps(pickleable_objects(ud)))
+    assert kept["draft_result"].agreement.content_hash == record["content_hash"]
 
     review = next(s for s in negotiator.screens if s["questionText"] == "Review the agreement")
     assert agreement.id in review["subquestionText"]
