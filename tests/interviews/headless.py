@@ -15,6 +15,7 @@ would get.
 
 from __future__ import annotations
 
+import atexit
 import datetime as _dt
 import itertools
 import mimetypes
@@ -28,6 +29,7 @@ from typing import Any
 import pluggy
 
 _WORK = Path(tempfile.mkdtemp(prefix="wsr-da-headless-"))
+atexit.register(shutil.rmtree, _WORK, ignore_errors=True)
 _CONFIG = _WORK / "config.yml"
 if "DA_CONFIG_FILE" not in os.environ:
     _CONFIG.write_text(
