@@ -41,6 +41,7 @@ from ._answers import (
     _parties,
     _suppliers,
     applicable_variables,
+    contradictions,
     floor_breaches,
     parse_answers,
 )
@@ -362,15 +363,21 @@ def check_clause(
     except InputError as exc:
         return ClauseCheck(problems={_field_of(p.path, base): p.message for p in exc.problems})
     first: list[Problem] = []
-    if _clause(cdef, raw, first) is not None:
-        return ClauseCheck()
+    choice = _clause(cdef, raw, first)
+    if choice is not None:
+        # the clause's own constraints between its variables (ones naming another clause
+        # apply only once both are in the agreement: the review step checks those)
+        clashes: dict[str, str] = {}
+        for p in contradictions(lib, {clause_id: choice}):
+            clashes.setdefault(_field_of(p.path, base), p.message)
+        return ClauseCheck(problems=clashes)
     # Read again with a stand-in override: what still fails is a refusal; if nothing does,
     # the first reading failed only on the floor, and the typed values say where.
     probe = {**raw, "override": {"reason": "probe", "approved_by": "probe"}}
     again: list[Problem] = []
-    choice = _clause(cdef, probe, again)
-    if choice is not None:
-        return ClauseCheck(breaches=floor_breaches(cdef, choice.variables))
+    probed = _clause(cdef, probe, again)
+    if probed is not None:
+        return ClauseCheck(breaches=floor_breaches(cdef, probed.variables))
     refusals: dict[str, str] = {}
     for p in again:
         refusals.setdefault(_field_of(p.path, base), p.message)

@@ -257,3 +257,15 @@ def test_render_files_writes_every_download(lib, tmp_path: Path):
     }
     assert all(p.is_file() and p.stat().st_size > 0 for p in files.values())
     assert files["json"].read_text(encoding="utf-8") == result.agreement.to_json()
+
+
+def test_a_constraint_between_a_clauses_values_is_shown_on_its_field(lib):
+    values = form_values(
+        lib,
+        "term_and_renewal",
+        "standard",
+        {"auto_renew": True, "renewal_term_months": 6, "opt_out_notice_days": 200},
+    )
+    check = adapter.check_clause(lib, "term_and_renewal", "standard", values)
+    assert set(check.problems) == {"opt_out_notice_days"}
+    assert "lengthen the renewal term" in check.problems["opt_out_notice_days"]
