@@ -8,9 +8,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from driver import Negotiator, load_answers
 from headless import file_path
 from wsr_cli import wsr, wsr_draft
+
+from clauses import InputError, load_library, parse_answers
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "fair-food-produce.yaml"
@@ -46,8 +49,10 @@ def test_earlier_answers_the_library_refuses_are_shown(tmp_path: Path):
     s.set("earlier_file", None)
     s.set("earlier_text", negotiator.earlier_text)
     message, _ = s.validate(status)
-    assert "agreement.effective_date: required" in message
-    assert "parties: needs exactly one buyer (found 0)" in message
+    with pytest.raises(InputError) as exc:
+        parse_answers(yaml.safe_load(negotiator.earlier_text), load_library())
+    assert message == "; ".join(f"{p.path}: {p.message}" for p in exc.value.problems)
+    assert "agreement.effective_date" in message
 
 
 def _walk_to(negotiator: Negotiator, label: str):
@@ -71,7 +76,14 @@ def test_a_refused_value_shows_the_librarys_message_on_its_field():
     negotiator.set("clause_values['premium']['payment_due_days']", 200)
     message, field = negotiator.s.validate(status)
     assert field == "clause_values['premium']['payment_due_days']"
-    assert message == "must be at most 90"  # the library's own bound and words
+    bad = load_answers(EXAMPLE)
+    bad["clauses"]["premium"]["payment_due_days"] = 200
+    with pytest.raises(InputError) as exc:
+        parse_answers(bad, load_library())
+    (expected,) = [
+        p.message for p in exc.value.problems if p.path == "clauses.premium.payment_due_days"
+    ]
+    assert message == expected  # the library's own bound, in its own words
     fields = {f["variable_name"]: f for f in data["fields"]}
     due = fields["clause_values['premium']['payment_due_days']"]
     assert due["label"] == "Payment deadline (days after the period ends)"
