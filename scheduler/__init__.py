@@ -6,3 +6,15 @@ dispatch loop are the thin I/O around it, and the notifiers (``scheduler.notify`
 """
 
 from __future__ import annotations
+
+# -- delivery (issue 10, second half): the message contract --------------------------------------
+from ._message import Notifier, OutgoingMessage, Reconciler, SendOutcome, SendResult
+
+__all__ = [
+    # delivery
+    "Notifier",
+    "OutgoingMessage",
+    "Reconciler",
+    "SendOutcome",
+    "SendResult",
+]
