@@ -8,10 +8,17 @@ dispatch loop are the thin I/O around it, and the notifiers (``scheduler.notify`
 from __future__ import annotations
 
 # -- delivery (issue 10, second half): the message contract --------------------------------------
+from ._delivery_events import DeliveryEvent, DeliveryHooks, Recorded, record_request
 from ._message import Notifier, OutgoingMessage, Reconciler, SendOutcome, SendResult
+from ._webhook import webhook_app
 
 __all__ = [
     # delivery
+    "DeliveryEvent",
+    "DeliveryHooks",
+    "Recorded",
+    "record_request",
+    "webhook_app",
     "Notifier",
     "OutgoingMessage",
     "Reconciler",
