@@ -12,7 +12,42 @@ from ._delivery_events import DeliveryEvent, DeliveryHooks, Recorded, record_req
 from ._message import Notifier, OutgoingMessage, Reconciler, SendOutcome, SendResult
 from ._webhook import webhook_app
 
+# isort: split
+# -- notices (issue 10, first half): deciding, recording and dispatching notices ---------------
+from ._decide import DEFAULT_REMINDERS, OVERDUE_EVERY, AgreementState, decide
+from ._dispatch import DispatchReport, dispatch, reconcile
+from ._lock import SchedulerBusy, single_scheduler
+from ._model import Decision, Follower, NoticeState, Party, Recipient, Role, Step, notice_id
+from ._record import follow, list_notices, record_notices
+from ._render import message_sha256, render
+from ._sweep import NoticeSweep, sweep
+
 __all__ = [
+    # notices
+    "DEFAULT_REMINDERS",
+    "OVERDUE_EVERY",
+    "AgreementState",
+    "Decision",
+    "DispatchReport",
+    "Follower",
+    "NoticeState",
+    "NoticeSweep",
+    "Party",
+    "Recipient",
+    "Role",
+    "SchedulerBusy",
+    "Step",
+    "decide",
+    "dispatch",
+    "follow",
+    "list_notices",
+    "message_sha256",
+    "notice_id",
+    "reconcile",
+    "record_notices",
+    "render",
+    "single_scheduler",
+    "sweep",
     # delivery
     "DeliveryEvent",
     "DeliveryHooks",

@@ -461,6 +461,14 @@ class SqlAlchemyObligationStore(ObligationStore):
         with self.transaction():
             yield self._local.conn
 
+    @contextmanager
+    def connection(self, *, write: bool = True) -> Iterator[Connection]:
+        """The current unit of work's connection (a new one around the block when none is
+        open, read-only unless ``write``): for the scheduler's notice tables, which the sweep
+        writes in its own transaction."""
+        with self._writing() if write else self._conn() as conn:
+            yield conn
+
     # -- agreements ------------------------------------------------------------------------
     def add_agreement(self, agreement: TrackedAgreement) -> None:
         with self._writing() as conn:
