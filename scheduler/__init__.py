@@ -8,7 +8,11 @@ dispatch loop are the thin I/O around it, and the notifiers (``scheduler.notify`
 from __future__ import annotations
 
 # -- delivery (issue 10, second half): the message contract --------------------------------------
+from ._delivery_events import DeliveryEvent, DeliveryHooks, Recorded, record_request
+from ._heartbeat import Heartbeat, Liveness, scheduler_status
 from ._message import Notifier, OutgoingMessage, Reconciler, SendOutcome, SendResult
+from ._service import SendingStopped, ServiceReport, run_service
+from ._webhook import webhook_app
 
 # isort: split
 # -- notices (issue 10, first half): deciding, recording and dispatching notices ---------------
@@ -50,6 +54,17 @@ __all__ = [
     "single_scheduler",
     "sweep",
     # delivery
+    "DeliveryEvent",
+    "DeliveryHooks",
+    "Heartbeat",
+    "Liveness",
+    "Recorded",
+    "SendingStopped",
+    "ServiceReport",
+    "record_request",
+    "run_service",
+    "scheduler_status",
+    "webhook_app",
     "Notifier",
     "OutgoingMessage",
     "Reconciler",
