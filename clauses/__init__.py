@@ -23,9 +23,11 @@ from ._agreement import (
 )
 from ._answers import AgreementInfo, Answers, ClauseChoice, Override, parse_answers
 from ._assemble import assemble
+from ._atomic import atomic_outputs, atomic_write, check_out_path
 from ._check import check_library, constraint_summary
 from ._compare import compare_to_standard
 from ._completeness import require_complete
+from ._dates import FIRST_DAY, LAST_DAY, day_problem, instant_problem, zone_problem
 from ._exceptions import (
     Conflict,
     EngineError,
@@ -37,7 +39,9 @@ from ._exceptions import (
     TemplateError,
     ToolMissing,
 )
-from ._library import Library, load_library
+from ._inputfile import LIMITS, InputKind, read_input, read_input_text
+from ._library import Library, load_library, read_document
+from ._numbers import PRECISION, BadNumber, NumberKind, read_int, read_number
 from ._schema import (
     Alternative,
     AlternativeKind,
@@ -51,6 +55,7 @@ from ._schema import (
     WsrElement,
     library_json_schema,
 )
+from ._text import MAX_IDENTIFIER, MAX_RECORD_TEXT, identifier_problem, text_problem
 from ._variables import describe_floor, fmt_decimal, to_json_value
 from ._vocabulary import (
     EVENT_FIELDS,
@@ -62,6 +67,28 @@ from ._vocabulary import (
 )
 
 __all__ = [
+    "FIRST_DAY",
+    "LAST_DAY",
+    "MAX_RECORD_TEXT",
+    "day_problem",
+    "instant_problem",
+    "read_document",
+    "zone_problem",
+    "LIMITS",
+    "MAX_IDENTIFIER",
+    "PRECISION",
+    "BadNumber",
+    "InputKind",
+    "NumberKind",
+    "atomic_outputs",
+    "atomic_write",
+    "check_out_path",
+    "identifier_problem",
+    "read_input",
+    "read_input_text",
+    "read_int",
+    "read_number",
+    "text_problem",
     "AgreementInfo",
     "Answers",
     "ClauseChoice",

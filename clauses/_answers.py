@@ -9,13 +9,9 @@ unless the clause carries an explicit, recorded override.
 
 from __future__ import annotations
 
-import functools
-import json
 import re
-import zoneinfo
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +20,15 @@ from pydantic import BaseModel, ConfigDict
 from ._agreement import PartyRec, SupplierRec, WarningRec
 from ._codes import COUNTRIES, CURRENCIES
 from ._constraints import agreement_findings
+from ._dates import zone_problem
 from ._exceptions import InputError, Problem
 from ._formula import FormulaError, formula_names
-from ._library import Library, _YamlSyntax, display_path, load_yaml_text
+from ._inputfile import InputKind
+from ._library import Library, display_path, read_document
 from ._paper import Paper, default_paper
 from ._schema import ClauseDef, ObligationSpec, Severity, VariableDef
 from ._templating import template_names
+from ._text import identifier_problem, walk_texts
 from ._variables import _Bad, coerce, describe, floor_breach, to_date
 from ._vocabulary import PARTY_ROLES
 
@@ -59,6 +58,8 @@ NOTICE_PARTY_FIELDS = ("notice_emails", "language")
 NOTICE_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
 #: the longest title a DOCX core property (``dc:title``) holds
 MAX_TITLE = 255
+#: the most parties an agreement may have: the preamble letters them (a) to (z)
+MAX_PARTIES = 26
 SUPPLIER_FIELDS = ("id", "name", "country")
 
 
@@ -182,29 +183,17 @@ def applicable_variables(cdef: ClauseDef, alternative: str) -> set[str]:
 
 
 def read_answers_file(path: Path) -> Any:
-    where = display_path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError.single(where, "no such answers file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError.single(where, f"cannot read the answers file: {exc}") from None
-    if path.suffix.lower() == ".json":
-        try:
-            return json.loads(text, parse_float=Decimal)
-        except json.JSONDecodeError as exc:
-            raise InputError.single(
-                where, f"JSON syntax error at line {exc.lineno}: {exc.msg}"
-            ) from None
-    try:
-        return load_yaml_text(text, where)
-    except _YamlSyntax as exc:
-        raise InputError([exc.problem]) from None
+    """The parsed answers file: a regular file within its size limit (``_inputfile``), YAML or
+    JSON with no key given twice, no text a document cannot hold and no absurd nesting."""
+    return read_document(path, InputKind.ANSWERS, where=display_path(path))
 
 
-@functools.cache
-def _zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+def refuse_bad_text(data: Any) -> None:
+    """InputError naming every string (or key) that no document can hold, and any nesting past
+    the limit, in parsed answers; one pass over the whole document, before any field is read."""
+    problems = [Problem(path, message) for path, message in walk_texts(data)]
+    if problems:
+        raise InputError(problems)
 
 
 def _text(value: Any, path: str, problems: list[Problem]) -> str:
@@ -272,8 +261,8 @@ def _agreement(raw: Any, problems: list[Problem]) -> AgreementInfo | None:
     tz = data.get("timezone")
     if tz is None:
         problems.append(Problem("agreement.timezone", "required"))
-    elif not isinstance(tz, str) or tz not in _zones():
-        problems.append(Problem("agreement.timezone", f"unknown IANA time zone {describe(tz)}"))
+    elif (bad_zone := zone_problem(tz)) is not None:
+        problems.append(Problem("agreement.timezone", bad_zone))
     cur = data.get("currency")
     if cur is None:
         problems.append(Problem("agreement.currency", "required"))
@@ -316,6 +305,15 @@ def _parties(raw: Any, problems: list[Problem]) -> list[PartyRec]:
         return []
     if not isinstance(raw, list):
         problems.append(Problem("parties", "must be a list of parties"))
+        return []
+    if len(raw) > MAX_PARTIES:
+        problems.append(
+            Problem(
+                "parties",
+                f"at most {MAX_PARTIES} parties (the agreement letters them (a) to (z)); "
+                f"this one has {len(raw)}: sign the others up through a joinder",
+            )
+        )
         return []
     out: list[PartyRec] = []
     roles: list[str] = []
@@ -397,7 +395,9 @@ def _suppliers(raw: Any, problems: list[Problem]) -> list[SupplierRec]:
             continue
         n = len(problems)
         fields = {f: _text(data.get(f), f"{path}.{f}", problems) for f in SUPPLIER_FIELDS}
-        if fields["id"]:
+        if fields["id"] and (bad_id := identifier_problem(fields["id"])) is not None:
+            problems.append(Problem(f"{path}.id", bad_id))
+        elif fields["id"]:
             if fields["id"] in seen:
                 problems.append(Problem(f"{path}.id", f"duplicate supplier id {fields['id']!r}"))
             seen.add(fields["id"])
@@ -621,7 +621,11 @@ def contradictions(lib: Library, clauses: Mapping[str, ClauseChoice]) -> list[Pr
 
 def parse_answers(source: Path | Mapping[str, Any], lib: Library) -> Answers:
     """Validate answers against ``lib``; raise InputError listing every problem found."""
-    data: Any = read_answers_file(Path(source)) if isinstance(source, str | Path) else source
+    if isinstance(source, str | Path):
+        data: Any = read_answers_file(Path(source))
+    else:
+        data = source
+        refuse_bad_text(data)
     if not isinstance(data, Mapping):
         raise InputError.single("answers", f"must be a mapping with: {', '.join(SECTIONS)}")
     problems: list[Problem] = [

@@ -11,11 +11,17 @@ It parses with libyaml (PyYAML's ``CSafeLoader``) where PyYAML was built with it
 parser took about 0.3 s of every draft. Only the parser and scanner are C; the constructors and
 the resolvers below are the same Python objects either way, so both give the same values
 (``tests/clauses/test_library.py`` compares them on every shipped file).
+
+In a contract a key given twice is an error, not "the last one wins": both loaders here (YAML and
+:func:`load_json_text`) refuse a duplicated key, naming its line. Numbers are read as YAML 1.2
+reads them: plain digits only, so ``1:30`` (a YAML 1.1 base-60 number, 90) and ``0x1F`` (31) stay
+text, which the bounded number reader then refuses with a message, never silently converted.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -27,7 +33,8 @@ import yaml
 from pydantic import ValidationError
 
 from ._agreement import canonical_json
-from ._exceptions import LibraryError, NotFound, Problem
+from ._exceptions import InputError, LibraryError, NotFound, Problem
+from ._inputfile import InputKind, read_input_text
 from ._schema import ClauseDef
 
 #: the library shipped with the package
@@ -56,7 +63,56 @@ def decimal_loader(base: type[Any]) -> type[Any]:
         re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
         list("tTfF"),
     )
+    # YAML 1.2 integers only: YAML 1.1 also reads 0x1F (31), 0o17, 017 (15), 1_000 and the
+    # base-60 1:30 (90) as integers, none of which a person writing a term means.
+    loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:int"]
+        for first, resolvers in loader.yaml_implicit_resolvers.items()
+    }
+    loader.add_implicit_resolver(
+        "tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789")
+    )
+    loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+    loader.add_constructor("tag:yaml.org,2002:map", _construct_unique_map)
     return loader
+
+
+def _construct_int(loader: yaml.constructor.SafeConstructor, node: yaml.Node) -> Any:
+    assert isinstance(node, yaml.ScalarNode)
+    text = str(node.value)
+    if not re.fullmatch(r"[-+]?[0-9]+", text):  # an explicit !!int tag on other text
+        return text
+    if len(text) > 40:  # far past any term; the number reader refuses it by its form
+        return text
+    return int(text)
+
+
+class DuplicateKey(yaml.constructor.ConstructorError):
+    """A mapping names the same key twice."""
+
+
+def _construct_unique_map(loader: yaml.constructor.SafeConstructor, node: yaml.Node) -> Any:
+    assert isinstance(node, yaml.MappingNode)
+    loader.flatten_mapping(node)
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        try:
+            first = seen.get(key)
+        except TypeError:  # an unhashable key: the safe constructor reports it
+            continue
+        if first is not None:
+            raise DuplicateKey(
+                None,
+                None,
+                f"the key {key!r} is given twice (lines {first} and "
+                f"{key_node.start_mark.line + 1}); keep one",
+                key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line + 1
+    data: dict[Any, Any] = {}
+    yield data
+    data.update(loader.construct_mapping(node))
 
 
 def _construct_decimal(loader: yaml.constructor.SafeConstructor, node: yaml.Node) -> Decimal:
@@ -99,6 +155,64 @@ def load_yaml_text(text: str, where: str, *, loader: type[Any] | None = None) ->
         return yaml.load(text, Loader=loader or DecimalSafeLoader)
     except yaml.YAMLError as exc:
         raise _YamlSyntax(where, _yaml_message(exc)) from None
+    except RecursionError:
+        raise _YamlSyntax(where, "nested too deeply to read; flatten the file") from None
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _JsonDuplicate(key)
+        out[key] = value
+    return out
+
+
+class _JsonDuplicate(ValueError):
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(key)
+
+
+def load_json_text(text: str, where: str) -> Any:
+    """Parse JSON with every number as an exact Decimal (floats) or int, refusing duplicated
+    keys and absurd nesting; every failure is a :class:`_YamlSyntax`-style problem at ``where``."""
+    try:
+        return json.loads(
+            text, parse_float=Decimal, parse_int=_json_int, object_pairs_hook=_unique_pairs
+        )
+    except _JsonDuplicate as dup:
+        raise _YamlSyntax(where, f"the key {dup.key!r} is given twice; keep one") from None
+    except json.JSONDecodeError as exc:
+        raise _YamlSyntax(
+            where, f"JSON syntax error at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+    except RecursionError:
+        raise _YamlSyntax(where, "nested too deeply to read; flatten the file") from None
+
+
+def read_document(path: Path, kind: InputKind, *, where: str, json_only: bool = False) -> Any:
+    """A named YAML or JSON file (JSON by its ``.json`` suffix, or always with ``json_only``),
+    read safely (``_inputfile``) and parsed with no key given twice, then refused if any text
+    in it cannot be kept or it nests past the limit: InputError naming each problem."""
+    from ._text import walk_texts
+
+    text = read_input_text(path, kind, where=where)
+    try:
+        if json_only or path.suffix.lower() == ".json":
+            data = load_json_text(text, where)
+        else:
+            data = load_yaml_text(text, where)
+    except _YamlSyntax as exc:
+        raise InputError([exc.problem]) from None
+    problems = [Problem(f"{where}: {at}", why) for at, why in walk_texts(data)]
+    if problems:
+        raise InputError(problems)
+    return data
+
+
+def _json_int(text: str) -> int | str:
+    return int(text) if len(text) <= 40 else text  # longer: refused by the number reader
 
 
 class _YamlSyntax(Exception):
@@ -200,12 +314,12 @@ def load_library(path: Path | None = None) -> Library:
     for file in sorted(root.glob("*.yaml")):
         where = display_path(file)
         try:
-            data = load_yaml_text(file.read_text(encoding="utf-8"), where)
+            data = load_yaml_text(read_input_text(file, InputKind.CLAUSE, where=where), where)
         except _YamlSyntax as exc:
             problems.append(exc.problem)
             continue
-        except UnicodeDecodeError:
-            problems.append(Problem(where, "not UTF-8 text"))
+        except InputError as exc:  # not a regular file, too large, not UTF-8
+            problems.extend(exc.problems)
             continue
         if not isinstance(data, dict):
             problems.append(

@@ -14,12 +14,21 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ._dates import day_problem
 from ._exceptions import Problem
+from ._numbers import BadNumber, NumberKind, read_number
 from ._schema import Floor, VariableDef, VarType
 from ._vocabulary import PARTY_ROLES
 
 DURATION = re.compile(r"^P(\d+)([DMY])$")
 _NUMERIC = (VarType.DECIMAL, VarType.MONEY, VarType.PERCENT)
+#: the precision each numeric variable type is read with (``_numbers.PRECISION``)
+_KINDS = {
+    VarType.DECIMAL: NumberKind.DECIMAL,
+    VarType.MONEY: NumberKind.MONEY,
+    VarType.PERCENT: NumberKind.PERCENT,
+    VarType.INTEGER: NumberKind.INTEGER,
+}
 
 
 class _Bad(Exception):
@@ -94,14 +103,18 @@ def to_date(value: Any) -> date:
             )
         raise _Bad(f"expected a date YYYY-MM-DD, got the date-time {value.isoformat()}")
     if isinstance(value, date):
+        problem = day_problem(value)
+        if problem is not None:
+            raise _Bad(problem)
         return value
     if isinstance(value, str):
         text = value.strip()
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             try:
-                return date.fromisoformat(text)
+                day = date.fromisoformat(text)
             except ValueError as exc:
                 raise _Bad(f"not a valid date {text!r}: {exc}") from None
+            return to_date(day)
         if "T" in text or " " in text:
             try:
                 parsed = datetime.fromisoformat(text)
@@ -126,18 +139,27 @@ def _check_bounds(vdef: VariableDef, d: Decimal) -> None:
             raise _Bad(f"must be at most {fmt_decimal(vdef.max)}")
 
 
+def _number(vdef: VariableDef, value: Any) -> Decimal:
+    """A numeric variable's value: its form and its type's precision first (``_numbers``, no
+    arithmetic on what was given), then the library's own bounds."""
+    try:
+        d = read_number(value, _KINDS[vdef.type])
+    except BadNumber as bad:
+        if vdef.type is VarType.PERCENT and bad.message.startswith("is too large"):
+            raise _Bad("a percentage must be between 0 and 100") from None
+        raise _Bad(bad.message) from None
+    if vdef.type is VarType.PERCENT and not Decimal(0) <= d <= Decimal(100):
+        raise _Bad("a percentage must be between 0 and 100")
+    _check_bounds(vdef, d)
+    return d
+
+
 def _scalar(vdef: VariableDef, value: Any) -> Any:
     t = vdef.type
     if t in _NUMERIC:
-        d = to_decimal(value)
-        if t is VarType.PERCENT and not Decimal(0) <= d <= Decimal(100):
-            raise _Bad("a percentage must be between 0 and 100")
-        _check_bounds(vdef, d)
-        return d
+        return _number(vdef, value)
     if t is VarType.INTEGER:
-        i = to_int(value)
-        _check_bounds(vdef, Decimal(i))
-        return i
+        return int(_number(vdef, value))
     if t is VarType.DATE:
         return to_date(value)
     if t is VarType.BOOLEAN:

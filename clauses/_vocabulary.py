@@ -76,6 +76,22 @@ class EventField:
 
 
 @dataclass(frozen=True)
+class Requires:
+    """An event that ends a state another event began needs that state standing on its date.
+
+    ``begun_by`` is the event type that begins the state (``supplier_suspended``); ``match``
+    maps each field of this event to the fields of the earlier one it may name (``id`` is the
+    earlier event's own id), so ``complaint_resolved.complaint`` may name a complaint by its
+    event id or its complainant reference. The latest matching ``begun_by`` on or before this
+    event's date must not have been ended already by an earlier event of this type.
+    """
+
+    begun_by: str
+    match: Mapping[str, tuple[str, ...]]
+    what: str  # the state in words, for the message: "suspended", "an open complaint"
+
+
+@dataclass(frozen=True)
 class EventType:
     """One kind of event the engine accepts: its fields, and how it is recorded.
 
@@ -93,6 +109,7 @@ class EventType:
     determination: bool = False
     stands: bool = False
     help: str = ""
+    requires: Requires | None = None
 
     @property
     def required(self) -> frozenset[str]:
@@ -138,6 +155,9 @@ EVENTS: dict[str, EventType] = {
             help="The monitor reinstated a suspended supplier (a determination).",
             fields={"supplier": _f(_T.SUPPLIER, required=True)},
             determination=True,
+            requires=Requires(
+                begun_by="supplier_suspended", match={"supplier": ("supplier",)}, what="suspended"
+            ),
         ),
         EventType(
             name="audit_finding",
@@ -170,6 +190,11 @@ EVENTS: dict[str, EventType] = {
             name="complaint_resolved",
             help="The monitor closed a complaint.",
             fields={"complaint": _f(_T.TEXT, required=True), "outcome": _f(_T.TEXT)},
+            requires=Requires(
+                begun_by="complaint_filed",
+                match={"complaint": ("id", "complainant_ref")},
+                what="an open complaint",
+            ),
         ),
         EventType(
             name="remedy_directed",

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from clauses import EngineError, InputError
 
@@ -56,12 +56,24 @@ class SchemaOutdated(EngineError, RuntimeError):
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` with the connection settings the store relies on."""
+    if not url.strip():
+        raise InputError.single(
+            "db", "give a database URL, e.g. sqlite:///wsr.db or postgresql+psycopg://host/db"
+        )
     try:
         parsed = make_url(url)
     except ArgumentError:
         raise InputError.single("db", f"{url!r} is not a database URL") from None
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
+        if not db:
+            raise InputError.single(
+                "db", f"{url!r} names no database file; give one, e.g. sqlite:///wsr.db"
+            )
+        if db != ":memory:" and not db.startswith("file:") and Path(db).is_dir():
+            raise InputError.single("db", f"{db} is a folder; name a database file in it")
+        if db != ":memory:" and not db.startswith("file:"):
+            _refuse_non_database(Path(db).expanduser())
         if db and db != ":memory:" and not db.startswith("file:"):
             parent = Path(db).expanduser().resolve().parent
             if not parent.is_dir():
@@ -74,6 +86,30 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return create_engine(parsed, **kwargs)
     except Exception as exc:  # an unknown dialect or a missing driver
         raise InputError.single("db", f"cannot use {url!r}: {exc}") from None
+
+
+#: what every SQLite database file begins with
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _refuse_non_database(path: Path) -> None:
+    """Refuse a path that exists but is not a SQLite database: SQLite would turn a short file
+    into a database (overwriting it) and block or fail on a pipe or a device."""
+    if not path.exists():
+        return
+    if not path.is_file():
+        raise InputError.single("db", f"{path} is not a regular file, so not a database")
+    size = path.stat().st_size
+    if size == 0:
+        return  # an empty file: SQLite makes it a new database, as for a new name
+    with path.open("rb") as fh:
+        head = fh.read(len(_SQLITE_HEADER))
+    if head != _SQLITE_HEADER:
+        raise InputError.single(
+            "db",
+            f"{path} is not a SQLite database (a {size:,}-byte file of something else); "
+            "name the database file, or a new one",
+        )
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -181,6 +217,15 @@ def open_store(url: str, *, audit_key: AuditKey | None = None) -> SqlAlchemyObli
     engine = make_engine(url)
     try:
         ensure_schema(engine)
+    except DBAPIError as exc:
+        engine.dispose()
+        # the first line of the driver's message ("file is not a database", "connection
+        # refused"), never the URL's password
+        first = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0:1] or ["unknown"]
+        shown = engine.url.render_as_string(hide_password=True)
+        raise InputError.single(
+            "db", f"cannot open the database {shown}: {first[0]}; check the URL"
+        ) from None
     except BaseException:
         engine.dispose()  # nobody else holds it to close its connections
         raise

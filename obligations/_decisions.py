@@ -98,11 +98,18 @@ def confirm_breach(
     if spec is not None:
         for rule in rules_for(spec):
             rule.on_confirm(spec, ob)  # a KPI refuses: a target is never a breach
-    overdue = ob.state in OPEN and at >= ob.due_at and ob.kind != "prohibition"
+    # judged on the decision's own date: a duty not yet past due on ``on`` was not breached then
+    overdue = ob.state in OPEN and at >= ob.due_at and on > ob.due and ob.kind != "prohibition"
     if BREACH not in ob.flags and not overdue:
+        when = (
+            f"it is due {ob.due.isoformat()}, so on {on.isoformat()} it was not yet past due"
+            if ob.state in OPEN and ob.kind != "prohibition" and on <= ob.due
+            else "it is not overdue"
+        )
         raise Conflict(
             ob.id,
-            f"obligation {ob.id} has no suspected breach and is not overdue; nothing to confirm",
+            f"obligation {ob.id} has no suspected breach and {when}; nothing to confirm "
+            "(a breach is confirmed once a rule suspects it or the duty is past due)",
         )
     if not reason.strip():
         raise InputError.single("reason", "a breach needs a reason")

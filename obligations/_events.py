@@ -9,16 +9,27 @@ field (or ``on``/``type``), so nothing is written until the whole event is right
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
 
-from clauses import InputError, Problem
+from clauses import (
+    BadNumber,
+    InputError,
+    NumberKind,
+    Problem,
+    identifier_problem,
+    read_int,
+    read_number,
+    text_problem,
+)
+from clauses._dates import day_problem, instant_problem
+from clauses._library import _YamlSyntax, load_json_text
+from clauses._text import MAX_RECORD_TEXT, walk_texts
 from clauses._vocabulary import EVENTS, EventField, FieldType
 
 from ._calendar import local_date, start_of_local_day
@@ -50,11 +61,15 @@ def parse_when(value: str | date | datetime, *, tz: str) -> tuple[datetime, date
                 "on", f"{text!r} is not an ISO date (YYYY-MM-DD) or date-time with offset"
             ) from None
     if when is None:
+        if (problem := day_problem(day)) is not None:
+            raise InputError.single("on", problem)
         return start_of_local_day(day, tz), day
     if when.tzinfo is None or when.utcoffset() is None:
         raise InputError.single(
             "on", f"{when.isoformat()} has no UTC offset (add e.g. -05:00 or Z)"
         )
+    if (problem := instant_problem(when)) is not None:
+        raise InputError.single("on", problem)
     return when, local_date(when, tz)
 
 
@@ -69,6 +84,32 @@ def parse_on(value: str | date | datetime, *, ctx: AgreementContext) -> tuple[da
             f"{ctx.signed_on.isoformat()}",
         )
     return at, day
+
+
+#: how long before its effective date an agreement may be signed (longer is a typo in the year)
+SIGNED_BEFORE_EFFECTIVE = 366
+
+
+def check_signed_on(signed_on: date, *, effective: date, now: datetime, tz: str) -> None:
+    """Refuse an execution date outside the range, after today (in the agreement's zone), or
+    more than a year before the agreement takes effect: each is a mistyped date, and every
+    deadline of the agreement would be computed from it."""
+    if (problem := day_problem(signed_on)) is not None:
+        raise InputError.single("signed_on", problem)
+    # "today" anywhere on earth (UTC+14): a signing today in Kiribati is not refused in Hawaii
+    today = (now.astimezone(UTC) + timedelta(hours=14)).date()
+    if signed_on > today:
+        raise InputError.single(
+            "signed_on",
+            f"{signed_on.isoformat()} is after today ({local_date(now, tz).isoformat()} in "
+            f"{tz}); track the agreement once it has been signed",
+        )
+    if (effective - signed_on).days > SIGNED_BEFORE_EFFECTIVE:
+        raise InputError.single(
+            "signed_on",
+            f"{signed_on.isoformat()} is more than a year before the agreement takes effect "
+            f"({effective.isoformat()}); check the year",
+        )
 
 
 def not_after_now(at: datetime, *, shown: str, now: datetime, tz: str) -> None:
@@ -92,8 +133,8 @@ def shown_on(value: str | date | datetime) -> str:
 
 
 def parse_money(text: str, *, currency: str, path: str) -> Money:
-    """ "2500", "2500.00 USD" or "USD 2500.00" in the agreement currency."""
-    parts = text.replace(",", "").split()
+    """ "2500", "2500.00 USD" or "USD 2500.00" in the agreement currency (no separators)."""
+    parts = text.split()
     code = None
     if len(parts) == 2:
         if parts[0].isalpha():
@@ -110,7 +151,7 @@ def parse_money(text: str, *, currency: str, path: str) -> Money:
         raise InputError.single(
             path, f"currency {code} does not match the agreement currency {currency}"
         )
-    value = _decimal(number, path)
+    value = _decimal(number, path, NumberKind.MONEY)
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > minor_units(currency):
         raise InputError.single(
@@ -120,15 +161,24 @@ def parse_money(text: str, *, currency: str, path: str) -> Money:
     return Money(value=value, currency=currency)
 
 
-def _decimal(text: str, path: str) -> Decimal:
+def _decimal(text: str, path: str, kind: NumberKind = NumberKind.QUANTITY) -> Decimal:
+    """A non-negative number of ``kind``, bounded by its form before any arithmetic."""
     try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise InputError.single(path, f"{text!r} is not a number") from None
-    if not value.is_finite():
-        raise InputError.single(path, f"{text!r} is not a finite number")
-    if value < 0:
-        raise InputError.single(path, f"{text} must not be negative")
+        return read_number(text, kind, negative=False)
+    except BadNumber as bad:
+        raise InputError.single(path, bad.message) from None
+
+
+def _json(text: str, path: str) -> Any:
+    """A JSON field value: no key twice, no text a document cannot hold, bounded nesting."""
+    try:
+        value = load_json_text(text, path)
+    except _YamlSyntax as exc:
+        message = exc.problem.message.replace("JSON syntax error", "not valid JSON")
+        raise InputError.single(path, message) from None
+    bad = [Problem(f"{path}{where}", why) for where, why in walk_texts(value, "")]
+    if bad:
+        raise InputError(bad)
     return value
 
 
@@ -137,10 +187,7 @@ def _items(raw: Any, path: str) -> list[dict[str, Any]]:
     if isinstance(raw, str):
         stripped = raw.strip()
         if stripped.startswith("["):
-            try:
-                raw = json.loads(stripped)
-            except json.JSONDecodeError as exc:
-                raise InputError.single(path, f"not valid JSON: {exc.msg}") from None
+            raw = _json(stripped, path)
         else:
             raw = [part.strip() for part in stripped.split(";") if part.strip()]
     if not isinstance(raw, list):
@@ -157,6 +204,8 @@ def _items(raw: Any, path: str) -> list[dict[str, Any]]:
             due_val = None if due_raw in (None, "") else date.fromisoformat(str(due_raw))
         except ValueError:
             raise InputError.single(f"{path}[{i}].due", f"{due_raw!r} is not an ISO date") from None
+        if due_val is not None and (problem := day_problem(due_val)) is not None:
+            raise InputError.single(f"{path}[{i}].due", problem)
         out.append({"text": str(item["text"]).strip(), "due": due_val})
     return out
 
@@ -164,10 +213,7 @@ def _items(raw: Any, path: str) -> list[dict[str, Any]]:
 def _payroll_lines(raw: Any, path: str) -> list[dict[str, Any]]:
     """Payroll lines: PayrollLine values (``wsr payroll import``) or a JSON list of objects."""
     if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise InputError.single(path, f"not valid JSON: {exc.msg}") from None
+        raw = _json(raw, path)
     if not isinstance(raw, list | tuple) or not raw:
         raise InputError.single(path, "must be a non-empty list of payroll lines")
     out: list[dict[str, Any]] = []
@@ -213,19 +259,22 @@ def _unit(text: str, raw: Any, f: _Field) -> Any:
 
 def _date_field(text: str, raw: Any, f: _Field) -> Any:
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise InputError.single(f.path, f"{text!r} is not an ISO date (YYYY-MM-DD)") from None
+    if (problem := day_problem(day)) is not None:
+        raise InputError.single(f.path, problem)
+    return day
 
 
 def _integer(text: str, raw: Any, f: _Field) -> Any:
     try:
-        number = int(text.strip())
-    except ValueError:
-        raise InputError.single(f.path, f"{text!r} is not a whole number") from None
-    if number < 0:
-        raise InputError.single(f.path, f"{number} must not be negative")
-    return number
+        return read_int(text, lo=0)
+    except BadNumber as bad:
+        message = bad.message
+        if message.startswith("must be at least 0"):
+            message = f"{text.strip()} must not be negative"
+        raise InputError.single(f.path, message) from None
 
 
 def _obligation(text: str, raw: Any, f: _Field) -> Any:
@@ -247,8 +296,25 @@ def _choice(text: str, raw: Any, f: _Field) -> Any:
 def _text(text: str, raw: Any, f: _Field) -> Any:
     if not text.strip():
         raise InputError.single(f.path, "must not be empty")
+    if len(text) > MAX_RECORD_TEXT:
+        raise InputError.single(
+            f.path,
+            f"at most {MAX_RECORD_TEXT:,} characters (this has {len(text):,}); "
+            "attach it as evidence",
+        )
     return text
 
+
+def _reference(text: str, raw: Any, f: _Field) -> Any:
+    """A text field that names something (a complaint, a complainant): an identifier."""
+    text = _text(text, raw, f)
+    if (problem := identifier_problem(text.strip())) is not None:
+        raise InputError.single(f.path, problem)
+    return text
+
+
+#: text fields that name something and so are identifiers (kept to MAX_IDENTIFIER)
+REFERENCE_FIELDS = frozenset({"complaint", "complainant_ref"})
 
 #: one parser per field type (``tests/obligations/test_event_registry.py`` checks coverage)
 PARSERS: dict[FieldType, Callable[[str, Any, _Field], Any]] = {
@@ -275,7 +341,12 @@ def _typed(
     find: Callable[[str], Obligation | None],
 ) -> Any:
     text = raw if isinstance(raw, str) else str(raw)
-    return PARSERS[spec.type](text, raw, _Field(path=path, spec=spec, ctx=ctx, find=find))
+    if isinstance(raw, str) and (problem := text_problem(raw)) is not None:
+        raise InputError.single(path, problem)  # one check for every field type
+    parser = PARSERS[spec.type]
+    if spec.type is FieldType.TEXT and path in REFERENCE_FIELDS:
+        parser = _reference
+    return parser(text, raw, _Field(path=path, spec=spec, ctx=ctx, find=find))
 
 
 def validate_event(
@@ -303,7 +374,8 @@ def validate_event(
     for key, raw in fields.items():
         if key not in types:
             known = ", ".join(sorted(types)) or "none"
-            problems.append(Problem(key, f"unknown field for {type} (known: {known})"))
+            shown = key if key.strip() and key.isprintable() else f"fields[{key!r}]"
+            problems.append(Problem(shown, f"unknown field for {type} (known: {known})"))
             continue
         try:
             payload[key] = _typed(types[key], raw, path=key, ctx=ctx, find=find)

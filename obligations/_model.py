@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from clauses import EVENT_FIELDS, ObligationKind, canonical_json
+from clauses import EVENT_FIELDS, InputError, ObligationKind, canonical_json
 from clauses._vocabulary import FieldType
 
 from ._enums import FINAL, AgreementStatus, EvidenceState, LegalState, Timing
@@ -54,8 +54,23 @@ def minor_units(currency: str) -> int:
     return _MINOR_UNITS.get(currency, 2)
 
 
+#: the largest amount of money the engine holds (a quadrillion in any currency); each amount a
+#: person gives is at most 10**12 (``clauses._numbers``), so only a sum or a product reaches it
+LARGEST_AMOUNT = Decimal(10) ** 15
+
+
 def quantize(value: Decimal, currency: str) -> Decimal:
-    """Round half-up to the currency's minor unit, the way a payment would be made."""
+    """Round half-up to the currency's minor unit, the way a payment would be made.
+
+    An amount past :data:`LARGEST_AMOUNT` (a quantity times a rate, a sum of payments) is an
+    input error rather than a ``decimal.InvalidOperation`` deep in a rule.
+    """
+    if not value.is_finite() or (value and value.adjusted() >= LARGEST_AMOUNT.adjusted()):
+        raise InputError.single(
+            "amount",
+            f"an amount of {value:.6E} {currency} is more than this engine holds (at most "
+            f"{LARGEST_AMOUNT:,.0f}); check the quantities and amounts recorded",
+        )
     return value.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding="ROUND_HALF_UP")
 
 

@@ -32,7 +32,7 @@ from typing import Any
 
 import attrs
 
-from clauses import InputError, Problem
+from clauses import InputError, Problem, day_problem
 
 from ._context import AgreementContext
 from ._enums import Flag, LegalState
@@ -408,6 +408,8 @@ def import_fields(
             raise InputError.single(
                 "period", f"{period!r} is not an ISO date (YYYY-MM-DD) in the Premium Period"
             ) from None
+    if (problem := day_problem(day)) is not None:
+        raise InputError.single("period", problem)
     span, obligations = concerned(lookup, supplier, day)
     if span is None or not obligations:
         raise InputError.single(

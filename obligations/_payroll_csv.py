@@ -11,12 +11,13 @@ import csv
 import io
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import attrs
 
-from clauses import InputError, Problem
+from clauses import BadNumber, InputError, NumberKind, Problem, read_number
+from clauses._dates import day_problem
 
 from ._ledgers import PayrollLine
 from ._model import minor_units
@@ -90,15 +91,15 @@ def _decode(content: bytes, source: str) -> str:
 
 
 def _amount(text: str, *, currency: str, what: str) -> tuple[Decimal | None, str | None]:
-    """(value, None) or (None, the problem) for a money field."""
+    """(value, None) or (None, the problem) for a money field (the bounded number reader)."""
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None, f"{what} {text!r} is not a decimal number (e.g. 640.00)"
-    if not value.is_finite():
-        return None, f"{what} {text!r} is not a finite number"
-    if value < 0:
-        return None, f"{what} {text} must not be negative"
+        value = read_number(text, NumberKind.MONEY, negative=False)
+    except BadNumber as bad:
+        if bad.message.startswith("must be a number"):
+            return None, f"{what} {text!r} is not a decimal number (e.g. 640.00)"
+        if bad.message == "must be a finite number":
+            return None, f"{what} {text!r} is not a finite number"
+        return None, f"{what} {bad.message}"
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > minor_units(currency):
         return None, (
@@ -110,9 +111,11 @@ def _amount(text: str, *, currency: str, what: str) -> tuple[Decimal | None, str
 
 def _day(text: str, what: str) -> tuple[date | None, str | None]:
     try:
-        return date.fromisoformat(text), None
+        day = date.fromisoformat(text)
     except ValueError:
         return None, f"{what} {text!r} is not an ISO date (YYYY-MM-DD)"
+    problem = day_problem(day)
+    return (None, f"{what} {problem}") if problem is not None else (day, None)
 
 
 def parse_payroll_csv(content: bytes, *, source: str, currency: str) -> PayrollFile:

@@ -36,9 +36,17 @@ from ._compile import compile_instances
 from ._context import AgreementContext, initial_term_end
 from ._decisions import confirm_breach, fulfil, may_fulfil, waive
 from ._enums import OPEN, AgreementStatus, LegalState
-from ._events import not_after_now, parse_on, parse_when, shown_on, validate_event
+from ._events import (
+    check_signed_on,
+    not_after_now,
+    parse_on,
+    parse_when,
+    shown_on,
+    validate_event,
+)
 from ._ledgers import with_evidence
 from ._lifecycle import birth
+from ._meaning import before_obligation, unmet
 from ._model import AuditEntry, Event, Obligation, TrackedAgreement
 from ._outcome import Work
 from ._payroll import import_fields
@@ -380,6 +388,13 @@ class ObligationService:
                 )
         lookup = _StoreLookup(self.store, tracked.id)
         event = validate_event(ctx, type, on=on, fields=fields, now=now, find=lookup.get)
+        if EVENTS[type].requires is not None:  # a reinstatement needs its suspension, …
+            problems = unmet(event, self.store.list_events(tracked.id))
+            if problems:
+                raise InputError(problems)
+        problems = before_obligation(event, lookup.get, self._event_day(tracked.id))
+        if problems:  # a payment dated before the obligation it pays existed
+            raise InputError(problems)
         stored = self.store.add_event(event)
         outcome = apply_event(ctx, stored, lookup, actor=self.actor)
         self.store.append_audit(
@@ -411,10 +426,22 @@ class ObligationService:
             messages.append(f"{len(closed)} obligations closed with the agreement{why}")
         return EventResult(event=stored, created=created, changed=changed, messages=messages)
 
+    def _event_day(self, agreement_id: str) -> Callable[[str], date | None]:
+        """The local date of one of the agreement's events by id (read only when asked)."""
+
+        def day(event_id: str) -> date | None:
+            found = [e for e in self.store.list_events(agreement_id) if e.id == event_id]
+            return found[0].occurred_on if found else None
+
+        return day
+
     # -- commands ----------------------------------------------------------------------------
     def track(self, agreement: Agreement, *, signed_on: date, now: datetime) -> TrackResult:
         """Register an executed agreement and compile its obligations (Conflict if tracked)."""
         now = _aware(now)
+        check_signed_on(
+            signed_on, effective=agreement.effective_date, now=now, tz=agreement.timezone
+        )
         with self.store.transaction(), gc_paused():  # ~300k short-lived values, no cycles
             self._in_time_order(now)
             try:
@@ -557,13 +584,20 @@ class ObligationService:
             )
 
     def determination_scope(
-        self, supplier: str, *, on: date | datetime | str, now: datetime
+        self,
+        supplier: str,
+        *,
+        on: date | datetime | str,
+        now: datetime,
+        type: str | None = None,
     ) -> DeterminationScope:
         """The agreements a monitor's determination about ``supplier`` on ``on`` reaches.
 
         Every tracked agreement covering the supplier and in force on that date: one executed
         later, or terminated or expired before it, is passed by (listed in ``skipped`` with the
-        reason). Refused when no tracked agreement covers the supplier at all.
+        reason), and so, given the determination's ``type``, is one on which what it ends does
+        not stand (a reinstatement where the supplier is not suspended). Refused when no
+        tracked agreement covers the supplier at all.
         """
         now = _aware(now)
         with self.store.read():
@@ -585,6 +619,24 @@ class ObligationService:
                     )
                 elif ended is not None and day > ended[0]:
                     skipped.append((tracked.id, ended[1]))
+                elif (
+                    type in EVENTS
+                    and EVENTS[type].requires is not None
+                    and (
+                        problems := unmet(
+                            Event(
+                                agreement_id=tracked.id,
+                                type=type,
+                                occurred_at=at,
+                                occurred_on=day,
+                                payload={"supplier": supplier},
+                                recorded_at=now,
+                            ),
+                            self.store.list_events(tracked.id),
+                        )
+                    )
+                ):
+                    skipped.append((tracked.id, problems[0].message))
                 else:
                     reached.append(tracked)
             if not covering:
@@ -627,7 +679,7 @@ class ObligationService:
         payload = {**fields, "supplier": supplier}
         with self.store.transaction():
             self._in_time_order(now)
-            scope = self.determination_scope(supplier, on=on, now=now)
+            scope = self.determination_scope(supplier, on=on, now=now, type=type)
             if not scope.agreements:
                 why = "; ".join(f"{a}: {reason}" for a, reason in scope.skipped)
                 raise InputError.single(

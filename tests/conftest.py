@@ -49,3 +49,15 @@ def pytest_runtest_makereport(
             report.outcome = "failed"
             report.longrepr = f"skipped, but this run requires {name}: {report.longrepr}"
     return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The hostile-input counts (``tests/tally.py``): cases tried, refused, accepted."""
+    from tests import tally
+
+    table = tally.lines()
+    if table:
+        terminalreporter.section("hostile input: cases tried, refused, accepted")
+        for line in table:
+            terminalreporter.write_line(line)
+        tally.write_json()

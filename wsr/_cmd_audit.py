@@ -97,7 +97,7 @@ def _bare(exc: StoreCorrupted) -> str:
 
 def _checkpoint_args(values: list[str]) -> list[tuple[str, str]]:
     """Each ``--checkpoint`` as (where, line): a line as given, or every line of a file."""
-    from clauses import InputError
+    from clauses import InputError, InputKind, read_input_text
 
     out: list[tuple[str, str]] = []
     for value in values:
@@ -106,9 +106,9 @@ def _checkpoint_args(values: list[str]) -> list[tuple[str, str]]:
             out.append(("--checkpoint", value))
             continue
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            text = read_input_text(path, InputKind.CHECKPOINT, where="--checkpoint")
+        except InputError as exc:
+            reason = exc.problems[0].message
             raise InputError.single(
                 "--checkpoint", f"{value!r} is neither a checkpoint line nor a readable file "
                 f"({reason})"

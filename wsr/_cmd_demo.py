@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ._cmd_draft import draft_files, staged
+from ._cmd_draft import draft_files
 from ._cmd_obligations import _table
 from .cli import app, settings
 
@@ -137,7 +137,14 @@ def demo(
     ] = EXAMPLES,
 ) -> None:
     """Draft the example agreements, then track one through a season of events."""
-    from clauses import Agreement, assemble, load_library, parse_answers
+    from clauses import (
+        Agreement,
+        assemble,
+        atomic_outputs,
+        atomic_write,
+        load_library,
+        parse_answers,
+    )
     from obligations import ObligationService, calendar_feed, open_store, verify_chain
 
     st = settings(ctx)
@@ -156,7 +163,7 @@ def demo(
         answers = parse_answers(path, lib)
         agreement = assemble(answers, lib)
         standard = assemble(answers.as_standard(lib), lib)
-        with staged(out) as stage:
+        with atomic_outputs(out) as stage:
             names = draft_files(
                 agreement, stage, formats, standard=standard, redline_time=lambda: now
             )
@@ -226,7 +233,7 @@ def demo(
             f"of {len(listed)}; all: wsr --db sqlite:///{db} obligations --now {now.isoformat()})"
         )
         ics = out / "deadlines.ics"
-        ics.write_bytes(feed)
+        atomic_write(ics, feed)
         _say(f"calendar feed: {ics}")
         _say(
             f"audit log: {entries} entries, "

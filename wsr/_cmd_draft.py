@@ -1,9 +1,10 @@
 """``wsr draft``: answers file -> agreement record + documents, all or nothing.
 
-Everything is validated before anything touches the disk (bad answers: exit 2, DIR not even
-created), then every file is rendered into a private staging folder next to DIR and moved into
-DIR only when all of them succeeded, so a failed PDF conversion never leaves a half-drafted
-agreement behind for someone to sign.
+Everything is validated before anything touches the disk (bad answers or a DIR that cannot be
+written: exit 2, DIR not even created), then every file is rendered into a private staging
+folder next to DIR and moved into DIR as one set only when all of them succeeded
+(:func:`clauses.atomic_outputs`), so a failed PDF conversion or a file that cannot be replaced
+never leaves a half-drafted agreement, or a mix of old and new files, for someone to sign.
 
 File names: the record is ``<id>.json`` (one JSON record per draft, found by id); the documents
 people open are ``<name>-<id>.docx/.md/.pdf`` (and with ``--compare-standard``
@@ -14,13 +15,10 @@ so a folder of several drafts reads as titles while every file still carries its
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import tempfile
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -81,30 +79,6 @@ def parse_formats(text: str) -> list[str]:
             "--format", f"unknown format {problems[0]!r} (choose from {', '.join(FORMATS)})"
         )
     return [f for f in FORMATS if f in names]
-
-
-@contextmanager
-def staged(out: Path) -> Iterator[Path]:
-    """A staging folder beside ``out``; on success its files move into ``out``, else nothing."""
-    parent = out.parent
-    created = [p for p in (parent, *parent.parents) if not p.exists()]
-    parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.wsr-draft-", dir=parent))
-    try:
-        yield stage
-        out.mkdir(exist_ok=True)
-        for item in sorted(stage.iterdir()):
-            if item.is_file():
-                os.replace(item, out / item.name)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        for directory in created:  # innermost first; only the ones we made, only if empty
-            try:
-                directory.rmdir()
-            except OSError:
-                break
-        raise
-    shutil.rmtree(stage, ignore_errors=True)
 
 
 def draft_files(
@@ -171,7 +145,9 @@ def draft_files(
 def draft(
     ctx: typer.Context,
     answers: Annotated[Path, typer.Argument(help="The answers file (YAML or JSON).")],
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the agreement files into.")],
+    out_text: Annotated[
+        str, typer.Option("--out", help="Folder to write the agreement files into.")
+    ],
     formats: Annotated[
         str,
         typer.Option("--format", help="Comma-separated: docx, md, pdf (pdf needs LibreOffice)."),
@@ -210,12 +186,18 @@ def draft(
     Prints the agreement's title, every file written, each warning counsel must see (on
     stderr, as ``warning: <path>: <message>``) and the agreement id.
     """
-    from clauses import InputError, assemble, load_library, parse_answers, require_complete
+    from clauses import (
+        assemble,
+        atomic_outputs,
+        check_out_path,
+        load_library,
+        parse_answers,
+        require_complete,
+    )
 
     chosen = parse_formats(formats)
     stem = parse_name(name) if name is not None else None
-    if out.exists() and not out.is_dir():
-        raise InputError.single("--out", f"{out} exists and is not a folder")
+    out = check_out_path(out_text, "--out", folder=True)
     conf = settings(ctx)
     conf.now()  # a bad --now is an input error before anything is written
     lib = load_library(library)
@@ -228,7 +210,7 @@ def draft(
         from clauses.render.pdf import soffice_path
 
         soffice_path()  # ToolMissing (exit 1) before any rendering
-    with staged(out) as stage:
+    with atomic_outputs(out, option="--out") as stage:
         names = draft_files(
             agreement,
             stage,

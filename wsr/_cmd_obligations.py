@@ -45,7 +45,14 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tex
 def _actor() -> str:
     """Who the audit log names: WSR_ACTOR, else the login name (``cli:<user>``)."""
     if os.environ.get("WSR_ACTOR"):
-        return os.environ["WSR_ACTOR"]
+        from clauses import identifier_problem
+
+        actor = os.environ["WSR_ACTOR"]
+        if (problem := identifier_problem(actor, limit=128)) is not None:
+            from clauses import InputError
+
+            raise InputError.single("WSR_ACTOR", problem)  # the audit log's actor column
+        return actor
     try:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):  # no passwd entry (containers)
@@ -70,13 +77,20 @@ def _opened(
         store.engine.dispose()
 
 
+#: the widest --due-within window, in days
+MAX_DUE_WITHIN = 36_600
+
+
 def _date(text: str, option: str) -> date:
-    from clauses import InputError
+    from clauses import InputError, day_problem
 
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise InputError.single(option, f"{text!r} is not an ISO date (YYYY-MM-DD)") from None
+    if (problem := day_problem(day)) is not None:
+        raise InputError.single(option, problem)
+    return day
 
 
 def _fields(pairs: Sequence[str]) -> dict[str, str]:
@@ -106,20 +120,10 @@ def _read_agreement(path: Path) -> Agreement:
     """The agreement record from ``wsr draft``; refused if unreadable, invalid or edited."""
     from pydantic import ValidationError
 
-    from clauses import Agreement, InputError, Problem, seal
+    from clauses import Agreement, InputError, InputKind, Problem, read_document, seal
 
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise InputError.single(name, f"cannot read the agreement record: {reason}") from None
-    try:
-        body = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError.single(
-            name, f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
+    body = read_document(path, InputKind.RECORD, where=name, json_only=True)
     if not isinstance(body, dict):
         raise InputError.single(name, "an agreement record is a JSON object")
     try:
@@ -260,10 +264,11 @@ def determination(
     """Record a monitor's determination about a supplier on EVERY agreement covering it."""
     fields = _fields(set_ or [])
     with _opened(ctx) as (service, now):
+        # the scope first: once recorded, a reinstatement has ended what it needed
+        scope = service.determination_scope(supplier, on=on, now=now, type=type)
         results = service.record_determination(
             type, supplier=supplier, on=on, fields=fields, now=now
         )
-        scope = service.determination_scope(supplier, on=on, now=now)
     if as_json:
         _echo_json(
             {
@@ -326,16 +331,16 @@ def fulfil(
     as_json: JsonOpt = False,
 ) -> None:
     """Record that an obligation was performed (late if after its due date)."""
-    from clauses import InputError
+    from clauses import InputError, InputKind, read_input, text_problem
 
     attached: tuple[str, bytes] | None = None
+    check_text(note, "--note")
     if evidence is not None:
-        try:
-            attached = (evidence.name, evidence.read_bytes())
-        except OSError as exc:
-            raise InputError.single(
-                "--evidence", f"cannot read {evidence}: {exc.strerror}"
-            ) from None
+        # a regular file within the evidence limit, hashed as it streams (``_inputfile``)
+        read = read_input(evidence, InputKind.EVIDENCE, where="--evidence")
+        if (bad_name := text_problem(evidence.name)) is not None:
+            raise InputError.single("--evidence", f"the file name {bad_name}")
+        attached = (evidence.name, read.data)
     with _opened(ctx) as (service, now):
         ob = service.fulfil(obligation_id, on=on, evidence=attached, note=note, now=now)
     _print_one(ob, now, as_json)
@@ -376,6 +381,19 @@ def require_reason(reason: str) -> None:
 
     if not reason.strip():
         raise InputError.single("--reason", "say why; the reason goes on the record")
+    check_text(reason, "--reason")
+
+
+def check_text(text: str, option: str) -> None:
+    """Refuse text for the record that no document can hold, or that is absurdly long."""
+    from clauses import MAX_RECORD_TEXT, InputError, text_problem
+
+    if (problem := text_problem(text)) is not None:
+        raise InputError.single(option, problem)
+    if len(text) > MAX_RECORD_TEXT:
+        raise InputError.single(
+            option, f"at most {MAX_RECORD_TEXT:,} characters; attach it as evidence"
+        )
 
 
 def _print_one(ob: Obligation, now: datetime, as_json: bool) -> None:
@@ -565,6 +583,10 @@ def obligations(
 
     if overdue and due_within is not None:
         raise InputError.single("--overdue", "give either --overdue or --due-within, not both")
+    if due_within is not None and not 0 <= due_within <= MAX_DUE_WITHIN:
+        raise InputError.single(
+            "--due-within", f"give a number of days from 0 to {MAX_DUE_WITHIN:,} (100 years)"
+        )
     with _opened(ctx, write=False) as (service, now):
         if agreement is not None:
             service.store.get_agreement(agreement)  # NotFound before anything else
@@ -621,14 +643,25 @@ def calendar(
     agreement: Annotated[
         str | None, typer.Option("--agreement", help="Only this agreement.")
     ] = None,
+    out: Annotated[
+        str | None,
+        typer.Option("--out", help="Write the feed to this file (whole or not at all)."),
+    ] = None,
 ) -> None:
-    """Deadlines as an iCalendar (RFC 5545) feed of VTODOs on standard output."""
+    """Deadlines as an iCalendar (RFC 5545) feed of VTODOs on standard output (or --out FILE)."""
+    from clauses import atomic_write, check_out_path
     from obligations import calendar_feed
 
+    target = check_out_path(out, "--out", folder=False) if out is not None else None
     with _opened(ctx, write=False) as (service, now):
         found = service.obligations(agreement_id=agreement, now=now)
         tracked = {a.id: a for a in service.agreements(now=now)}
-    typer.echo(calendar_feed(found, now=now, agreements=tracked).decode("utf-8"), nl=False)
+    feed = calendar_feed(found, now=now, agreements=tracked)
+    if target is None:
+        typer.echo(feed.decode("utf-8"), nl=False)
+        return
+    atomic_write(target, feed, option="--out")
+    typer.echo(str(target))
 
 
 # -- database -----------------------------------------------------------------------------------

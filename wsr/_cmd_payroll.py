@@ -79,13 +79,10 @@ def payroll_import(
     as_json: JsonOpt = False,
 ) -> None:
     """Check a payroll worker by worker (the help text is ``_help()``)."""
-    from clauses import InputError
+    from clauses import InputKind, read_input
     from obligations import parse_payroll_csv
 
-    try:
-        content = file.read_bytes()
-    except OSError as exc:
-        raise InputError.single(str(file), f"cannot read the payroll: {exc.strerror}") from None
+    content = read_input(file, InputKind.PAYROLL).data
     with _opened(ctx) as (service, now):
         currency = service.store.get_agreement(agreement_id).currency
         payroll = parse_payroll_csv(content, source=str(file), currency=currency)

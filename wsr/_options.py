@@ -24,6 +24,7 @@ COMMON: dict[str, str] = {
     "due_within": "--due-within",
     "note": "--note",
     "evidence": "--evidence",
+    "signed_on": "--signed-on",
 }
 
 #: further fields that are a command's own options or arguments (by the name typed after wsr)

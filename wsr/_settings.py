@@ -32,16 +32,24 @@ def parse_now(text: str) -> datetime:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise InputError.single("--now", f"{text!r} is not an ISO 8601 date-time") from None
-    if value.tzinfo is None:
+    if value.tzinfo is None or value.utcoffset() is None:
         raise InputError.single(
             "--now", f"{text!r} has no UTC offset; give one, e.g. {text}+00:00 or {text}-05:00"
         )
+    from clauses import instant_problem
+
+    if (problem := instant_problem(value)) is not None:
+        raise InputError.single("--now", problem)
     return value
 
 
 def resolve(db: str | None, now: str | None) -> Settings:
+    """Options first, then the environment. An empty ``--db ""`` is refused when the database
+    is opened (it used to mean the default file, created silently in the working folder); an
+    empty ``WSR_DATABASE_URL=`` is the shell's way of unsetting it, so it means the default."""
+    url = db if db is not None else (os.environ.get("WSR_DATABASE_URL") or DEFAULT_DB)
     return Settings(
-        db_url=db or os.environ.get("WSR_DATABASE_URL") or DEFAULT_DB,
+        db_url=url,
         now_text=now or os.environ.get("WSR_NOW") or None,
         outbox=Path(os.environ.get("WSR_OUTBOX", "outbox")),
         console_url=os.environ.get("WSR_CONSOLE_URL") or "http://localhost:8000",

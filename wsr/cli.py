@@ -141,6 +141,32 @@ def hoist_global_options(argv: list[str]) -> list[str]:
     return front + rest
 
 
+def usage_problem(exc: Exception) -> str:
+    """A click usage error as one ``<path>: <message>`` line, like every other refusal.
+
+    Click prints a usage block and ``Error: Invalid value for '--due-within': Input should be a
+    valid integer…``; the contract is one located line per problem, in the user's terms.
+    """
+    param = getattr(exc, "param", None)
+    message = str(getattr(exc, "message", "") or exc).strip()
+    where = "usage"
+    if param is not None:
+        opts = getattr(param, "opts", None) or []
+        where = opts[0] if opts else str(getattr(param, "human_readable_name", "") or "usage")
+    elif isinstance(getattr(exc, "param_hint", None), str):
+        where = str(exc.param_hint)  # type: ignore[attr-defined]
+    elif getattr(exc, "option_name", None):
+        where = str(exc.option_name)  # type: ignore[attr-defined]
+    if "valid integer" in message:
+        message = "must be a whole number, e.g. 7"
+    elif type(exc).__name__ == "MissingParameter":
+        message = "required"
+    elif type(exc).__name__ == "NoSuchOption":
+        message = exc.format_message() if hasattr(exc, "format_message") else message
+    command = f"wsr {_invoked[0]} --help" if _invoked and _invoked[0] else "wsr --help"
+    return f"{where}: {message.rstrip('.')} (see {command})"
+
+
 def main(argv: list[str] | None = None) -> None:
     _register()
     args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
@@ -167,7 +193,13 @@ def main(argv: list[str] | None = None) -> None:
             click = importlib.import_module("click")
 
         if isinstance(exc, click.UsageError):
-            exc.show()
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `wsr` alone: the help text
+                exc.show()
+            else:
+                line = usage_problem(exc)  # without importing the engine (`_options` does)
+                if not line.isprintable():
+                    line = line.encode("unicode_escape").decode("ascii")
+                typer.echo(line, err=True)
             sys.exit(2)
         if isinstance(exc, click.ClickException):
             exc.show()

@@ -60,7 +60,7 @@ OBLIGATION_CODECS: Mapping[str, Codec] = {
     ),
     "evidence": Codec(("evidence",), ("$v.value",), "EVIDENCE[$c0]"),
     "data": Codec(
-        ("data",), ("dumps(dict($v)) if $v else '{}'",), "{} if $c0 == '{}' else loads($c0)"
+        ("data",), ("dumps(dict($v)) if $v else '{}'",), "{} if $c0 == '{}' else load_object($c0)"
     ),
 }
 
@@ -81,6 +81,14 @@ def _decimal(value: str) -> Decimal:
     return Decimal(value)
 
 
+def _load_object(text: str) -> dict[str, Any]:
+    # a damaged row ("NaN", "[]") must fail here, where the store names it, not in a rule
+    value = json.loads(text)
+    if type(value) is not dict:
+        raise ValueError(f"stored data {text[:40]!r} is not a JSON object")
+    return value
+
+
 _NAMES: dict[str, Any] = {
     "STATES": {s.value: s for s in LegalState},
     "EVIDENCE": {e.value: e for e in EvidenceState},
@@ -91,6 +99,7 @@ _NAMES: dict[str, Any] = {
     "decimal": _decimal,
     "dumps": canonical_json,
     "loads": json.loads,
+    "load_object": _load_object,
 }
 
 

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 from sqlalchemy import (
@@ -53,7 +54,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import NullType
 
-from clauses import Conflict, InputError, NotFound, canonical_json
+from clauses import Conflict, EngineError, InputError, NotFound, canonical_json
 
 from .._audit import (
     AuditHead,
@@ -231,6 +232,22 @@ _EVIDENCE: dict[str, EvidenceState] = {e.value: e for e in EvidenceState}
 _OB_ORDER = [c.name for c in obligations.columns]
 
 
+@contextmanager
+def _damage_named() -> Iterator[None]:
+    """A stored value the column types cannot decode (a date of ``''``, a text where a number
+    belongs) or a write the database refuses because a stored row was altered (a duplicated
+    sequence) is a corrupted store, named as such — never a driver's traceback."""
+    try:
+        yield
+    except EngineError:
+        raise
+    except IntegrityError as exc:
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        raise StoreCorrupted("store", f"the database refused a write ({first})") from None
+    except _DECODE_ERRORS as exc:
+        raise StoreCorrupted("store", f"a stored row cannot be read ({exc})") from None
+
+
 def _obs_from_rows(rows: Sequence[Sequence[Any]]) -> list[Obligation]:
     # a listing makes two containers per row and no cycles (see obligations._bulk)
     try:
@@ -299,6 +316,12 @@ _agreement_row: Callable[[TrackedAgreement], dict[str, Any]] = AGREEMENT_ROWS.to
 
 def _agreement_from_row(r: Row[Any]) -> TrackedAgreement:
     m = dict(r._mapping)
+    try:
+        ZoneInfo(m["timezone"])  # cached by zoneinfo: one look-up per zone and process
+    except (KeyError, ValueError, TypeError, OSError):
+        raise StoreCorrupted(
+            f"agreements.{m['id']}.timezone", f"stored {m['timezone']!r} is not a time zone"
+        ) from None
     try:
         return TrackedAgreement(**m)
     except _DECODE_ERRORS as exc:
@@ -448,17 +471,18 @@ class SqlAlchemyObligationStore(ObligationStore):
     def _conn(self) -> Iterator[Connection]:
         """The current transaction's connection, or a new transaction around one call."""
         conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            yield conn
-            return
-        with self.read():
-            yield self._local.conn
+        with _damage_named():
+            if conn is not None:
+                yield conn
+                return
+            with self.read():
+                yield self._local.conn
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
         """The current unit of work's connection for a write (refused inside a read), or a
         new unit of work around one call."""
-        with self.transaction():
+        with _damage_named(), self.transaction():
             yield self._local.conn
 
     @contextmanager

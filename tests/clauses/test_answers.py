@@ -357,3 +357,58 @@ def test_an_impossible_yaml_date_is_reported_against_its_field(
         parse_answers(path, lib)
     assert [p.path for p in info.value.problems] == ["agreement.effective_date"]
     assert "2026-13-05" in info.value.problems[0].message
+
+
+# -- issue 9: input that must be refused ----------------------------------------------------
+
+
+def _party(i: int) -> dict[str, str]:
+    return {
+        "role": "worker_organization",
+        "name": f"Member {i}",
+        "address": "x",
+        "email": f"m{i}@wo.example",
+        "signatory": "S",
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"parties": [*BASE["parties"], *(_party(i) for i in range(24))]},
+            "parties: at most 26 parties",
+        ),
+        ({"agreement__timezone": "localtime"}, "agreement.timezone: 'localtime' is not a place"),
+        ({"agreement__timezone": "Factory"}, "agreement.timezone: 'Factory' is not a place"),
+        ({"agreement__timezone": "EST5EDT"}, "agreement.timezone: 'EST5EDT' is not a place"),
+        ({"agreement__effective_date": "0001-01-01"}, "agreement.effective_date: 0001-01-01 is"),
+        ({"agreement__effective_date": date(9999, 12, 31)}, "agreement.effective_date: 9999-12-31"),
+        ({"agreement__title": "Fair\x0bProduce"}, "agreement.title: contains a control character"),
+        ({"agreement__title": "Fair \ud800"}, "agreement.title: contains a lone surrogate"),
+        ({"agreement__title": "Fair \ufffe"}, "agreement.title: contains a non-character U+FFFE"),
+        ({"agreement__title": "T" * 256}, "agreement.title: at most 255 characters"),
+        (
+            {"suppliers": [{"id": "G" * 65, "name": "Long", "country": "US"}]},
+            "suppliers[0].id: at most 64 characters",
+        ),
+        ({"clauses__premium__rate": "1,0,0"}, "clauses.premium.rate: '1,0,0': write the number"),
+        ({"clauses__premium__rate": "1e999999"}, "clauses.premium.rate: is far too large"),
+        (
+            {"clauses__premium__rate": Decimal("1e-30")},
+            "clauses.premium.rate: 0.000000000000000000000000000001 has 30 decimal places",
+        ),
+    ],
+)
+def test_each_hostile_kind_is_refused_at_its_path(
+    lib: Library, changes: dict[str, Any], expected: str
+) -> None:
+    got = problems(answers(**changes), lib)
+    assert any(p.startswith(expected) for p in got), got
+
+
+def test_26_parties_and_a_64_character_supplier_id_are_accepted(lib: Library) -> None:
+    data = answers(parties=[*BASE["parties"], *(_party(i) for i in range(23))])
+    data["suppliers"] = [{"id": "G" * 64, "name": "Long", "country": "US"}]
+    parsed = parse_answers(data, lib)
+    assert len(parsed.parties) == 26 and parsed.suppliers[0].id == "G" * 64

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clauses import InputError, assemble, load_library, parse_answers
+from tests import hostile, tally
 
 LIB = load_library(Path(__file__).parent / "fixtures" / "mini")
 
@@ -70,6 +71,13 @@ scalars = st.one_of(
     st.datetimes(),
     st.datetimes(timezones=st.just(timezone(timedelta(hours=3)))),
     st.binary(max_size=4),
+    # issue 9: the hostile kinds (huge exponents, separators, YAML 1.1 forms, XML-illegal text,
+    # lone surrogates, dates at the representable ends)
+    hostile.numbers,
+    hostile.bad_text,
+    hostile.dates,
+    st.decimals(min_value=Decimal("-1e999999"), max_value=Decimal("1e999999")),
+    st.sampled_from([Decimal("1e999999"), Decimal("1e-999999"), 10**400, "x" * 300]),
 )
 junk = st.recursive(
     scalars,
@@ -152,13 +160,78 @@ def test_parse_answers_succeeds_or_raises_located_input_errors(data: Any) -> Non
         for problem in exc.problems:
             assert problem.path.strip(), problem
             assert problem.message.strip(), problem
+            assert "InvalidOperation" not in problem.message, problem
+        tally.record("answers (values)", refused=True)
         return
     # Whatever passed validation must also assemble into a record.
     agreement = assemble(answers, LIB)
     assert agreement.id.startswith("agr-")
+    tally.record("answers (values)", refused=False)
 
 
 def test_the_unbroken_base_parses() -> None:
     assert parse_answers(copy.deepcopy(BASE), LIB).clauses["premium"].variables["rate"] == Decimal(
         "0.02"
     )
+
+
+#: whole answers files as text, each with one of the structural kinds of issue 9
+STRUCTURE = [
+    "agreement: {title: A}\nagreement: {title: B}\n",
+    "clauses:\n  premium: {rate: 0.02, rate: 0.03}\n",
+    '{"agreement": {"title": "A", "title": "B"}}',
+    "clauses:\n  premium: {rate: 0x1F}\n",
+    "clauses:\n  premium: {rate: 1:30}\n",
+    "clauses:\n  premium: {rate: 1_000}\n",
+    "clauses:\n  premium: {rate: 0o17}\n",
+    "clauses:\n  premium: {rate: " + "9" * 5000 + "}\n",
+    "clauses:\n  premium: {rate: 1e999999}\n",
+    "a: " + "[" * 200 + "]" * 200 + "\n",
+    "[" * 100_000 + "]" * 100_000,
+    '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    'agreement: {title: "bad \\x01 title"}\n',
+    '{"agreement": {"title": "half \\ud800"}}',
+    "\ufeffagreement: {title: BOM}\n",
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    base=st.sampled_from(STRUCTURE),
+    json_suffix=st.booleans(),
+    noise=st.text(alphabet=st.sampled_from(["\n", " ", "#", "x", ":"]), max_size=3),
+)
+def test_structural_kinds_are_refused_with_located_problems(
+    tmp_path_factory: Any, base: str, json_suffix: bool, noise: str
+) -> None:
+    path = tmp_path_factory.mktemp("answers") / ("a.json" if json_suffix else "a.yaml")
+    path.write_text(base + noise, encoding="utf-8", errors="surrogatepass")
+    try:
+        parse_answers(path, LIB)
+    except InputError as exc:
+        for problem in exc.problems:
+            assert problem.path.strip() and problem.message.strip(), problem
+        tally.record("answers (file structure)", refused=True)
+        return
+    tally.record("answers (file structure)", refused=False)  # pragma: no cover - none is valid
+    raise AssertionError(f"accepted: {base!r}")
+
+
+def test_duplicate_keys_and_yaml_1_1_forms_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text("agreement: {title: A}\nagreement: {title: B}\n", encoding="utf-8")
+    try:
+        parse_answers(path, LIB)
+    except InputError as exc:
+        assert "the key 'agreement' is given twice (lines 1 and 2); keep one" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("a duplicated key was accepted")
+    data = copy.deepcopy(BASE)
+    for text in ("0x1F", "1:30", "1,0,0", "1e999999"):
+        data["clauses"]["premium"]["rate"] = text
+        try:
+            parse_answers(data, LIB)
+        except InputError as exc:
+            assert any(p.path == "clauses.premium.rate" for p in exc.problems), exc
+        else:  # pragma: no cover
+            raise AssertionError(f"rate {text!r} was accepted")

@@ -188,7 +188,7 @@ FEES = "monitoring_fees.yaml"
             "defaults: {payment_due_days: soon}",
             "premium.yaml: alternatives.extended_payment.defaults.payment_due_days: "
             "default fails its "
-            "own variable: must be a number",
+            "own variable: must be a whole number",
         ),
         (
             PREMIUM,

@@ -144,7 +144,7 @@ def test_confirm_breach_needs_a_suspicion_then_creates_the_cure(svc, store):
     [cut] = svc.record_event(
         agr.id, "supplier_suspended", on="2026-03-02", fields={"supplier": "GROWER-H"}, now=t
     ).created
-    with pytest.raises(Conflict, match="has no suspected breach and is not overdue"):
+    with pytest.raises(Conflict, match="has no suspected breach and it is not overdue"):
         svc.confirm_breach(cut.id, on="2026-03-03", reason="bought anyway", now=t)
     t = datetime(2026, 3, 13, 14, tzinfo=UTC)
     svc.record_event(

@@ -26,7 +26,7 @@ def run(argv, capsys) -> tuple[int, str, str]:
 
 
 def _leftovers(parent: Path) -> list[str]:
-    return sorted(p.name for p in parent.iterdir() if ".wsr-draft-" in p.name)
+    return sorted(p.name for p in parent.iterdir() if ".wsr-" in p.name)  # staging or set-aside
 
 
 def test_default_formats_write_record_docx_and_markdown(tmp_path, capsys):
@@ -187,6 +187,25 @@ def test_a_failure_while_rendering_leaves_nothing_behind(tmp_path, capsys, monke
     assert code == 1
     assert "LibreOffice could not convert" in err
     assert not out.exists() and _leftovers(tmp_path) == [] and stdout == ""
+
+
+def test_a_file_that_cannot_be_replaced_leaves_the_previous_draft_exactly(tmp_path, capsys):
+    """Issue 9: one target that cannot be replaced, found only when the files move in, must
+    leave the folder as it was — never a mix of the earlier draft's files and the new ones."""
+    out = tmp_path / "out"
+    code, stdout, err = run(["draft", str(ANSWERS), "--out", str(out)], capsys)
+    assert code == 0, err
+    record, docx, md = (out / Path(line).name for line in stdout.splitlines()[1:4])
+    assert record.suffix == ".json" and docx.suffix == ".docx" and md.suffix == ".md"
+    record.write_text("the earlier record")  # what a previous draft left
+    md.unlink()
+    md.mkdir()  # the Markdown cannot replace a folder: the third move fails
+    before = {p.name: (p.read_bytes() if p.is_file() else None) for p in out.iterdir()}
+    code, stdout, err = run(["draft", str(ANSWERS), "--out", str(out)], capsys)
+    assert code == 2 and err.startswith("--out: cannot write") and "nothing was changed" in err
+    after = {p.name: (p.read_bytes() if p.is_file() else None) for p in out.iterdir()}
+    assert after == before and record.read_text() == "the earlier record"
+    assert _leftovers(tmp_path) == [] and stdout == ""
 
 
 @pytest.mark.libreoffice

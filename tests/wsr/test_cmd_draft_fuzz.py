@@ -14,6 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests import hostile, tally
 from wsr.cli import main
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fair-food-produce.yaml"
@@ -29,6 +30,9 @@ junk = st.one_of(
     st.sampled_from(["", "2026-02-30", "Mars/Base", "ZZZ", "lb", "weekly", "-1", "0", "1e999"]),
     st.lists(st.integers(), max_size=2),
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+    hostile.numbers,
+    hostile.bad_text,
+    hostile.dates,
 )
 
 
@@ -84,6 +88,7 @@ def test_broken_answers_exit_2_with_located_problems(
 ) -> None:
     code, err, out = _draft(yaml.safe_dump(data, allow_unicode=True), capsys)
     assert "Traceback" not in err
+    tally.record("answers (wsr draft)", refused=code != 0)
     if code == 0:  # the mutation happened to keep the answers valid (e.g. a changed name)
         assert (out / "").exists()
         return
@@ -101,6 +106,7 @@ def test_arbitrary_text_never_gives_a_traceback(
     capsys: pytest.CaptureFixture[str], text: str
 ) -> None:
     code, err, out = _draft(text, capsys)
+    tally.record("answers (wsr draft, any text)", refused=code != 0)
     assert code == 2 and "Traceback" not in err
     assert all(LOCATED.match(line) for line in err.splitlines() if line.strip()), err
     assert not out.exists()

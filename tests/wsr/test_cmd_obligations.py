@@ -210,8 +210,10 @@ def test_track_json_and_tracking_twice(capsys, db, record):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (None, "cannot read the agreement record"),
-        ("{not json", "not valid JSON (line 1"),
+        (None, "no such agreement record"),
+        ("{not json", "JSON syntax error at line 1"),
+        ('{"id": "agr-x", "id": "agr-y"}', "the key 'id' is given twice"),
+        ('{"title": "bad \\u0000 title"}', "contains a control character U+0000"),
         ("[1, 2]", "an agreement record is a JSON object"),
         ('{"id": "agr-x"}', ": title: Field required"),
     ],
@@ -382,7 +384,22 @@ def test_missing_evidence_file_is_an_input_error(capsys, db, record, tmp_path):
         "--evidence",
         str(tmp_path / "missing.pdf"),
     )
-    assert code == 2 and err.startswith("--evidence: cannot read")
+    assert code == 2 and err.startswith("--evidence: no such evidence file")
+    (ob,) = [o for o in _obligations(capsys, db) if o["id"] == ob_id]
+    assert ob["state"] == "in_effect"
+    # issue 9: a FIFO would block forever and /dev/zero never ends: refused unread
+    fifo = tmp_path / "proof.pdf"
+    os.mkfifo(fifo)
+    for special in (str(fifo), "/dev/zero"):
+        code, _out, err = run(
+            capsys, db, "fulfil", ob_id, "--on", "2026-02-10", "--evidence", special
+        )
+        assert code == 2 and err.startswith("--evidence: is not a regular file"), err
+    big = tmp_path / "scan.pdf"
+    with big.open("wb") as fh:
+        fh.truncate(25 * 2**20 + 1)
+    code, _out, err = run(capsys, db, "fulfil", ob_id, "--on", "2026-02-10", "--evidence", str(big))
+    assert code == 2 and "the evidence file may be at most 25 MiB" in err, err
     (ob,) = [o for o in _obligations(capsys, db) if o["id"] == ob_id]
     assert ob["state"] == "in_effect"
 

@@ -77,7 +77,7 @@ def test_event_field_errors_name_the_set_option(capsys, tracked):
     assert code == 2
     assert err.splitlines() == [
         "--set supplier: unknown supplier 'GROWER-NOPE' (covered: GROWER-G, GROWER-H)",
-        "--set quantity: 'lots' is not a number",
+        "--set quantity: must be a number, got 'lots'",
         "--set unit: required for purchase_recorded",
     ]
 
