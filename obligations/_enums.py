@@ -115,6 +115,10 @@ class AuditAction(StrEnum):
     AGREEMENT_TRACKED = "agreement_tracked"
     AGREEMENT_STATUS = "agreement_status"
     AGREEMENT_TERMINATED = "agreement_terminated"
+    # the scheduler's escalation ladder (issue 10): each rung decided, each bounce that moves
+    # a notice to the next address (a delivery that starts a cure is its event's entry)
+    NOTICE_DECIDED = "notice_decided"
+    NOTICE_BOUNCED = "notice_bounced"
 
 
 class Flag(StrEnum):

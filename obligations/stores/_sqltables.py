@@ -285,3 +285,101 @@ evidence_links = Table(
     Column("submitted_at", UTCDateTime, nullable=False),
     Index("ix_evidence_links_obligation", "obligation_id", "submitted_at"),
 )
+
+# --- migration 0004_notices (issue 10: the scheduler's notices, written before they are sent) ---
+
+#: the states of a notice in the outbox (scheduler.NoticeState spells the same values)
+NOTICE_STATES_SQL = "state IN ('pending', 'sending', 'sent', 'failed')"
+
+notices = Table(
+    "notices",
+    metadata,
+    # the hex digest of the notice key (obligation, step, recipient, due date): deterministic
+    Column("id", String(40), primary_key=True),
+    Column("agreement_id", ID, ForeignKey("agreements.id"), nullable=False),
+    Column("obligation_id", ID, nullable=False),
+    Column("step", String(32), nullable=False),
+    Column("offset_days", Integer),
+    Column("recipient", String(320), nullable=False),
+    Column("recipient_name", String(200), nullable=False),
+    Column("recipient_role", String(32), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("decided_at", UTCDateTime, nullable=False),  # the sweep's business `now`
+    Column("template", String(64), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body_text", Text, nullable=False),
+    Column("body_html", Text),
+    Column("sha256", String(64), nullable=False),  # of the message exactly as it is sent
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime),
+    Column("lease_owner", String(64)),
+    Column("lease_until", UTCDateTime),
+    Column("provider", String(16)),  # outbox | sendgrid
+    Column("provider_message_id", String(128)),
+    Column("sent_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("delivery", String(16)),  # the webhook's last delivery state
+    Column("delivered_at", UTCDateTime),
+    CheckConstraint(NOTICE_STATES_SQL, name="ck_notices_state"),
+    Index("uq_notices_key", "obligation_id", "step", "recipient", "due_on", unique=True),
+    Index("ix_notices_state_next_attempt", "state", "next_attempt_at"),
+)
+
+notice_follows = Table(
+    "notice_follows",
+    metadata,
+    Column("agreement_id", ID, ForeignKey("agreements.id"), primary_key=True),
+    Column("email", String(320), primary_key=True),
+    Column("name", String(200)),
+    Column("language", String(8), nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
+)
+
+# --- migration 0005_delivery (issue 10: proof of service, the webhook, the service) -------------
+
+#: every request to the event webhook, exactly as received, with the verification result
+webhook_requests = Table(
+    "webhook_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("timestamp_header", String(64)),
+    Column("signature_header", Text),
+    Column("raw_body", Text, nullable=False),
+    Column("verified", Boolean, nullable=False),
+    Column("reason", Text),  # why a request was refused (NULL when verified)
+)
+
+#: one delivery event (processed, delivered, deferred, bounce, dropped) from a verified request
+notice_events = Table(
+    "notice_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", Integer, ForeignKey("webhook_requests.id"), nullable=False),
+    Column("notice_id", String(40), ForeignKey("notices.id")),  # NULL: not one of ours
+    Column("sg_message_id", String(128), nullable=False),
+    Column("event", String(16), nullable=False),
+    Column("event_at", UTCDateTime, nullable=False),
+    Column("payload", Text, nullable=False),  # the event object as JSON
+    Index("uq_notice_events_key", "sg_message_id", "event", "event_at", unique=True),
+    Index("ix_notice_events_notice", "notice_id", "event_at"),
+)
+
+#: one row per `wsr scheduler` process: when it last swept (wall clock and business time)
+scheduler_heartbeats = Table(
+    "scheduler_heartbeats",
+    metadata,
+    Column("process_id", String(64), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("beat_at", UTCDateTime, nullable=False),  # wall clock of the last sign of life
+    Column("last_sweep_at", UTCDateTime),  # wall clock
+    Column("last_now", UTCDateTime),  # the business time that sweep acted at
+    Column("sweeps", Integer, nullable=False, server_default="0"),
+    Column("last_report", Text),  # JSON
+    Column("state", String(16), nullable=False),
+    CheckConstraint("state IN ('running', 'stopped')", name="ck_scheduler_heartbeats_state"),
+)
