@@ -40,3 +40,6 @@ def pytest_configure(config: pytest.Config) -> None:
             "pytest.PytestUnraisableExceptionWarning",
         ):
             config.addinivalue_line("filterwarnings", f"ignore::{category}")
+
+
+from tests.interviews.server_fixtures import da_server  # noqa: E402,F401  (daserver's fixtures)
