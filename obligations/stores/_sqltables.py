@@ -285,3 +285,54 @@ evidence_links = Table(
     Column("submitted_at", UTCDateTime, nullable=False),
     Index("ix_evidence_links_obligation", "obligation_id", "submitted_at"),
 )
+
+# --- migration 0004_notices (issue 10: the scheduler's notices, written before they are sent) ---
+
+#: the states of a notice in the outbox (scheduler.NoticeState spells the same values)
+NOTICE_STATES_SQL = "state IN ('pending', 'sending', 'sent', 'failed')"
+
+notices = Table(
+    "notices",
+    metadata,
+    # the hex digest of the notice key (obligation, step, recipient, due date): deterministic
+    Column("id", String(40), primary_key=True),
+    Column("agreement_id", ID, ForeignKey("agreements.id"), nullable=False),
+    Column("obligation_id", ID, nullable=False),
+    Column("step", String(32), nullable=False),
+    Column("offset_days", Integer),
+    Column("recipient", String(320), nullable=False),
+    Column("recipient_name", String(200), nullable=False),
+    Column("recipient_role", String(32), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("decided_at", UTCDateTime, nullable=False),  # the sweep's business `now`
+    Column("template", String(64), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body_text", Text, nullable=False),
+    Column("body_html", Text),
+    Column("sha256", String(64), nullable=False),  # of the message exactly as it is sent
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime),
+    Column("lease_owner", String(64)),
+    Column("lease_until", UTCDateTime),
+    Column("provider", String(16)),  # outbox | sendgrid
+    Column("provider_message_id", String(128)),
+    Column("sent_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("delivery", String(16)),  # the webhook's last delivery state
+    Column("delivered_at", UTCDateTime),
+    CheckConstraint(NOTICE_STATES_SQL, name="ck_notices_state"),
+    Index("uq_notices_key", "obligation_id", "step", "recipient", "due_on", unique=True),
+    Index("ix_notices_state_next_attempt", "state", "next_attempt_at"),
+)
+
+notice_follows = Table(
+    "notice_follows",
+    metadata,
+    Column("agreement_id", ID, ForeignKey("agreements.id"), primary_key=True),
+    Column("email", String(320), primary_key=True),
+    Column("name", String(200)),
+    Column("language", String(8), nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
+)
