@@ -497,6 +497,13 @@ class SqlAlchemyObligationStore(ObligationStore):
         with _damage_named(), self.transaction():
             yield self._local.conn
 
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """The current unit of work's connection (a new unit of work around the block when
+        none is open): for the scheduler's notice tables, written in the sweep's transaction."""
+        with self._writing() as conn:
+            yield conn
+
     # -- agreements ------------------------------------------------------------------------
     def add_agreement(self, agreement: TrackedAgreement) -> None:
         with self._writing() as conn:
