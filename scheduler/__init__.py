@@ -1,8 +1,17 @@
-"""The scheduler: what notices a sweep decides, the outbox they are written to, their dispatch.
+"""The scheduler: deciding notices, sending them, proving they were served, and the service.
 
-Sits between the engine and the notifiers (``wsr → scheduler → obligations → clauses``): the
-decision step is pure (the state at ``now`` in, the notices due out), the recording and the
-dispatch loop are the thin I/O around it, and the notifiers (``scheduler.notify``) only send.
+``scheduler.notify`` holds the notifiers; the rest is re-exported here.
 """
 
 from __future__ import annotations
+
+from ._message import Notifier, OutgoingMessage, Reconciler, SendOutcome, SendResult
+
+__all__ = [
+    # delivery (issue 10, second half)
+    "Notifier",
+    "OutgoingMessage",
+    "Reconciler",
+    "SendOutcome",
+    "SendResult",
+]
