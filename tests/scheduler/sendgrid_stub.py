@@ -318,6 +318,9 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", port), Handler)
         self.state = state
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a dropped connection (the "drop" fault, a client's timeout) is not news
+
 
 class SendGridStub:
     """The stub in a daemon thread of this process (a test fixture)."""
