@@ -1,14 +1,52 @@
-"""The scheduler: deciding notices, sending them, proving they were served, and the service.
+"""The scheduler: what notices a sweep decides, the outbox they are written to, their dispatch.
 
-``scheduler.notify`` holds the notifiers; the rest is re-exported here.
+Sits between the engine and the notifiers (``wsr → scheduler → obligations → clauses``): the
+decision step is pure (the state at ``now`` in, the notices due out), the recording and the
+dispatch loop are the thin I/O around it, and the notifiers (``scheduler.notify``) only send.
 """
 
 from __future__ import annotations
 
+# -- delivery (issue 10, second half): the message contract --------------------------------------
 from ._message import Notifier, OutgoingMessage, Reconciler, SendOutcome, SendResult
 
+# isort: split
+# -- notices (issue 10, first half): deciding, recording and dispatching notices ---------------
+from ._decide import DEFAULT_REMINDERS, OVERDUE_EVERY, AgreementState, decide
+from ._dispatch import DispatchReport, dispatch, reconcile
+from ._lock import SchedulerBusy, single_scheduler
+from ._model import Decision, Follower, NoticeState, Party, Recipient, Role, Step, notice_id
+from ._record import follow, list_notices, record_notices
+from ._render import message_sha256, render
+from ._sweep import NoticeSweep, sweep
+
 __all__ = [
-    # delivery (issue 10, second half)
+    # notices
+    "DEFAULT_REMINDERS",
+    "OVERDUE_EVERY",
+    "AgreementState",
+    "Decision",
+    "DispatchReport",
+    "Follower",
+    "NoticeState",
+    "NoticeSweep",
+    "Party",
+    "Recipient",
+    "Role",
+    "SchedulerBusy",
+    "Step",
+    "decide",
+    "dispatch",
+    "follow",
+    "list_notices",
+    "message_sha256",
+    "notice_id",
+    "reconcile",
+    "record_notices",
+    "render",
+    "single_scheduler",
+    "sweep",
+    # delivery
     "Notifier",
     "OutgoingMessage",
     "Reconciler",

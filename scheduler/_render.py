@@ -25,7 +25,7 @@ from jinja2 import StrictUndefined
 from clauses import EngineError
 from clauses._templating import ClauseEnvironment, longdate_filter, money_filter
 
-from ._model import Decision, Step
+from ._model import Decision
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -111,10 +111,6 @@ def render(decision: Decision, context: Mapping[str, Any]) -> Rendered:
         "role_text": _ROLE_TEXT[language][decision.recipient.role.value],
         "notice_id": decision.notice_id,
     }
-    if decision.step is Step.REMINDER:
-        values["days_left"] = decision.offset_days
-    if decision.step is Step.OVERDUE:
-        values["days_late"] = -(decision.offset_days or 0)
     try:
         tmpl = environment().get_template(f"{language}/{key}.j2")
         # the layout's first line is the subject, the rest the body

@@ -406,12 +406,19 @@ def _print_one(ob: Obligation, now: datetime, as_json: bool) -> None:
 @app.command()
 def sweep(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Apply the passing of time at --now: status and renewals, closures on expiry, recurring
-    instances up to the horizon, time-driven flags. The one command that writes time-driven
-    change; one transaction; idempotent (a second sweep at the same --now changes nothing)."""
-    with _opened(ctx) as (service, now):
-        result = service.sweep(now=now)
+    instances up to the horizon, time-driven flags, and the notices they make due (recorded
+    in the same transaction, then sent: an outbox folder of .eml files by default, WSR_OUTBOX,
+    or SendGrid when SENDGRID_API_KEY is set). Idempotent: a second sweep at the same --now
+    changes nothing and sends nothing new."""
+    # -- issue 10: the notice step (scheduler.sweep = advance + decide + record + dispatch) --
+    from ._cmd_notices import run_sweep
+
+    st = settings(ctx)
+    now = st.now()
+    done = run_sweep(st, now=now, actor=_actor())
+    result = done.result
     if as_json:
-        _echo_json(result.to_json())
+        _echo_json(done.to_json())
         return
     counts = result.counts()
     if not result.changed_anything:
@@ -419,13 +426,13 @@ def sweep(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             f"sweep at {now.isoformat()}: nothing to change "
             f"({counts['agreements_checked']} agreements checked)"
         )
-        return
-    typer.echo(
-        f"sweep at {now.isoformat()}: {counts['agreements_changed']} agreements changed, "
-        f"{counts['obligations_created']} obligations created, "
-        f"{counts['obligations_changed']} changed, {counts['audit_entries']} audit entries "
-        f"({counts['agreements_checked']} agreements checked)"
-    )
+    else:
+        typer.echo(
+            f"sweep at {now.isoformat()}: {counts['agreements_changed']} agreements changed, "
+            f"{counts['obligations_created']} obligations created, "
+            f"{counts['obligations_changed']} changed, {counts['audit_entries']} audit entries "
+            f"({counts['agreements_checked']} agreements checked)"
+        )
     for change in result.agreements:
         typer.echo(
             f"agreement {change.after.id}  {change.before.status.value} → "
@@ -435,6 +442,9 @@ def sweep(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         typer.echo(f"created  {_ob_line(ob, now)}")
     for ob in result.changed:
         typer.echo(f"changed  {_ob_line(ob, now)}")
+    from ._cmd_notices import echo_notice_summary
+
+    echo_notice_summary(done)
 
 
 _EVENT_OPTIONS = ("--event", "--on", "--set")

@@ -15,6 +15,8 @@ class Settings:
     db_url: str
     now_text: str | None  # as given by --now / WSR_NOW; parsed lazily so bad input names the field
     outbox: Path
+    #: the web console's base URL, for the links in notices (WSR_CONSOLE_URL)
+    console_url: str = "http://localhost:8000"
 
     def now(self) -> datetime:
         """The instant commands act at: --now, else WSR_NOW, else the system clock (UTC)."""
@@ -50,4 +52,5 @@ def resolve(db: str | None, now: str | None) -> Settings:
         db_url=url,
         now_text=now or os.environ.get("WSR_NOW") or None,
         outbox=Path(os.environ.get("WSR_OUTBOX", "outbox")),
+        console_url=os.environ.get("WSR_CONSOLE_URL") or "http://localhost:8000",
     )

@@ -498,10 +498,11 @@ class SqlAlchemyObligationStore(ObligationStore):
             yield self._local.conn
 
     @contextmanager
-    def connection(self) -> Iterator[Connection]:
-        """The current unit of work's connection (a new unit of work around the block when
-        none is open): for the scheduler's notice tables, written in the sweep's transaction."""
-        with self._writing() as conn:
+    def connection(self, *, write: bool = True) -> Iterator[Connection]:
+        """The current unit of work's connection (a new one around the block when none is
+        open, read-only unless ``write``): for the scheduler's notice tables, which the sweep
+        writes in its own transaction."""
+        with self._writing() if write else self._conn() as conn:
             yield conn
 
     # -- agreements ------------------------------------------------------------------------
