@@ -47,7 +47,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from ._schema import EndsOn, ObligationKind, PowerSpec, SettleBy, SettledBy, ViolatedBy
+from ._schema import (
+    EndsOn,
+    Escalation,
+    ObligationKind,
+    PowerSpec,
+    SettleBy,
+    SettledBy,
+    ViolatedBy,
+)
 from ._upgrade import upgrade_v1
 
 #: 2: obligation specs declare their semantics (accrue, settled_by, ends, ends_on, violated_by)
@@ -65,6 +73,11 @@ class PartyRec(_Rec):
     email: str
     signatory: str
     signatory_title: str = ""  # the signatory's title or capacity; a blank line when empty
+    # issue 10: further notice addresses (tried in order when one bounces) and the language of
+    # the party's notices; left out of the record when not given, so older records keep their
+    # bytes and content hash
+    notice_emails: list[str] = Field(default_factory=list, exclude_if=lambda v: not v)
+    language: str = Field(default="en", exclude_if=lambda v: v == "en")
 
 
 class SupplierRec(_Rec):
@@ -142,6 +155,9 @@ class BoundSpec(_Rec):
     cure: BoundCure | None
     surviving: bool
     kpi: bool
+    # issue 10: the notice ladder; left out of the record when absent, so every record drafted
+    # before it keeps its bytes and its content hash
+    escalation: Escalation | None = Field(default=None, exclude_if=lambda v: v is None)
 
     def settlements(self, by: SettleBy) -> list[SettledBy]:
         return [s for s in self.settled_by if s.by is by]

@@ -51,6 +51,11 @@ DEFAULT_SECTOR = "other"
 PARTY_FIELDS = ("role", "name", "address", "email", "signatory")
 #: optional party fields: the signatory's title or capacity, printed in the signature block
 OPTIONAL_PARTY_FIELDS = ("signatory_title",)
+# -- issue 10 (notices): where and in which language a party is served notices ----------------
+#: ``notice_emails``: further notice addresses, tried in order when a notice to ``email``
+#: bounces; ``language``: the language of the notices the party gets (default English)
+NOTICE_PARTY_FIELDS = ("notice_emails", "language")
+NOTICE_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
 #: the longest title a DOCX core property (``dc:title``) holds
 MAX_TITLE = 255
 #: the most parties an agreement may have: the preamble letters them (a) to (z)
@@ -314,7 +319,9 @@ def _parties(raw: Any, problems: list[Problem]) -> list[PartyRec]:
     roles: list[str] = []
     for i, item in enumerate(raw):
         path = f"parties[{i}]"
-        data = _mapping(item, path, PARTY_FIELDS + OPTIONAL_PARTY_FIELDS, problems)
+        data = _mapping(
+            item, path, PARTY_FIELDS + OPTIONAL_PARTY_FIELDS + NOTICE_PARTY_FIELDS, problems
+        )
         if not data:
             continue
         n = len(problems)
@@ -332,6 +339,7 @@ def _parties(raw: Any, problems: list[Problem]) -> list[PartyRec]:
             )
         if fields["email"] and not EMAIL.match(fields["email"]):
             problems.append(Problem(f"{path}.email", f"not an e-mail address: {fields['email']!r}"))
+        fields.update(_notice_fields(data, path, problems))
         if isinstance(role, str):
             roles.append(role)
         if len(problems) == n:
@@ -344,6 +352,31 @@ def _parties(raw: Any, problems: list[Problem]) -> list[PartyRec]:
         count = roles.count(role)
         if (rule == "exactly one" and count != 1) or (rule == "at least one" and count < 1):
             problems.append(Problem("parties", f"needs {rule} {role} (found {count})"))
+    return out
+
+
+def _notice_fields(data: dict[str, Any], path: str, problems: list[Problem]) -> dict[str, Any]:
+    """A party's optional notice addresses and language (issue 10)."""
+    out: dict[str, Any] = {}
+    extra = data.get("notice_emails")
+    if extra is not None:
+        if not isinstance(extra, list) or not all(isinstance(e, str) for e in extra):
+            problems.append(Problem(f"{path}.notice_emails", "must be a list of e-mail addresses"))
+        else:
+            for j, e in enumerate(extra):
+                if not EMAIL.match(e.strip()):
+                    problems.append(
+                        Problem(f"{path}.notice_emails[{j}]", f"not an e-mail address: {e!r}")
+                    )
+            out["notice_emails"] = [e.strip() for e in extra]
+    language = data.get("language")
+    if language is not None:
+        if not isinstance(language, str) or not NOTICE_LANGUAGE.match(language):
+            problems.append(
+                Problem(f"{path}.language", f"not a language code such as en or es: {language!r}")
+            )
+        else:
+            out["language"] = language
     return out
 
 

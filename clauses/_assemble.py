@@ -147,6 +147,7 @@ def bind_spec(
         cure=cure,
         surviving=spec.surviving,
         kpi=spec.kpi,
+        escalation=spec.escalation,
     )
 
 

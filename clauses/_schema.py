@@ -308,6 +308,17 @@ class Cure(_Strict):
     powers: list[str] = Field(default_factory=list)
 
 
+class Escalation(_Strict):
+    """``escalation``: the notice ladder after the reminders (issue 10) — overdue notices every
+    ``overdue_every`` days (0: none), a formal breach notice to the obligor once a breach is
+    confirmed, and where the ``cure`` period runs from: the confirmation, or the day that
+    notice is DELIVERED (``cure_from: delivery``: no cure runs until the obligor has it)."""
+
+    overdue_every: int = Field(default=7, ge=0, le=365)
+    breach_notice: bool = True
+    cure_from: Literal["confirmation", "delivery"] = "confirmation"
+
+
 class ObligationKind(StrEnum):
     """What kind of duty an obligation is."""
 
@@ -352,9 +363,16 @@ class ObligationSpec(_Strict):
     cure: Cure | None = None
     surviving: bool = False
     kpi: bool = False  # a performance target: missing it is ``kpi_missed``, never a breach
+    escalation: Escalation | None = None  # the notice ladder (scheduler); see Escalation
 
     @model_validator(mode="after")
     def _shape(self) -> ObligationSpec:
+        if self.escalation is not None and self.escalation.cure_from == "delivery":
+            if self.cure is None or not self.escalation.breach_notice:
+                raise ValueError(
+                    "`escalation: cure_from: delivery` needs a `cure` and a breach notice "
+                    "(`breach_notice: true`) whose delivery starts it"
+                )
         if self.accrue is not None and self.trigger.on != "event":
             raise ValueError("`accrue` needs an event trigger (the events that accrue)")
         if self.ends is not None and self.kind is not ObligationKind.PROHIBITION:

@@ -242,6 +242,17 @@ EVENTS: dict[str, EventType] = {
             help="The buyer declared its sourcing volume for a year.",
             fields={"year": _f(_T.INTEGER, required=True), "amount": _f(_T.MONEY, required=True)},
         ),
+        # issue 10: what the scheduler records when a breach notice reaches the obligor (the
+        # provider's delivery event); a spec whose `escalation` runs the cure from delivery
+        # starts its cure period on this day
+        EventType(
+            name="breach_notice_delivered",
+            help="A breach notice reached the party in breach (the provider's delivery event).",
+            fields={
+                "obligation": _f(_T.OBLIGATION, required=True),
+                "notice": _f(_T.TEXT, required=True),
+            },
+        ),
         EventType(
             name="dispute_notice",
             help="A party gave notice of a dispute; `between` says whether the Monitor is itself "
@@ -307,7 +318,7 @@ UNITS: frozenset[str] = frozenset({"lb", "kg", "cwt", "unit"})
 #: the spec keywords the engine acts on: each is exactly one registered rule in
 #: ``obligations`` (``tests/obligations/test_rule_registry.py`` keeps the two sets equal)
 RULE_KEYWORDS: frozenset[str] = frozenset(
-    {"trigger", "accrue", "settled_by", "ends_on", "violated_by", "kpi", "powers"}
+    {"trigger", "accrue", "settled_by", "ends_on", "violated_by", "kpi", "powers", "escalation"}
 )
 
 #: names every clause template may use without declaring them

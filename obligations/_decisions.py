@@ -136,34 +136,58 @@ def confirm_breach(
         work.move(ob, "violate", reason=reason, changes={"data": data})
         work.messages.append(f"{_describe(ob)} violated: {reason}")
     if spec is not None and spec.cure is not None:
-        cure_powers = list(spec.cure.powers)
-        due = on + timedelta(days=spec.cure.days)
-        cure_spec = spec.model_copy(
-            update={
-                "id": f"{spec.id}.cure",
-                "title": f"Cure: {spec.title}",
-                "kind": ObligationKind.ACTION,
-            }
-        )
-        cure = new_instance(
-            ctx,
-            cure_spec,
-            subject=ob.subject,
-            key=ob.id,
-            due=due,
-            at=at,
-            data={"cure_of": ob.id, "powers": cure_powers},
-        )
-        work.create(cure, f"cure of {ob.id} after a confirmed breach")
-        work.messages.append(
-            f"cure due {due.isoformat()} ({cure.spec_id}); if it is not cured: "
-            + (", ".join(cure_powers) or "no powers named")
-        )
+        if spec.escalation is not None and spec.escalation.cure_from == "delivery":
+            # issue 10: the declared ladder runs the cure from the breach notice's delivery
+            work.messages.append(
+                f"the cure period of {spec.cure.days} days starts when the breach notice is "
+                "delivered (escalation: cure_from: delivery)"
+            )
+        else:
+            start_cure(ctx, spec, ob, on=on, at=at, work=work, reason="after a confirmed breach")
     for p in powers:
         work.messages.append(
             f"power available to {p.holder}: {p.title} ({p.action.value} against {p.against})"
         )
     return work.outcome()
+
+
+def start_cure(
+    ctx: AgreementContext,
+    spec: BoundSpec,
+    ob: Obligation,
+    *,
+    on: date,
+    at: datetime,
+    work: Work,
+    reason: str,
+) -> Obligation:
+    """The cure obligation of a confirmed breach of ``ob``, due ``spec.cure.days`` after
+    ``on`` (the confirmation, or the breach notice's delivery)."""
+    assert spec.cure is not None
+    cure_powers = list(spec.cure.powers)
+    due = on + timedelta(days=spec.cure.days)
+    cure_spec = spec.model_copy(
+        update={
+            "id": f"{spec.id}.cure",
+            "title": f"Cure: {spec.title}",
+            "kind": ObligationKind.ACTION,
+        }
+    )
+    cure = new_instance(
+        ctx,
+        cure_spec,
+        subject=ob.subject,
+        key=ob.id,
+        due=due,
+        at=at,
+        data={"cure_of": ob.id, "powers": cure_powers},
+    )
+    created = work.create(cure, f"cure of {ob.id} {reason}")
+    work.messages.append(
+        f"cure due {due.isoformat()} ({cure.spec_id}); if it is not cured: "
+        + (", ".join(cure_powers) or "no powers named")
+    )
+    return created
 
 
 def waive(

@@ -37,6 +37,7 @@ from clauses._vocabulary import EVENTS, FieldType
 
 from ._context import AgreementContext
 from ._enums import AuditAction, Flag, LegalState
+from ._escalation import EscalationRule
 from ._ledgers import (
     Payment,
     PayrollRun,
@@ -206,6 +207,7 @@ RULE_CLASSES: tuple[type[Rule], ...] = (
     TriggerRule,
     KpiRule,
     PowersRule,
+    EscalationRule,  # issue 10 (obligations._escalation)
 )
 
 

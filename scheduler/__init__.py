@@ -13,6 +13,7 @@ from ._message import Notifier, OutgoingMessage, Reconciler, SendOutcome, SendRe
 # isort: split
 # -- notices (issue 10, first half): deciding, recording and dispatching notices ---------------
 from ._decide import DEFAULT_REMINDERS, OVERDUE_EVERY, AgreementState, decide
+from ._delivered import on_bounce, on_delivered
 from ._dispatch import DispatchReport, dispatch, reconcile
 from ._lock import SchedulerBusy, single_scheduler
 from ._model import Decision, Follower, NoticeState, Party, Recipient, Role, Step, notice_id
@@ -41,6 +42,8 @@ __all__ = [
     "list_notices",
     "message_sha256",
     "notice_id",
+    "on_bounce",
+    "on_delivered",
     "reconcile",
     "record_notices",
     "render",

@@ -48,6 +48,18 @@ _CONFIRMED = "breach_confirmed"
 
 
 @attrs.frozen
+class Ladder:
+    """A spec's declared ``escalation`` as the decision step reads it."""
+
+    overdue_every: int = OVERDUE_EVERY  # 0: no overdue notices
+    breach_notice: bool = True
+
+
+#: the ladder of a spec that declares no ``escalation``
+DEFAULT_LADDER = Ladder()
+
+
+@attrs.frozen
 class AgreementState:
     """What the decision step needs of one agreement at ``now``."""
 
@@ -60,22 +72,27 @@ class AgreementState:
     reminders: Mapping[str, Sequence[int]] = attrs.field(factory=dict)
     #: spec id → the party roles holding the powers its uncured breach makes available
     holders: Mapping[str, Sequence[str]] = attrs.field(factory=dict)
+    #: spec id → its declared escalation (a spec missing here gets DEFAULT_LADDER)
+    ladders: Mapping[str, Ladder] = attrs.field(factory=dict)
 
 
 def local_day(instant: datetime, tz: str) -> date:
     return instant.astimezone(ZoneInfo(tz)).date()
 
 
-def ladder(ob: Obligation, reminders: Sequence[int], today: date) -> tuple[Step, int, date] | None:
+def ladder(
+    ob: Obligation, reminders: Sequence[int], today: date, every: int = OVERDUE_EVERY
+) -> tuple[Step, int, date] | None:
     """The latest time rung of ``ob`` whose day has come by ``today``: (step, offset, day).
 
-    Offsets are days before the due date (negative after it). None when no rung is due yet.
+    Offsets are days before the due date (negative after it); ``every`` is the days between
+    overdue notices (0: none after the due day). None when no rung is due yet.
     """
     due = ob.due
     if today > due:
-        weeks = (today - due).days // OVERDUE_EVERY
-        if weeks >= 1:
-            return Step.OVERDUE, -weeks * OVERDUE_EVERY, due + timedelta(weeks * OVERDUE_EVERY)
+        steps = (today - due).days // every if every > 0 else 0
+        if steps >= 1:
+            return Step.OVERDUE, -steps * every, due + timedelta(steps * every)
         return Step.DUE, 0, due
     if today == due:
         return Step.DUE, 0, due
@@ -86,11 +103,11 @@ def ladder(ob: Obligation, reminders: Sequence[int], today: date) -> tuple[Step,
 
 
 def _time_rung(
-    ob: Obligation, reminders: Sequence[int], today: date, created: date
+    ob: Obligation, reminders: Sequence[int], today: date, created: date, every: int
 ) -> tuple[Step, int] | None:
     if ob.state is not LegalState.IN_EFFECT or ob.kind == "prohibition":
         return None
-    rung = ladder(ob, reminders, today)
+    rung = ladder(ob, reminders, today, every)
     if rung is None:
         return None
     step, offset, day = rung
@@ -124,7 +141,8 @@ def _rungs(
     monitor = (Role.MONITOR, MONITOR_ROLE)
     out: list[tuple[Step, int | None, list[Recipient]]] = []
     reminders = state.reminders.get(ob.spec_id, DEFAULT_REMINDERS)
-    rung = _time_rung(ob, reminders, today, created)
+    declared = state.ladders.get(ob.spec_id.removesuffix(".cure"), DEFAULT_LADDER)
+    rung = _time_rung(ob, reminders, today, created, declared.overdue_every)
     if rung is not None:
         step, offset = rung
         if step is Step.OVERDUE:
@@ -139,7 +157,7 @@ def _rungs(
     if not ob.kpi:
         if _SUSPECTED in ob.flags and ob.state is not LegalState.VIOLATED:
             out.append((Step.BREACH_SUSPECTED, None, _recipients(state, [monitor, beneficiary])))
-        if ob.state is LegalState.VIOLATED or _CONFIRMED in ob.flags:
+        if declared.breach_notice and (ob.state is LegalState.VIOLATED or _CONFIRMED in ob.flags):
             out.append(
                 (Step.BREACH_NOTICE, None, _recipients(state, [obligor, monitor, beneficiary]))
             )

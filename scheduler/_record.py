@@ -22,7 +22,7 @@ from obligations._calendar import end_of_local_day
 from obligations.stores._sqltables import notice_follows, notices
 from obligations.stores.sqlalchemy import SqlAlchemyObligationStore
 
-from ._decide import DEFAULT_REMINDERS, AgreementState, decide, local_day
+from ._decide import DEFAULT_REMINDERS, AgreementState, Ladder, decide, local_day
 from ._model import Decision, Follower, NoticeState, Party
 from ._render import LANGUAGES, render
 
@@ -52,9 +52,8 @@ class RecordReport:
 def _parties(record: Agreement) -> list[Party]:
     out = []
     for p in record.parties:
-        extra = tuple(getattr(p, "notice_emails", ()) or ())
-        emails = tuple(dict.fromkeys(e for e in (p.email, *extra) if e))
-        out.append(Party(p.role, p.name, emails, str(getattr(p, "language", "en") or "en")))
+        emails = tuple(dict.fromkeys(e.lower() for e in (p.email, *p.notice_emails) if e))
+        out.append(Party(p.role, p.name, emails, p.language))
     return out
 
 
@@ -92,6 +91,11 @@ def agreement_state(
         agreement_id=tracked.id, states=_CANDIDATE_STATES, due_before=horizon
     )
     holders = {s.id: sorted({p.holder for p in _powers(record, s.id)}) for s in record.specs}
+    ladders = {
+        s.id: Ladder(s.escalation.overdue_every, s.escalation.breach_notice)
+        for s in record.specs
+        if s.escalation is not None
+    }
     return AgreementState(
         agreement_id=tracked.id,
         timezone=tracked.timezone,
@@ -100,6 +104,7 @@ def agreement_state(
         obligations=obs,
         reminders=reminders,
         holders=holders,
+        ladders=ladders,
     )
 
 

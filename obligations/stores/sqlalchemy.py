@@ -505,6 +505,26 @@ class SqlAlchemyObligationStore(ObligationStore):
         with self._writing() if write else self._conn() as conn:
             yield conn
 
+    @contextmanager
+    def joined(self, conn: Connection) -> Iterator[None]:
+        """Run this store's units of work on ``conn``, inside the caller's open transaction:
+        the webhook records a delivery event and what it starts (a cure) in one commit."""
+        if getattr(self._local, "conn", None) is not None:
+            raise RuntimeError("joined() inside another unit of work of this store")
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(func.pg_advisory_xact_lock(_UNIT_OF_WORK_LOCK)))
+        self._local.conn = conn
+        self._local.read_only = False
+        self._local.new_key = False
+        try:
+            yield
+        except BaseException:
+            if self._local.new_key:
+                self.audit_key.discard()
+            raise
+        finally:
+            self._local.conn = None
+
     # -- agreements ------------------------------------------------------------------------
     def add_agreement(self, agreement: TrackedAgreement) -> None:
         with self._writing() as conn:

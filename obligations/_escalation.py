@@ -1,0 +1,63 @@
+"""``escalation``: the rule behind the notice ladder a spec declares (issue 10).
+
+The scheduler decides and sends the notices (reminders, overdue, breach notice); what the engine
+itself does is the one step with legal effect: when a spec says ``cure_from: delivery``, the
+cure period of a confirmed breach starts on the day the breach notice is delivered to the
+obligor — the ``breach_notice_delivered`` event the scheduler records from the provider's
+delivery event — not on the day of the confirmation, nor the day the notice was sent.
+"""
+
+from __future__ import annotations
+
+from clauses import BoundSpec, InputError
+
+from ._decisions import start_cure
+from ._enums import Flag, LegalState
+from ._rulebase import EventStep, Rule, register
+
+#: the event the scheduler records when a breach notice reaches the obligor
+DELIVERED = "breach_notice_delivered"
+
+
+@register
+class EscalationRule(Rule):
+    """``escalation``: a delivered breach notice starts the cure its spec runs from delivery
+    (once: a second delivery of the same notice, or of a copy, changes nothing)."""
+
+    keyword = "escalation"
+    order = 65  # before `powers`, after the rules that judge and settle
+
+    def on_event(self, spec: BoundSpec, step: EventStep) -> None:
+        if step.event.type != DELIVERED or spec.escalation is None:
+            return
+        target = step.work.get(str(step.event.payload.get("obligation")))
+        if target is None or target.spec_id != spec.id:
+            return
+        step.settled.add(target.id)  # the event names this obligation, and this rule took it
+        if spec.escalation.cure_from != "delivery" or spec.cure is None:
+            step.work.messages.append(
+                f"breach notice for {target.id} delivered; {spec.id} runs its cure from the "
+                "confirmation, so nothing starts now"
+            )
+            return
+        if target.state is not LegalState.VIOLATED and Flag.BREACH_CONFIRMED not in target.flags:
+            raise InputError.single(
+                "obligation",
+                f"{target.id} has no confirmed breach, so no breach notice about it can start a "
+                "cure (`wsr breach confirm` first)",
+            )
+        if step.work.by_key(f"{spec.id}.cure", target.subject, target.id) is not None:
+            step.work.messages.append(
+                f"breach notice for {target.id} delivered again; its cure is already running"
+            )
+            return
+        day = step.event.occurred_on
+        start_cure(
+            step.ctx,
+            spec,
+            target,
+            on=day,
+            at=step.work.at,
+            work=step.work,
+            reason=f"after the breach notice was delivered on {day.isoformat()}",
+        )
