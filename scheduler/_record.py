@@ -84,8 +84,10 @@ def agreement_state(
     ahead, or earlier)."""
     reminders = {s.id: tuple(s.reminders) for s in record.specs}
     ahead = max([*DEFAULT_REMINDERS, *(d for r in reminders.values() for d in r)], default=0)
+    # a duty due on the last day the longest offset reaches is reminded today: its due
+    # instant (the end of that day) must fall before the horizon, so one day more
     horizon = end_of_local_day(
-        local_day(now, tracked.timezone) + timedelta(ahead), tracked.timezone
+        local_day(now, tracked.timezone) + timedelta(ahead + 1), tracked.timezone
     )
     obs = store.find_obligations(
         agreement_id=tracked.id, states=_CANDIDATE_STATES, due_before=horizon
@@ -133,6 +135,8 @@ def notice_context(
             "subject": ob.subject,
             "amount": amount,
         },
+        # what the subject line names: the duty, and the supplier it concerns
+        "what": f"{ob.title} ({ob.subject})" if ob.subject else ob.title,
         "obligor": names.get(ob.obligor, ob.obligor),
         "beneficiary": names.get(ob.beneficiary, ob.beneficiary),
         "timezone": record.timezone,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import shutil
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -65,6 +65,65 @@ SEASON: list[tuple[str, str, dict[str, str]]] = [
 
 def _say(text: str) -> None:
     typer.echo(text)
+
+
+def _notices(store: Any, out: Path, now: datetime) -> None:
+    """Issue 10: a sweep at ``now`` decides the notices due and sends them into an outbox
+    folder of .eml files (no mail account needed); then a sweep on the day the next reminders
+    fall due sends those. Says where they are."""
+    from scheduler import list_notices, sweep
+    from scheduler.notify import OutboxNotifier
+
+    box = OutboxNotifier(out / "outbox", from_email="notices@wsr-engine.invalid")
+    _say("")
+    for at in (now, _next_reminder_day(store, now)):
+        if at is None:
+            break
+        done = sweep(store, box, now=at, actor="demo", console_url="http://localhost:8000")
+        n = done.notices_json()
+        _say(
+            f"== Notices at {at.isoformat()}: {n['decided']} decided, {n['sent']} sent into "
+            f"{box.folder}/ (one .eml file each, readable in any mail client)"
+        )
+        with store.read():
+            listed = [r for r in list_notices(store) if r["decided_at"] == at]
+        steps: dict[str, int] = {}
+        for r in listed:
+            steps[r["step"]] = steps.get(r["step"], 0) + 1
+        _say("  by step: " + (", ".join(f"{k} {v}" for k, v in sorted(steps.items())) or "-"))
+        for r in [r for r in listed if r["step"].startswith("reminder")][:5]:
+            _say(f"  {box.path_of(r['id'])}  to {r['recipient']}: {r['subject']}")
+    _say(f"(all: wsr --db sqlite:///{out / 'demo.db'} notices)")
+
+
+def _next_reminder_day(store: Any, now: datetime) -> datetime | None:
+    """09:00 local on the first day after ``now`` on which a reminder falls due."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from clauses import Agreement
+    from obligations import LegalState
+    from scheduler import DEFAULT_REMINDERS
+
+    best: datetime | None = None
+    with store.read():
+        for tracked in store.list_agreements():
+            tz = ZoneInfo(tracked.timezone)
+            today = now.astimezone(tz).date()
+            specs = {s.id: s for s in Agreement.from_json(tracked.record_json).specs}
+            for ob in store.find_obligations(
+                agreement_id=tracked.id, states={LegalState.IN_EFFECT}
+            ):
+                spec = specs.get(ob.spec_id)
+                offsets = spec.reminders if spec is not None else DEFAULT_REMINDERS
+                if ob.kind == "prohibition":
+                    continue
+                for d in offsets:
+                    day = ob.due - timedelta(days=d)
+                    if day > today:
+                        at = datetime(day.year, day.month, day.day, 9, tzinfo=tz)
+                        best = at if best is None or at < best else best
+    return best
 
 
 @app.command("demo")
@@ -180,5 +239,6 @@ def demo(
             f"audit log: {entries} entries, "
             + ("chain OK" if not problems else f"{len(problems)} problems")
         )
+        _notices(store, out, now)
     finally:
         store.engine.dispose()

@@ -47,6 +47,12 @@ def test_demo_drafts_the_examples_and_replays_the_season(
     assert "breach suspected: sourcing_cutoff.cease_purchases for GROWER-A" in out
     assert "audit log:" in out and "chain OK" in out
 
+    # issue 10: the sweeps send notices into the outbox, and the first reminders are shown
+    assert f"sent into {out_dir / 'outbox'}/" in out
+    shown = [line.split()[0] for line in out.splitlines() if ".eml  to " in line]
+    assert shown and all(Path(p).is_file() for p in shown)
+    assert all("Subject: Reminder:" in Path(p).read_text() for p in shown)
+
     # the database it leaves behind holds the same facts
     store = open_store(f"sqlite:///{out_dir / 'demo.db'}")
     try:
