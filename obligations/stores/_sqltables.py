@@ -336,3 +336,61 @@ notice_follows = Table(
     Column("language", String(8), nullable=False),
     Column("added_at", UTCDateTime, nullable=False),
 )
+
+# --- migration 0005_delivery (issue 10: proof of service, the webhook, the service) -------------
+
+#: every request to the event webhook, exactly as received, with the verification result
+webhook_requests = Table(
+    "webhook_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("timestamp_header", String(64)),
+    Column("signature_header", Text),
+    Column("raw_body", Text, nullable=False),
+    Column("verified", Boolean, nullable=False),
+    Column("reason", Text),  # why a request was refused (NULL when verified)
+)
+
+#: one delivery event (processed, delivered, deferred, bounce, dropped) from a verified request
+notice_events = Table(
+    "notice_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", Integer, ForeignKey("webhook_requests.id"), nullable=False),
+    Column("notice_id", String(40), ForeignKey("notices.id")),  # NULL: not one of ours
+    Column("sg_message_id", String(128), nullable=False),
+    Column("event", String(16), nullable=False),
+    Column("event_at", UTCDateTime, nullable=False),
+    Column("payload", Text, nullable=False),  # the event object as JSON
+    Index("uq_notice_events_key", "sg_message_id", "event", "event_at", unique=True),
+    Index("ix_notice_events_notice", "notice_id", "event_at"),
+)
+
+#: one row per `wsr scheduler` process: when it last swept (wall clock and business time)
+scheduler_heartbeats = Table(
+    "scheduler_heartbeats",
+    metadata,
+    Column("process_id", String(64), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("beat_at", UTCDateTime, nullable=False),  # wall clock of the last sign of life
+    Column("last_sweep_at", UTCDateTime),  # wall clock
+    Column("last_now", UTCDateTime),  # the business time that sweep acted at
+    Column("sweeps", Integer, nullable=False, server_default="0"),
+    Column("last_report", Text),  # JSON
+    Column("state", String(16), nullable=False),
+    CheckConstraint("state IN ('running', 'stopped')", name="ck_scheduler_heartbeats_state"),
+)
+
+#: SQLite allows one scheduler at a time: the holder's row (PostgreSQL schedulers never use it)
+scheduler_lock = Table(
+    "scheduler_lock",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("process_id", String(64), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("acquired_at", UTCDateTime, nullable=False),
+)
