@@ -8,7 +8,9 @@ dispatch loop are the thin I/O around it, and the notifiers (``scheduler.notify`
 from __future__ import annotations
 
 # -- delivery (issue 10, second half): the message contract --------------------------------------
+from ._delivery_events import DeliveryEvent, DeliveryHooks, Recorded, record_request
 from ._message import Notifier, OutgoingMessage, Reconciler, SendOutcome, SendResult
+from ._webhook import webhook_app
 
 # isort: split
 # -- notices (issue 10, first half): deciding, recording and dispatching notices ---------------
@@ -50,6 +52,11 @@ __all__ = [
     "single_scheduler",
     "sweep",
     # delivery
+    "DeliveryEvent",
+    "DeliveryHooks",
+    "Recorded",
+    "record_request",
+    "webhook_app",
     "Notifier",
     "OutgoingMessage",
     "Reconciler",

@@ -41,3 +41,116 @@ def message(
 def stub() -> Iterator[SendGridStub]:
     with SendGridStub() as s:
         yield s
+
+
+# -- databases: SQLite per test, and one PostgreSQL database for the session --------------------
+
+PG_ENV = "WSR_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> Iterator[str]:
+    """A private, migrated database on the server named by WSR_TEST_POSTGRES_URL."""
+    import os
+    import uuid
+
+    import sqlalchemy as sa
+
+    from obligations._db import upgrade
+
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"{PG_ENV} is not set (scripts/pg-test-server start DIR)")
+    base = sa.engine.make_url(url)
+    name = f"wsr_s_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    target = base.set(database=name).render_as_string(hide_password=False)
+    upgrade(target)
+    try:
+        yield target
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def empty_tables(engine) -> None:
+    from obligations.stores._sqltables import metadata
+
+    names = ", ".join(t.name for t in metadata.sorted_tables if t.name != "audit_head")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        conn.exec_driver_sql(
+            "UPDATE audit_head SET seq = 0, hash = NULL, mac = NULL, legacy_seq = 0"
+        )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """An empty, migrated database (its URL), on SQLite and on PostgreSQL."""
+    from obligations._db import make_engine, upgrade
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'wsr.db'}"
+        upgrade(url)
+        yield url
+        return
+    url = request.getfixturevalue("pg_database_url")
+    engine = make_engine(url)
+    empty_tables(engine)
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def engine(db_url: str):
+    from obligations._db import make_engine
+
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+def add_notice(engine, n: int, *, step: str = "reminder", state: str = "sent", **over) -> str:
+    """A notice row as the notices stream writes it (with its agreement), for delivery tests."""
+    from datetime import UTC, date, datetime
+
+    import sqlalchemy as sa
+
+    from obligations.stores._sqltables import agreements, notices
+
+    m = message(n)
+    at = datetime(2026, 4, 8, 13, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        have = sa.select(agreements.c.id).where(agreements.c.id == "agr-test")
+        if conn.execute(have).first() is None:
+            conn.execute(
+                sa.insert(agreements).values(
+                    id="agr-test",
+                    title="Test agreement",
+                    timezone="America/New_York",
+                    currency="USD",
+                    signed_on=date(2026, 1, 5),
+                    effective_date=date(2026, 1, 5),
+                    term_end=date(2029, 1, 4),
+                    status="active",
+                    record_json="{}",
+                    created_at=at,
+                )  # fmt: skip
+            )
+        row = {
+            "id": m.notice_id, "agreement_id": "agr-test", "obligation_id": f"obl-{n}",
+            "step": step, "offset_days": 7, "recipient": m.to_email, "recipient_name": m.to_name,
+            "recipient_role": "obligor", "language": m.language, "due_on": date(2026, 4, 15),
+            "decided_at": at, "template": m.template, "subject": m.subject,
+            "body_text": m.body_text, "body_html": m.body_html, "sha256": m.sha256,
+            "state": state, "attempts": 1 if state == "sent" else 0,
+            "provider": "sendgrid" if state == "sent" else None,
+            "provider_message_id": f"msg{n}" if state == "sent" else None,
+            "sent_at": at if state == "sent" else None,
+        }  # fmt: skip
+        row.update(over)
+        conn.execute(sa.insert(notices).values(**row))
+    return m.notice_id
