@@ -9,7 +9,9 @@ from __future__ import annotations
 
 # -- delivery (issue 10, second half): the message contract --------------------------------------
 from ._delivery_events import DeliveryEvent, DeliveryHooks, Recorded, record_request
+from ._heartbeat import Heartbeat, Liveness, scheduler_status
 from ._message import Notifier, OutgoingMessage, Reconciler, SendOutcome, SendResult
+from ._service import SendingStopped, ServiceReport, run_service
 from ._webhook import webhook_app
 
 # isort: split
@@ -54,8 +56,14 @@ __all__ = [
     # delivery
     "DeliveryEvent",
     "DeliveryHooks",
+    "Heartbeat",
+    "Liveness",
     "Recorded",
+    "SendingStopped",
+    "ServiceReport",
     "record_request",
+    "run_service",
+    "scheduler_status",
     "webhook_app",
     "Notifier",
     "OutgoingMessage",

@@ -33,12 +33,24 @@ def lock_path(engine: Engine) -> Path | None:
     return Path(db).expanduser().resolve().with_name(Path(db).name + ".scheduler.lock")
 
 
+#: lock files this process holds, with how many blocks hold each (the lock is re-entrant: the
+#: service holds it for its life, and each sweep inside takes it again)
+_HELD: dict[Path, int] = {}
+
+
 @contextmanager
 def single_scheduler(engine: Engine) -> Iterator[None]:
     """Hold the database's scheduler lock for the block; refuse when another process has it."""
     path = lock_path(engine)
     if path is None:
         yield
+        return
+    if _HELD.get(path):
+        _HELD[path] += 1
+        try:
+            yield
+        finally:
+            _HELD[path] -= 1
         return
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -53,9 +65,11 @@ def single_scheduler(engine: Engine) -> Iterator[None]:
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()}".encode("ascii"), 0)
+        _HELD[path] = 1
         try:
             yield
         finally:
+            _HELD.pop(path, None)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)

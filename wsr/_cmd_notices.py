@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -38,7 +38,14 @@ def _notifier(st: Settings) -> Any:
     return notifier_from_settings(os.environ, outbox=st.outbox)
 
 
-def run_sweep(st: Settings, *, now: datetime, actor: str) -> NoticeSweep:
+def run_sweep(
+    st: Settings,
+    *,
+    now: datetime,
+    actor: str,
+    lease: timedelta | None = None,
+    limit: int | None = None,
+) -> NoticeSweep:
     """One sweep at ``now`` on the configured store: advance + decide + record (one
     transaction), then dispatch through the configured notifier (one dispatcher at a time on
     SQLite)."""
@@ -49,7 +56,14 @@ def run_sweep(st: Settings, *, now: datetime, actor: str) -> NoticeSweep:
     try:
         notifier = _notifier(st)
         with single_scheduler(store.engine):
-            return sweep(store, notifier, now=now, actor=actor, console_url=st.console_url)
+            tuning: dict[str, Any] = {}
+            if lease is not None:
+                tuning["lease"] = lease
+            if limit is not None:
+                tuning["limit"] = limit
+            return sweep(
+                store, notifier, now=now, actor=actor, console_url=st.console_url, **tuning
+            )
     finally:
         store.engine.dispose()
 
@@ -177,25 +191,67 @@ def scheduler(
     interval: Annotated[
         float, typer.Option("--interval", help="Minutes between two sweeps.", min=0.01)
     ] = 5.0,
+    once: Annotated[bool, typer.Option("--once", help="One (catch-up) sweep, then stop.")] = False,
+    sweeps: Annotated[
+        int | None, typer.Option("--sweeps", help="Stop after this many sweeps.", min=1)
+    ] = None,
+    lease: Annotated[
+        float,
+        typer.Option(
+            "--lease",
+            help="Seconds a claimed notice stays this process's before another may check it.",
+            min=1,
+        ),
+    ] = 300.0,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Notices claimed (and sent) at a time.", min=1)
+    ] = 1000,
 ) -> None:
     """Run the service: a catch-up sweep at start, then one every --interval minutes, until
-    SIGTERM or SIGINT."""
+    SIGTERM or SIGINT (or --once / --sweeps N)."""
     if ctx.invoked_subcommand is not None:
         return
-    from datetime import timedelta
+    from obligations import open_store
+    from scheduler import Heartbeat, SchedulerBusy, SendingStopped, run_service, single_scheduler
 
     from ._cmd_obligations import _actor
 
     st = settings(ctx)
-    try:
-        from scheduler import run_service  # type: ignore[attr-defined]
-    except ImportError:
-        typer.echo("error: the scheduler service is not installed in this build", err=True)
-        raise typer.Exit(1) from None
+    if st.now_text:
+        st.now()  # a bad --now is refused before the service starts
+    store = open_store(st.db_url)
 
     def one_sweep(now: datetime) -> dict[str, Any]:
         # --now pins every sweep to one instant (replays); otherwise each runs at its own time
         at = st.now() if st.now_text else now
-        return run_sweep(st, now=at, actor=_actor()).to_json()
+        done = run_sweep(st, now=at, actor=_actor(), lease=timedelta(seconds=lease), limit=limit)
+        n = done.notices_json()
+        typer.echo(
+            f"{at.isoformat()}: {n['decided']} decided, {n['sent']} sent, {n['retried']} to "
+            f"retry, {n['failed']} failed, {n['reconciled']} reconciled, "
+            f"{n['http_requests']} HTTP requests"
+        )
+        if n["fatal"]:
+            raise SendingStopped(f"sending stopped: {n['fatal']}")
+        return done.to_json()
 
-    run_service(one_sweep, interval=timedelta(minutes=interval))
+    try:
+        # SQLite: this process holds the database for its whole life, so a second
+        # `wsr scheduler` is told at once (the sweeps inside re-enter the same lock)
+        with single_scheduler(store.engine):
+            heartbeat = Heartbeat(store.engine, interval=timedelta(minutes=interval))
+            done = run_service(
+                one_sweep,
+                interval=timedelta(minutes=interval),
+                heartbeat=heartbeat,
+                max_sweeps=1 if once else sweeps,
+                fatal_errors=(SchedulerBusy, SendingStopped),
+            )
+    finally:
+        store.engine.dispose()
+    typer.echo(
+        f"scheduler {heartbeat.process_id} stopped ({done.stopped_by}): {done.sweeps} "
+        f"sweep(s), {done.errors} failed"
+    )
+    if done.fatal:
+        raise typer.Exit(1)

@@ -97,6 +97,7 @@ def _register() -> None:
     # Imported for their side effect of adding commands to `app`.
     from . import (  # noqa: F401
         _cmd_audit,
+        _cmd_delivery,
         _cmd_demo,
         _cmd_draft,
         _cmd_library,
@@ -219,10 +220,14 @@ def main(argv: list[str] | None = None) -> None:
         engine_error = _raised_engine_error(exc)
         if engine_error is not None:
             sys.exit(report(engine_error, args))
+        import importlib
+
+        # typer >= 0.24 raises its own vendored click's errors (typer._click), even when the
+        # click package is installed too (uvicorn brings it); older typer raises click's
         try:
-            import click
-        except ImportError:  # typer >= 0.24 vendors click as typer._click
-            from typer._click import exceptions as click
+            click = importlib.import_module("typer._click.exceptions")
+        except ImportError:
+            click = importlib.import_module("click")
 
         if isinstance(exc, click.UsageError):
             if type(exc).__name__ == "NoArgsIsHelpError":  # `wsr` alone: the help text

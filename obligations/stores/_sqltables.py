@@ -383,14 +383,3 @@ scheduler_heartbeats = Table(
     Column("state", String(16), nullable=False),
     CheckConstraint("state IN ('running', 'stopped')", name="ck_scheduler_heartbeats_state"),
 )
-
-#: SQLite allows one scheduler at a time: the holder's row (PostgreSQL schedulers never use it)
-scheduler_lock = Table(
-    "scheduler_lock",
-    metadata,
-    Column("name", String(32), primary_key=True),
-    Column("process_id", String(64), nullable=False),
-    Column("host", String(255), nullable=False),
-    Column("pid", Integer, nullable=False),
-    Column("acquired_at", UTCDateTime, nullable=False),
-)

@@ -4,8 +4,9 @@
   received, its timestamp and signature headers) with whether it verified, and why not;
 * ``notice_events``: the delivery events of verified requests, one per (SendGrid message id,
   event, timestamp) — event ids change on retries, so that triple is the key;
-* ``scheduler_heartbeats``: one row per `wsr scheduler` process (`wsr scheduler status`);
-* ``scheduler_lock``: the one row that lets only one scheduler run on a SQLite database.
+* ``scheduler_heartbeats``: one row per `wsr scheduler` process (`wsr scheduler status`).
+
+(One scheduler at a time on SQLite is a file lock, :mod:`scheduler._lock`, not a row.)
 
 Self-contained: new tables only.
 
@@ -73,18 +74,9 @@ def upgrade() -> None:
             "state IN ('running', 'stopped')", name="ck_scheduler_heartbeats_state"
         ),
     )
-    op.create_table(
-        "scheduler_lock",
-        sa.Column("name", sa.String(32), primary_key=True),
-        sa.Column("process_id", sa.String(64), nullable=False),
-        sa.Column("host", sa.String(255), nullable=False),
-        sa.Column("pid", sa.Integer, nullable=False),
-        sa.Column("acquired_at", TS, nullable=False),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("scheduler_lock")
     op.drop_table("scheduler_heartbeats")
     op.drop_index("ix_notice_events_notice", table_name="notice_events")
     op.drop_index("uq_notice_events_key", table_name="notice_events")
