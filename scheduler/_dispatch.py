@@ -306,14 +306,17 @@ def dispatch(
     lease: timedelta = DEFAULT_LEASE,
     limit: int = DEFAULT_LIMIT,
     clock: Callable[[], datetime] = _wall,
+    should_stop: Callable[[], bool] | None = None,
 ) -> DispatchReport:
     """Reconcile what a crash left in ``sending``, then send every notice due at ``now`` in
     batches of ``limit`` (one template and language after another, so a notifier can put a
-    batch in few requests), recording each outcome. Stops early on a FATAL outcome."""
+    batch in few requests), recording each outcome. Stops early on a FATAL outcome, and
+    between two batches once ``should_stop()`` says so (the service was asked to stop: the
+    batch in hand is recorded, the rest stays pending for the next run)."""
     report = reconcile(engine, notifier, now=now, clock=clock)
     if report.unresolved:
         return report
-    while report.fatal is None:
+    while report.fatal is None and not (should_stop is not None and should_stop()):
         batch = claim(engine, now=now, owner=owner, lease=lease, limit=limit, clock=clock)
         if not batch:
             break

@@ -70,12 +70,14 @@ def run_service(
     handle_signals: bool = True,
     fatal_errors: tuple[type[BaseException], ...] = (),
     log: Callable[[str], None] = _say,
+    stopping: threading.Event | None = None,
 ) -> ServiceReport:
     """Run ``sweep(now)`` at start and then every ``interval`` until a signal (or
     ``max_sweeps`` sweeps); returns when stopped. ``sweep`` returns a JSON-ready report,
     stored on the heartbeat row. An exception from ``sweep`` is logged and the service goes
     on (the next run retries), except ``fatal_errors`` (e.g. another scheduler holding a
-    SQLite database), which stop it."""
+    SQLite database), which stop it. ``stopping`` is set when a stop is asked for, so a sweep
+    in progress can stop between two batches (``dispatch(should_stop=...)``)."""
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.interval import IntervalTrigger
@@ -84,6 +86,7 @@ def run_service(
         raise ValueError("the interval must be positive")
     report = ServiceReport()
     lock = threading.Lock()
+    stopping = stopping if stopping is not None else threading.Event()
     sched = BlockingScheduler(
         timezone=UTC,
         executors={"default": ThreadPoolExecutor(2)},
@@ -91,6 +94,7 @@ def run_service(
     )
 
     def stop(why: str) -> None:
+        stopping.set()
         with lock:
             if report.stopped_by:
                 return
@@ -145,11 +149,12 @@ def run_service(
 
         def on_signal(signum: int, _frame: FrameType | None) -> None:
             name = signal.Signals(signum).name
+            stopping.set()
             with lock:
                 first = not report.stopped_by
                 report.stopped_by = report.stopped_by or name
             if first:
-                log(f"{name}: stopping after the sweep in progress")
+                log(f"{name}: stopping after the batch in progress")
                 # in the main thread: wait for a sweep in progress to record its outcomes
                 sched.shutdown(wait=True)
 

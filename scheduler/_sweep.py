@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -58,6 +59,7 @@ def sweep(
     owner: str | None = None,
     lease: timedelta = DEFAULT_LEASE,
     limit: int = DEFAULT_LIMIT,
+    should_stop: Callable[[], bool] | None = None,
 ) -> NoticeSweep:
     """Advance the engine to ``now`` and record the notices due, in ONE transaction; then
     send what is due through ``notifier`` (None: record only)."""
@@ -75,6 +77,7 @@ def sweep(
             owner=owner or default_owner(),
             lease=lease,
             limit=limit,
+            should_stop=should_stop,
         )
     folder = getattr(notifier, "folder", None)
     return NoticeSweep(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -45,6 +46,7 @@ def run_sweep(
     actor: str,
     lease: timedelta | None = None,
     limit: int | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> NoticeSweep:
     """One sweep at ``now`` on the configured store: advance + decide + record (one
     transaction), then dispatch through the configured notifier (one dispatcher at a time on
@@ -56,7 +58,7 @@ def run_sweep(
     try:
         notifier = _notifier(st)
         with single_scheduler(store.engine):
-            tuning: dict[str, Any] = {}
+            tuning: dict[str, Any] = {"should_stop": should_stop}
             if lease is not None:
                 tuning["lease"] = lease
             if limit is not None:
@@ -211,6 +213,8 @@ def scheduler(
     SIGTERM or SIGINT (or --once / --sweeps N)."""
     if ctx.invoked_subcommand is not None:
         return
+    import threading
+
     from obligations import open_store
     from scheduler import Heartbeat, SchedulerBusy, SendingStopped, run_service, single_scheduler
 
@@ -220,11 +224,19 @@ def scheduler(
     if st.now_text:
         st.now()  # a bad --now is refused before the service starts
     store = open_store(st.db_url)
+    stopping = threading.Event()  # set by SIGTERM/SIGINT: the sweep stops between batches
 
     def one_sweep(now: datetime) -> dict[str, Any]:
         # --now pins every sweep to one instant (replays); otherwise each runs at its own time
         at = st.now() if st.now_text else now
-        done = run_sweep(st, now=at, actor=_actor(), lease=timedelta(seconds=lease), limit=limit)
+        done = run_sweep(
+            st,
+            now=at,
+            actor=_actor(),
+            lease=timedelta(seconds=lease),
+            limit=limit,
+            should_stop=stopping.is_set,
+        )
         n = done.notices_json()
         typer.echo(
             f"{at.isoformat()}: {n['decided']} decided, {n['sent']} sent, {n['retried']} to "
@@ -246,6 +258,7 @@ def scheduler(
                 heartbeat=heartbeat,
                 max_sweeps=1 if once else sweeps,
                 fatal_errors=(SchedulerBusy, SendingStopped),
+                stopping=stopping,
             )
     finally:
         store.engine.dispose()

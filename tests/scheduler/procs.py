@@ -75,12 +75,22 @@ def load_notices(db_url: str, agreement_id: str, n: int, *, decided_at: datetime
         rows.append(
             {
                 "id": hashlib.sha1(f"load-{i}".encode()).hexdigest(),
-                "agreement_id": agreement_id, "obligation_id": f"load-{i}", "step": "reminder",
-                "offset_days": 14, "recipient": to, "recipient_name": f"Load {i}",
-                "recipient_role": "obligor", "language": lang, "due_on": date(2026, 2, 15),
-                "decided_at": decided_at, "template": "reminder", "subject": subject,
-                "body_text": text, "body_html": html,
-                "sha256": message_sha256(to, subject, text, html), "state": "pending",
+                "agreement_id": agreement_id,
+                "obligation_id": f"load-{i}",
+                "step": "reminder",
+                "offset_days": 14,
+                "recipient": to,
+                "recipient_name": f"Load {i}",
+                "recipient_role": "obligor",
+                "language": lang,
+                "due_on": date(2026, 2, 15),
+                "decided_at": decided_at,
+                "template": "reminder",
+                "subject": subject,
+                "body_text": text,
+                "body_html": html,
+                "sha256": message_sha256(to, subject, text, html),
+                "state": "pending",
                 "attempts": 0,
             }  # fmt: skip
         )

@@ -89,9 +89,7 @@ def test_heartbeat_rows_follow_the_process(engine):
     assert row["last_report"]["notices"] == {"sent": 3}
     # a process that died without saying so: on this host, its pid gone
     with engine.begin() as conn:
-        conn.execute(
-            sa.update(scheduler_heartbeats).values(state="running", pid=2**22 + 12345)
-        )
+        conn.execute(sa.update(scheduler_heartbeats).values(state="running", pid=2**22 + 12345))
     (row,) = scheduler_status(engine, wall=datetime.now(UTC))
     assert row["state"] == Liveness.DEAD
     with engine.begin() as conn:
