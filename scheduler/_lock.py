@@ -33,19 +33,20 @@ def lock_path(engine: Engine) -> Path | None:
     return Path(db).expanduser().resolve().with_name(Path(db).name + ".scheduler.lock")
 
 
-#: lock files this process holds, with how many blocks hold each (the lock is re-entrant: the
-#: service holds it for its life, and each sweep inside takes it again)
+#: lock files this process holds, with how many blocks hold each: the service holds the lock
+#: for its life, and each sweep inside re-enters it (``reenter=True``)
 _HELD: dict[Path, int] = {}
 
 
 @contextmanager
-def single_scheduler(engine: Engine) -> Iterator[None]:
-    """Hold the database's scheduler lock for the block; refuse when another process has it."""
+def single_scheduler(engine: Engine, *, reenter: bool = False) -> Iterator[None]:
+    """Hold the database's scheduler lock for the block; refuse when another process has it
+    (or another holder in this one, unless ``reenter``: the service's own sweeps)."""
     path = lock_path(engine)
     if path is None:
         yield
         return
-    if _HELD.get(path):
+    if reenter and _HELD.get(path):
         _HELD[path] += 1
         try:
             yield

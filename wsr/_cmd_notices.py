@@ -57,7 +57,7 @@ def run_sweep(
     store = open_store(st.db_url)
     try:
         notifier = _notifier(st)
-        with single_scheduler(store.engine):
+        with single_scheduler(store.engine, reenter=True):
             tuning: dict[str, Any] = {"should_stop": should_stop}
             if lease is not None:
                 tuning["lease"] = lease
