@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from scheduler import OutgoingMessage
+from scheduler import OutgoingMessage, message_sha256
 from tests.scheduler.sendgrid_stub import SendGridStub
 
 
@@ -23,10 +23,11 @@ def message(
     text = body if body is not None else f"Notice {n}: the premium payment is due on 2026-04-15."
     subject = f"Reminder {n}: payment due"
     body_html = f"<p>{text}</p>" if html else None
-    digest = hashlib.sha256(f"{subject}\n{text}\n{body_html}".encode()).hexdigest()
+    to_email = to or f"person{n}@example.org"
+    digest = message_sha256(to_email, subject, text, body_html)  # as the sweep hashes it
     return OutgoingMessage(
         notice_id=hashlib.sha1(f"notice-{n}".encode()).hexdigest(),
-        to_email=to or f"person{n}@example.org",
+        to_email=to_email,
         to_name=f"Person {n}",
         template=template,
         language=language,
