@@ -35,7 +35,9 @@ def _served_notice(engine) -> tuple[str, Signer]:
     return nid, signer
 
 
-def test_markdown_certificate_names_what_was_served_and_the_evidence(capsys, engine, db_url, tmp_path):  # fmt: skip
+def test_markdown_certificate_names_what_was_served_and_the_evidence(
+    capsys, engine, db_url, tmp_path
+):
     nid, _ = _served_notice(engine)
     code, out, err = run(capsys, db_url, "notices", "certificate", nid, "--out", str(tmp_path),
                          "--no-pdf")  # fmt: skip
