@@ -65,6 +65,8 @@ class DispatchReport:
     reconciled_resent: int = 0
     #: rows in ``sending`` whose outcome could not be asked yet (the provider unreachable)
     unresolved: int = 0
+    #: sends whose answer was lost (connection reset, timeout): left to reconcile next run
+    unknown: int = 0
     http_requests: int = 0
     fatal: str | None = None
     retries: list[dict[str, Any]] = attrs.field(factory=list)
@@ -79,6 +81,7 @@ class DispatchReport:
             "reconciled_sent": self.reconciled_sent,
             "reconciled_resent": self.reconciled_resent,
             "unresolved": self.unresolved,
+            "unknown": self.unknown,
             "http_requests": self.http_requests,
             "fatal": self.fatal,
             "retries": list(self.retries),
@@ -210,8 +213,10 @@ def _record_results(
     owner: str,
     now: datetime,
     report: DispatchReport,
+    clock: Callable[[], datetime] = _wall,
 ) -> None:
     c = notices.c
+    now_wall = clock()
     mine = and_(
         c.id == bindparam("nid"),
         c.state == NoticeState.SENDING.value,
@@ -220,6 +225,7 @@ def _record_results(
     sent: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
     back: list[dict[str, Any]] = []
+    unknown: list[dict[str, Any]] = []
     with engine.begin() as conn:
         attempts = dict(
             conn.execute(
@@ -231,6 +237,8 @@ def _record_results(
             tries = int(attempts.get(r.notice_id, 1))
             if r.outcome is SendOutcome.SENT:
                 sent.append({"nid": r.notice_id, "mid": r.provider_message_id})
+            elif r.outcome is SendOutcome.UNKNOWN:
+                unknown.append({"nid": r.notice_id, "err": r.error})
             elif r.outcome is SendOutcome.FAILED or (
                 r.outcome is SendOutcome.RETRY and tries >= MAX_ATTEMPTS
             ):
@@ -258,6 +266,15 @@ def _record_results(
                     last_error=None,
                 ),
                 sent,
+            )
+        if unknown:
+            # outcome unknown, as after a crash: the row stays `sending` with its lease run
+            # out, so the next dispatch asks the provider (reconcile) before any resend
+            conn.execute(
+                update(notices)
+                .where(mine)
+                .values(lease_until=now_wall, last_error=bindparam("err")),
+                unknown,
             )
         if failed:
             conn.execute(
@@ -288,6 +305,7 @@ def _record_results(
             )
     report.sent += len(sent)
     report.failed += len(failed)
+    report.unknown += len(unknown)
     retried = [b for b in back if report.fatal is None or b["at"] != now]
     report.retried += len(retried)
     for b in retried[: max(_SHOWN_RETRIES - len(report.retries), 0)]:
@@ -328,7 +346,13 @@ def dispatch(
                 f"{len(batch)} messages"
             )
         _record_results(
-            engine, results, provider=notifier.name, owner=owner, now=now, report=report
+            engine,
+            results,
+            provider=notifier.name,
+            owner=owner,
+            now=now,
+            report=report,
+            clock=clock,
         )
         if len(batch) < limit:
             break

@@ -41,6 +41,9 @@ class SendOutcome(enum.StrEnum):
     FAILED = "failed"
     #: stop the whole run (401: the key is wrong); nothing more will be accepted until fixed
     FATAL = "fatal"
+    #: the request may have reached the provider but no answer came back (connection reset,
+    #: timeout after sending): like a crash mid-send, reconcile before any resend
+    UNKNOWN = "unknown"
 
 
 @attrs.frozen

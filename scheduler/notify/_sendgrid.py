@@ -7,8 +7,10 @@ Every answer of the API becomes an outcome and nothing raises past :meth:`SendGr
   the notices of one request apart);
 * 429: RETRY at ``X-RateLimit-Reset`` (epoch seconds) or ``Retry-After``; the rest of the run's
   batches are not attempted (they would be refused too) and are RETRY at the same time;
-* 5xx, connection refused, a timeout: RETRY with ``retry_at`` None (the dispatch loop's own
-  backoff decides when, from the attempt count);
+* 5xx, connection refused: RETRY with ``retry_at`` None (the dispatch loop's own backoff
+  decides when, from the attempt count);
+* a timeout or a connection broken after the request went out: UNKNOWN — SendGrid may have
+  accepted it, so the dispatch loop reconciles (asks) before it would send it again;
 * 400 and other 4xx: FAILED with the API's own error text read from the body
   (``errors[].field`` and ``message``), not the client's bare "HTTP Error 400";
 * 401/403: FATAL for this batch and every later one; no further request is made, so a wrong key
@@ -20,10 +22,12 @@ The client has no timeout of its own (urllib waits for ever), so one is always s
 from __future__ import annotations
 
 import json
+import socket
 import time
 import urllib.error
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from http.client import HTTPException
 from typing import Any
 
 from .._message import OutgoingMessage, SendOutcome, SendResult
@@ -103,9 +107,15 @@ class SendGridNotifier:
             response = self._client.client.mail.send.post(request_body=batch.body)
         except http.HTTPError as exc:
             return _refused(exc, now)
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            reason = getattr(exc, "reason", None) or exc
-            return SendOutcome.RETRY, None, None, f"cannot reach SendGrid at {self.host}: {reason}"
+        except urllib.error.URLError as exc:
+            # raised while connecting or sending; refused or unresolvable: never arrived
+            reason = exc.reason
+            if isinstance(reason, ConnectionRefusedError | socket.gaierror):
+                return SendOutcome.RETRY, None, None, f"cannot reach {self.host}: {reason}"
+            return SendOutcome.UNKNOWN, None, None, f"sending to {self.host} broke off: {reason}"
+        except (TimeoutError, ConnectionError, HTTPException) as exc:
+            # the request was sent and the answer never came: SendGrid may have accepted it
+            return SendOutcome.UNKNOWN, None, None, f"no answer from {self.host}: {exc!r}"
         mid = response.headers.get("X-Message-Id")
         if response.status_code != 202 or not mid:
             return (
