@@ -26,7 +26,7 @@ from ._completeness import omission_warnings, omissions
 from ._constraints import agreement_findings
 from ._exceptions import InputError, Problem
 from ._library import Library
-from ._schema import ClauseDef, Deadline, ObligationSpec, Severity
+from ._schema import DEFAULT_REMINDERS, ClauseDef, Deadline, ObligationSpec, Severity
 from ._templating import clause_functions, paragraphs, render
 from ._variables import describe_floor, to_json_value
 
@@ -142,7 +142,7 @@ def bind_spec(
         ends_on=list(spec.ends_on),
         violated_by=list(spec.violated_by),
         evidence=list(spec.evidence),
-        reminders=list(spec.reminders),
+        reminders=list(DEFAULT_REMINDERS if spec.reminders is None else spec.reminders),
         grace_days=_int_of(cid, spec, spec.grace_days, values),
         cure=cure,
         surviving=spec.surviving,

@@ -386,7 +386,10 @@ def _deadline_days(spec: ObligationSpec, vals: Mapping[str, Any]) -> tuple[int |
 def reminder_findings(
     cdef: ClauseDef, specs: list[ObligationSpec], vals: Mapping[str, Any]
 ) -> list[Finding]:
-    """Reminders that would fall before the obligation they remind of exists (warnings)."""
+    """Reminders that would fall before the obligation they remind of exists (warnings).
+
+    Only reminders a spec declares: the default ladder's early rungs are simply not sent (the
+    scheduler never sends a notice dated before its obligation existed)."""
     out: list[Finding] = []
     for spec in specs:
         if not spec.reminders:

@@ -308,6 +308,10 @@ class Cure(_Strict):
     powers: list[str] = Field(default_factory=list)
 
 
+#: the reminder offsets a spec that declares none is drafted with (days before the due date)
+DEFAULT_REMINDERS: tuple[int, ...] = (14, 7, 1)
+
+
 class Escalation(_Strict):
     """``escalation``: the notice ladder after the reminders (issue 10) — overdue notices every
     ``overdue_every`` days (0: none), a formal breach notice to the obligor once a breach is
@@ -358,7 +362,9 @@ class ObligationSpec(_Strict):
     ends_on: list[EndsOn] = Field(default_factory=list)
     violated_by: list[ViolatedBy] = Field(default_factory=list)
     evidence: list[str] = Field(default_factory=list)
-    reminders: list[int] = Field(default_factory=lambda: [7, 1])  # days before due
+    #: days before due; None (not given) = the default ladder, DEFAULT_REMINDERS, bound into
+    #: the record at drafting; [] = no reminders before the due day
+    reminders: list[int] | None = None
     grace_days: int | str = 0
     cure: Cure | None = None
     surviving: bool = False

@@ -34,12 +34,14 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from clauses._schema import DEFAULT_REMINDERS as DEFAULT_REMINDERS  # re-exported
 from obligations import LegalState, Obligation
 
 from ._model import MONITOR_ROLE, Decision, Follower, Party, Recipient, Role, Step
 
-#: the reminder offsets of a spec that declares none (days before the due date)
-DEFAULT_REMINDERS: tuple[int, ...] = (14, 7, 1)
+# DEFAULT_REMINDERS: the offsets of a spec that declares none; drafting binds them into the
+# record, so here they serve only specs the record lacks (a cure)
+
 #: days between two overdue notices while a duty stays open
 OVERDUE_EVERY = 7
 #: flags the engine's rules and decisions raise (obligations.Flag values)

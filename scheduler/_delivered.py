@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from clauses import Agreement
-from obligations import AuditAction, AuditEntry, EventResult, ObligationService
+from clauses import Agreement, NotFound
+from obligations import AuditAction, AuditEntry, EventResult, Obligation, ObligationService
 from obligations.stores._sqltables import notices
 from obligations.stores.sqlalchemy import SqlAlchemyObligationStore
 
@@ -46,9 +46,10 @@ def on_delivered(
         return None
     store = SqlAlchemyObligationStore(conn.engine)
     with store.joined(conn):
-        tracked = store.get_agreement(row.agreement_id)
-        record = Agreement.from_json(tracked.record_json)
-        ob = store.get_obligation(row.obligation_id)
+        ob = _obligation(store, row.obligation_id)
+        if ob is None:
+            return None  # no obligation the engine tracks: the delivery is evidence only
+        record = Agreement.from_json(store.get_agreement(row.agreement_id).record_json)
         spec = next((s for s in record.specs if s.id == ob.spec_id), None)
         if spec is None or spec.escalation is None or spec.escalation.cure_from != "delivery":
             return None
@@ -84,9 +85,10 @@ def on_bounce(
         return []
     store = SqlAlchemyObligationStore(conn.engine)
     with store.joined(conn):
-        tracked = store.get_agreement(row.agreement_id)
-        record = Agreement.from_json(tracked.record_json)
-        ob = store.get_obligation(row.obligation_id)
+        ob = _obligation(store, row.obligation_id)
+        if ob is None:
+            return []
+        record = Agreement.from_json(store.get_agreement(row.agreement_id).record_json)
         parties = _parties(record)
         bounced = row.recipient.lower()
         nxt: tuple[str, str, str] | None = None
@@ -148,6 +150,13 @@ def on_bounce(
             ]
         )
     return [r["id"] for r in rows]
+
+
+def _obligation(store: SqlAlchemyObligationStore, obligation_id: str) -> Obligation | None:
+    try:
+        return store.get_obligation(obligation_id)
+    except NotFound:
+        return None
 
 
 def _base_step(step: str) -> str:
