@@ -116,6 +116,16 @@ def notice_states(db_url: str) -> dict[str, int]:
         engine.dispose()
 
 
+def sending_ids(db_url: str) -> set[str]:
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            q = sa.select(notices.c.id).where(notices.c.state == "sending")
+            return set(conn.execute(q).scalars())
+    finally:
+        engine.dispose()
+
+
 def sent_rows(db_url: str) -> dict[str, str | None]:
     engine = make_engine(db_url)
     try:
