@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 from sqlalchemy import Engine, and_, bindparam, or_, select, update
 
-from obligations.stores._sqltables import notices
+from obligations.stores._sqltables import notice_events, notices
 
 from ._message import Notifier, OutgoingMessage, Reconciler, SendOutcome, SendResult
 from ._model import NoticeState
@@ -118,13 +118,17 @@ def reconcile(
         )
     if not stale:
         return report
-    known: dict[str, SendResult] = {}
-    if isinstance(notifier, Reconciler):
+    # first the signed webhook's evidence: an event for a notice means the provider had it
+    known: dict[str, SendResult] = _known_from_events(engine, stale)
+    asked = [nid for nid in stale if nid not in known]
+    if asked and isinstance(notifier, Reconciler):
         try:
-            known = dict(notifier.reconcile(stale))
+            known.update(notifier.reconcile(asked))
         except ProviderUnavailable:  # the provider cannot be asked: resend nothing yet
-            report.unresolved = len(stale)
-            return report
+            stale = [nid for nid in stale if nid in known]
+            report.unresolved = len(asked)
+            if not stale:
+                return report
     with engine.begin() as conn:
         guard = and_(
             c.id == bindparam("nid"),
@@ -167,6 +171,32 @@ def reconcile(
             report.reconciled_resent = res.rowcount
     report.reconciled = report.reconciled_sent + report.reconciled_resent
     return report
+
+
+def _known_from_events(engine: Engine, ids: Sequence[str]) -> dict[str, SendResult]:
+    """Notices the event webhook has recorded an event for (processed, delivered, …): the
+    provider accepted them, whatever became of the process that sent them."""
+    ev = notice_events.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(ev.notice_id, ev.sg_message_id)
+            .where(ev.notice_id.in_(list(ids)))
+            .order_by(ev.event_at)
+        ).all()
+    known: dict[str, SendResult] = {}
+    for nid, mid in rows:
+        known.setdefault(
+            nid,
+            SendResult(
+                notice_id=nid,
+                outcome=SendOutcome.SENT,
+                provider_message_id=str(mid).split(".", 1)[0] or None,
+                retry_at=None,
+                error=None,
+                http_requests=0,
+            ),
+        )
+    return known
 
 
 def claim(

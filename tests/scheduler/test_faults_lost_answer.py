@@ -31,3 +31,36 @@ def test_a_dropped_answer_is_reconciled_not_resent(sql_store, stub):  # noqa: F8
     assert {r["state"] for r in rows(sql_store)} == {NoticeState.SENT.value}
     accepted = [a["notice_id"] for a in stub.accepted]
     assert len(accepted) == len(set(accepted)) == decided  # each exactly once
+
+
+def test_webhook_evidence_resolves_an_interrupted_send_when_the_provider_cannot_be_asked(
+    sql_store,  # noqa: F811
+):
+    import json
+    from datetime import UTC
+
+    from scheduler import record_request
+    from scheduler._dispatch import claim
+    from scheduler.notify import SendGridNotifier
+
+    track(sql_store)
+    now = first_reminder_day(sql_store)
+    with sql_store.transaction():
+        record_notices(sql_store, now=now, actor="test", console_url=URL)
+    t = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    batch = claim(sql_store.engine, now=now, owner="crashed", lease=timedelta(minutes=1),
+                  limit=100, clock=lambda: t)  # fmt: skip
+    assert len(batch) >= 2
+    served = batch[0].notice_id  # the process died; SendGrid's webhook says it was processed
+    body = json.dumps([{"event": "processed", "timestamp": int(t.timestamp()),
+                        "sg_message_id": "abc123.filter1", "notice_id": served}])  # fmt: skip
+    record_request(sql_store.engine, received_at=t, raw_body=body, signature="s",
+                   timestamp=str(int(t.timestamp())), refusal=None)  # fmt: skip
+    unreachable = SendGridNotifier("SG.x", host="http://127.0.0.1:9", from_email="n@example.org")
+    report = dispatch(sql_store.engine, unreachable, now=now, owner="restarted",
+                      clock=lambda: t + timedelta(minutes=2))  # fmt: skip
+    assert report.reconciled_sent == 1
+    assert report.unresolved == len(batch) - 1  # no evidence and nobody to ask: not resent
+    (row,) = rows(sql_store, id=served)
+    assert (row["state"], row["provider_message_id"]) == (NoticeState.SENT.value, "abc123")
+    assert len(rows(sql_store, state=NoticeState.SENDING.value)) == len(batch) - 1
