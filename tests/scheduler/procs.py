@@ -63,10 +63,12 @@ def tracked(tmp: Path, db_url: str) -> str:
     return record.stem
 
 
-def load_notices(db_url: str, agreement_id: str, n: int, *, decided_at: datetime) -> list[str]:
+def load_notices(
+    db_url: str, agreement_id: str, n: int, *, decided_at: datetime, start: int = 0
+) -> list[str]:
     """``n`` pending notices as the sweep records them (rendered, hashed), half in Spanish."""
     rows = []
-    for i in range(n):
+    for i in range(start, start + n):
         lang = "es" if i % 2 else "en"
         to = f"load{i}@example.org"
         subject = f"Recordatorio {i}" if lang == "es" else f"Reminder {i}"

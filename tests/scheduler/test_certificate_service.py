@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from obligations.stores._sqltables import notices
-from scheduler import webhook_app
+from scheduler import DeliveryHooks, webhook_app
 from tests.scheduler.conftest import add_notice
 from tests.scheduler.webhook_client import Served, Signer, body_of, event
 from wsr.cli import main
@@ -29,7 +29,8 @@ def _served_notice(engine) -> tuple[str, Signer]:
     now = int(time.time())
     body = body_of([event(nid, "processed", now - 60), event(nid, "delivered", now - 30)])
     forged = body_of([event(nid, "bounce", now - 10)])
-    with Served(webhook_app(engine, signer.public_b64)) as web:
+    # no hooks: the rows here are a notice and a stand-in agreement, not a tracked agreement
+    with Served(webhook_app(engine, signer.public_b64, hooks=DeliveryHooks())) as web:
         assert web.post(body, signer.headers(body))[0] == 200
         assert web.post(forged, Signer().headers(forged))[0] == 403
     return nid, signer
