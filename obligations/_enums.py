@@ -115,10 +115,9 @@ class AuditAction(StrEnum):
     AGREEMENT_TRACKED = "agreement_tracked"
     AGREEMENT_STATUS = "agreement_status"
     AGREEMENT_TERMINATED = "agreement_terminated"
-    # the scheduler's escalation ladder (issue 10): each rung decided, each delivery that
-    # starts a cure, each bounce that moves a notice to the next address
+    # the scheduler's escalation ladder (issue 10): each rung decided, each bounce that moves
+    # a notice to the next address (a delivery that starts a cure is its event's entry)
     NOTICE_DECIDED = "notice_decided"
-    NOTICE_DELIVERED = "notice_delivered"
     NOTICE_BOUNCED = "notice_bounced"
 
 

@@ -12,29 +12,28 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from clauses import Agreement, InputError
 from clauses._schema import PowerSpec
 from obligations import AuditAction, AuditEntry, LegalState, Obligation, TrackedAgreement
 from obligations._calendar import end_of_local_day
-from obligations.stores._sqltables import notice_follows, notices
+from obligations.stores._sqltables import notice_follows, notices, obligations
 from obligations.stores.sqlalchemy import SqlAlchemyObligationStore
 
 from ._decide import DEFAULT_REMINDERS, AgreementState, Ladder, decide, local_day
 from ._model import Decision, Follower, NoticeState, Party
 from ._render import LANGUAGES, render
 
-#: the states whose obligations can have a notice due (open ones, and confirmed breaches)
-_CANDIDATE_STATES = frozenset(
-    {
-        LegalState.CREATED,
-        LegalState.IN_EFFECT,
-        LegalState.SUSPENDED,
-        LegalState.VIOLATED,
-        LegalState.DISCHARGED,
-    }
+#: the states whose duties can have a time notice due (reminders, due day, overdue)
+_OPEN_STATES = frozenset({LegalState.CREATED, LegalState.IN_EFFECT, LegalState.SUSPENDED})
+#: a breach notice concerns a closed obligation too (violated, or closed with the suspicion
+#: or the confirmation kept): found by flag or state, however old, without reading history
+_BREACH_FLAGGED = or_(
+    obligations.c.state == LegalState.VIOLATED.value,
+    obligations.c.flags.like('%"breach_suspected"%'),
+    obligations.c.flags.like('%"breach_confirmed"%'),
 )
 
 #: the console link in notices when no base URL is configured (``WSR_CONSOLE_URL``)
@@ -89,9 +88,12 @@ def agreement_state(
     horizon = end_of_local_day(
         local_day(now, tracked.timezone) + timedelta(ahead + 1), tracked.timezone
     )
-    obs = store.find_obligations(
-        agreement_id=tracked.id, states=_CANDIDATE_STATES, due_before=horizon
-    )
+    obs = store.find_obligations(agreement_id=tracked.id, states=_OPEN_STATES, due_before=horizon)
+    seen = {o.id for o in obs}
+    flagged = conn.execute(
+        select(obligations.c.id).where(obligations.c.agreement_id == tracked.id, _BREACH_FLAGGED)
+    ).scalars()
+    obs += [store.get_obligation(i) for i in flagged if i not in seen]
     holders = {s.id: sorted({p.holder for p in _powers(record, s.id)}) for s in record.specs}
     ladders = {
         s.id: Ladder(s.escalation.overdue_every, s.escalation.breach_notice)
