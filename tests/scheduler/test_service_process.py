@@ -47,7 +47,7 @@ def test_once_sends_the_first_reminders_into_the_outbox_and_says_so(tmp_path, st
 
 def test_sigterm_stops_cleanly_with_nothing_left_sending(tmp_path, store):
     url, aid = store
-    load_notices(url, aid, 400, decided_at=parse_now(NOW))
+    load_notices(url, aid, 2000, decided_at=parse_now(NOW))  # about 30 s of sending
     stub = StubProcess(tmp_path, mode={"delay": 0.15}).start()
     try:
         env = env_for(stub.url)
