@@ -11,7 +11,7 @@ recorded. SendGrid retries anything but a 2xx, so a duplicate is answered 200 to
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -45,7 +45,7 @@ def webhook_app(
     *,
     clock: Callable[[], datetime] = _wall_clock,
     hooks: DeliveryHooks | None = None,
-    max_age: Any = MAX_AGE,
+    max_age: timedelta = MAX_AGE,
 ) -> Any:
     """The ASGI app. ``public_key`` is the verification key SendGrid shows (base64); a key that
     is not one is refused here, at start-up, naming ``WSR_SENDGRID_WEBHOOK_KEY``."""

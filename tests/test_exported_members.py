@@ -9,7 +9,7 @@ import types
 import pytest
 
 
-@pytest.mark.parametrize("package", ["clauses", "obligations"])
+@pytest.mark.parametrize("package", ["clauses", "obligations", "scheduler"])
 def test_all_is_exact(package: str) -> None:
     module = importlib.import_module(package)
     exported = set(module.__all__)
