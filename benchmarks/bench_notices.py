@@ -14,6 +14,8 @@ one template, half English and half Spanish, each to its own address).
   the K notices through the official client to the SendGrid stub (a separate process on
   127.0.0.1 that checks every request strictly): seconds inside the call, peak RSS (VmHWM), and
   the HTTP requests the sweep reports and the stub counted;
+* **C**: the dispatch step alone (``scheduler.dispatch``: claim, send, record) on the same
+  store, to show how much of A is sending the K notices and how much is the engine's sweep;
 * **B, the floor**: in its own process, the raw select of the due set on one DBAPI connection
   (``SELECT * FROM notices WHERE state = 'pending' AND (next_attempt_at IS NULL OR …)``).
 
@@ -101,6 +103,16 @@ print(json.dumps({"seconds": took, "peak_mib": peak, "base_mib": before,
                   "notices": done.notices_json()}))
 """
 
+#: C: python -c DISPATCH DB NOW STUB_URL -> the dispatch step alone (claim, send, record)
+DISPATCH = (
+    SWEEP.replace("from scheduler import sweep", "from scheduler import dispatch")
+    .replace(
+        'done = sweep(store, notifier, now=now, actor="bench", console_url="http://localhost:8000")',
+        'done = dispatch(engine, notifier, now=now, owner="bench")',
+    )
+    .replace('"notices": done.notices_json()', '"notices": {"decided": 0, **done.to_json()}')
+)
+
 #: B: python -c SELECT DB NOW_TEXT -> {"seconds", "peak_mib", "base_mib", "rows"}
 SELECT = r"""
 import json, sqlite3, sys, time
@@ -185,13 +197,15 @@ def main(argv: list[str] | None = None) -> None:
         stub = Stub(tmp)
         try:
             a_s, a_m, a_base, b_s, b_m, reports = [], [], [], [], [], []
+            c_s, c_m = [], []
             work = tmp / "run.db"
             for i in range(args.runs):
-                for side in ("A", "B") if i % 2 == 0 else ("B", "A"):
-                    if side == "A":
+                for side in ("A", "C", "B") if i % 2 == 0 else ("B", "C", "A"):
+                    if side in "AC":
                         shutil.copyfile(base, work)
                         stub.call("/_stub/reset", b"{}")
-                        out = child(SWEEP, str(work), now.isoformat(), stub.url)
+                        script = SWEEP if side == "A" else DISPATCH
+                        out = child(script, str(work), now.isoformat(), stub.url)
                         stats = stub.call("/_stub/stats")
                         assert isinstance(out, dict)
                         n = out["notices"]
@@ -200,11 +214,15 @@ def main(argv: list[str] | None = None) -> None:
                             or stats["distinct"] != args.notices
                             or (stats["accepted"] != args.notices)
                         ):
-                            raise SystemExit(f"check failed: sweep {n}, stub {stats}")
+                            raise SystemExit(f"check failed: {side} {n}, stub {stats}")
+                        reports.append((n["http_requests"], stats["requests"]))
+                        if side == "C":
+                            c_s.append(out["seconds"])
+                            c_m.append(out["peak_mib"])
+                            continue
                         a_s.append(out["seconds"])
                         a_m.append(out["peak_mib"])
                         a_base.append(out["base_mib"])
-                        reports.append((n["http_requests"], stats["requests"]))
                     else:
                         out = child(SELECT, str(base), now_text)
                         assert isinstance(out, dict) and out["rows"] == args.notices, out
@@ -221,6 +239,8 @@ def main(argv: list[str] | None = None) -> None:
     print("|---|---|---|---|")
     print(f"| A `scheduler.sweep` (advance + decide + record + dispatch to the stub) | "
           f"{fmt(a_s)} | {fmt(a_m, 'MiB')} | {statistics.median(a_base):.0f} MiB |")  # fmt: skip
+    print(f"| C `scheduler.dispatch` alone (claim, send, record) | {fmt(c_s)} | "
+          f"{fmt(c_m, 'MiB')} | |")  # fmt: skip
     print(f"| B raw select of the due set | {fmt(b_s)} | {fmt(b_m, 'MiB')} | |")
     print(
         f"| ratio of medians A / B | ×{statistics.median(a_s) / statistics.median(b_s):.0f} | | |"
