@@ -1,18 +1,16 @@
 """Writing a certificate of service: Markdown, and PDF through LibreOffice (as the drafts are).
 
 The PDF is made from a DOCX built with python-docx from the same sections as the Markdown,
-converted by :func:`clauses.render.pdf.render_pdf` in a temporary folder; each file appears in
-the output folder whole (renamed into place) or not at all.
+converted by :func:`clauses.render.pdf.render_pdf`; both are written into the staging folder of
+:func:`clauses._atomic.atomic_outputs` and appear in the output folder together, or not at all.
 """
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
 from ._certificate import Certificate, sections, to_markdown
-from .notify import write_atomically
 
 
 def certificate_stem(cert: Certificate) -> str:
@@ -21,21 +19,20 @@ def certificate_stem(cert: Certificate) -> str:
 
 def write_certificate(cert: Certificate, out_dir: Path, *, pdf: bool = True) -> list[Path]:
     """Write ``<stem>.md`` (and ``<stem>.pdf``) into ``out_dir``; the paths written."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stem = certificate_stem(cert)
-    written: list[Path] = []
-    if pdf:
-        from clauses.render.pdf import render_pdf
+    from clauses import atomic_outputs
 
-        with tempfile.TemporaryDirectory(prefix="wsr-cert-", dir=out_dir) as tmp:
-            docx = Path(tmp) / f"{stem}.docx"
-            _docx(cert).save(str(docx))
-            made = render_pdf(docx, Path(tmp))
-            os.replace(made, out_dir / f"{stem}.pdf")
-        written.append(out_dir / f"{stem}.pdf")
-    md = out_dir / f"{stem}.md"
-    write_atomically(md, to_markdown(cert).encode("utf-8"))
-    return [md, *written]
+    stem = certificate_stem(cert)
+    names = [f"{stem}.md"] + ([f"{stem}.pdf"] if pdf else [])
+    with atomic_outputs(out_dir) as stage:
+        (stage / names[0]).write_bytes(to_markdown(cert).encode("utf-8"))
+        if pdf:
+            from clauses.render.pdf import render_pdf
+
+            with tempfile.TemporaryDirectory(prefix="wsr-cert-") as tmp:
+                docx = Path(tmp) / f"{stem}.docx"
+                _docx(cert).save(str(docx))
+                render_pdf(docx, stage)
+    return [out_dir / n for n in names]
 
 
 def _docx(cert: Certificate):  # type: ignore[no-untyped-def]

@@ -26,16 +26,14 @@ def certificate(
 ) -> None:
     """A certificate of service for one notice: what was sent, to whom, when, its SHA-256,
     the provider's message id and every delivery event with its verification result."""
+    from clauses import check_out_path
     from obligations import open_store
     from scheduler._certificate import load_certificate
     from scheduler._certificate_files import write_certificate
 
     st = settings(ctx)
     now = st.now()
-    if out.exists() and not out.is_dir():
-        from clauses import InputError
-
-        raise InputError.single("--out", f"{out} exists and is not a folder")
+    check_out_path(out, "--out", folder=True)  # refused before anything is read or rendered
     store = open_store(st.db_url)
     try:
         cert = load_certificate(store.engine, notice_id.strip(), now=now)

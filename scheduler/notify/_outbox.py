@@ -1,20 +1,21 @@
 """The default notifier: each notice becomes an RFC 5322 ``.eml`` file in an outbox folder.
 
 Needs no account and opens in any mail client. The file is named after the notice id and
-written whole or not at all (a temporary file in the same folder, flushed to disk, then renamed
-over the name), so a crash leaves either the complete message or nothing — which is also how
+written whole or not at all (``clauses._atomic.atomic_write``: a temporary file in the same
+folder, flushed to disk, then renamed over the name), so a crash leaves either the complete
+message or nothing — which is also how
 :meth:`OutboxNotifier.reconcile` knows what was sent: a file present is a notice sent.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
+
+from clauses import InputError, atomic_write
 
 from .._message import OutgoingMessage, SendOutcome, SendResult
 
@@ -43,8 +44,8 @@ class OutboxNotifier:
         for m in messages:
             try:
                 write_atomically(self.path_of(m.notice_id), as_bytes(self.compose(m, now=now)))
-            except OSError as exc:
-                results.append(_result(m, SendOutcome.RETRY, None, _cannot(self.folder, exc)))
+            except InputError as exc:  # the helper's refusal names the folder and the reason
+                results.append(_result(m, SendOutcome.RETRY, None, str(exc.problems[0])))
                 continue
             results.append(_result(m, SendOutcome.SENT, message_id(m.notice_id), None))
         return results
@@ -92,17 +93,8 @@ def as_bytes(msg: EmailMessage) -> bytes:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """``path`` holds ``data`` whole, or keeps what it had: temp file, fsync, rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """``path`` holds ``data`` whole, or keeps what it had (the project's one helper)."""
+    atomic_write(path, data, option="WSR_OUTBOX")
 
 
 def _cannot(folder: Path, exc: OSError) -> str:
