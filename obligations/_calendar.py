@@ -26,7 +26,6 @@ from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import holidays
 from dateutil.relativedelta import relativedelta
 
 Period = Literal["weekly", "monthly", "quarterly", "annually"]
@@ -101,6 +100,9 @@ def country_for_timezone(tz: str) -> str | None:
 
 @lru_cache(maxsize=256)
 def _holidays(country: str, year: int) -> frozenset[date]:
+    # imported here: the package costs ~0.1 s to import and most reads never count a business day
+    import holidays
+
     return frozenset(holidays.country_holidays(country, years=year).keys())
 
 

@@ -123,6 +123,19 @@ def test_a_listing_loads_no_document_package(tmp_path):
         assert package not in loaded
 
 
+def test_a_listing_loads_no_holidays_package(tmp_path):
+    """A listing counts no business day, so it does not pay for the holidays package (~0.1 s);
+    it is imported where a business day is counted (``tests/obligations/test_calendar.py``
+    checks that public holidays are still skipped)."""
+    db = f"sqlite:///{tmp_path / 'w.db'}"
+    code, loaded, out = loaded_by(
+        "obligations", "--json", "--db", db, "--now", "2026-03-13T09:00:00-05:00", cwd=tmp_path
+    )
+    assert code == 0, out
+    assert "obligations" in loaded  # the engine was imported
+    assert "holidays" not in loaded
+
+
 def test_an_engine_error_is_still_reported_with_exit_2(tmp_path):
     db = f"sqlite:///{tmp_path / 'w.db'}"
     code, _, _ = loaded_by("obligations", "--db", db, "--now", "2026-03-13T09:00:00", cwd=tmp_path)
