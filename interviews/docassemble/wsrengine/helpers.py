@@ -204,10 +204,26 @@ def validate_omission(reason: Any, approver: Any) -> bool:
     return True
 
 
-def agreement_markdown(agreement: Any) -> str:
-    from clauses.render.markdown import render_markdown
+# The review screen shows the report and the agreement as HTML made here, not as Markdown:
+# docassemble runs its own Markdown and SmartyPants over a screen's text, which lost the
+# report's tables (the ``---`` of a table's rule became dashes) and stacked its title under
+# the screen's own heading. A raw HTML block passes through docassemble's Markdown untouched.
+# The screen's question is the page's <h1>, so each document's title is an <h2>; tables take
+# the Bootstrap classes docassemble gives its own Markdown tables.
+_TABLE = '<table class="table table-sm table-striped">'
 
-    return render_markdown(agreement)
+
+def report_html(report: Any) -> str:
+    """The deviation report as one HTML block for the review screen."""
+    return f'<div class="wsr-report">\n{report.to_html(top=2)}</div>'.replace("<table>", _TABLE)
+
+
+def agreement_html(agreement: Any) -> str:
+    """The assembled agreement as one HTML block for the review screen."""
+    from clauses.render.html import render_html
+
+    out = render_html(agreement, top=2).replace("<table>", _TABLE)
+    return f'<div class="wsr-agreement">\n{out}</div>'
 
 
 def initial_alternative(prefilled: Any, cid: str) -> str:
