@@ -86,7 +86,7 @@ def test_the_agreement_shows_its_numbered_sections_and_paragraphs(review):
         assert ("3", f"{s.number}. {s.title}") in headings
         for para in s.paragraphs:
             lead = para.text.partition("\n|")[0]
-            assert f"<p><strong>{para.number}</strong> {escape(lead, quote=False)}</p>" in text
+            assert f"<strong>{para.number}</strong> {escape(lead, quote=False)}</p>" in text
     tabled = [p for s in agreement.sections for p in s.paragraphs if "\n|" in p.text]
     shown = _tables(text)
     for para in tabled:
