@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from ._agreement import OmissionRec, OverrideRec, WarningRec
-from ._report_blocks import Block, to_markdown
+from ._report_blocks import Block, to_html, to_markdown
 
 
 class DeviationStatus(StrEnum):
@@ -156,6 +156,10 @@ class DeviationReport:
 
     def to_markdown(self) -> str:
         return to_markdown(self.blocks())
+
+    def to_html(self, *, top: int = 1) -> str:
+        """The report as an HTML fragment, its title at ``<h{top}>``."""
+        return to_html(self.blocks(), top=top)
 
     # -- the report for counsel, once for every format ----------------------------------
 

@@ -7,6 +7,7 @@ the DOCX writer is in ``clauses.render.deviations``.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 
@@ -68,3 +69,39 @@ def to_markdown(blocks: list[Block]) -> str:
             lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in b.rows]
             out.append("\n".join(lines))
     return "\n\n".join(out) + "\n"
+
+
+def _h(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def table_html(header: tuple[str, ...], rows: tuple[tuple[str, ...], ...]) -> str:
+    """One table, with a header row; every cell escaped."""
+    head = "".join(f"<th>{_h(c)}</th>" for c in header)
+    body = "".join("<tr>" + "".join(f"<td>{_h(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def to_html(blocks: list[Block], *, top: int = 1) -> str:
+    """An HTML fragment, every text escaped, for a page that shows the report inside its own
+    layout (the interview's review screen): the report's title becomes ``<h{top}>`` so it sits
+    under the page's own heading rather than beside it. One line per block and no Markdown
+    left in it, so a host that runs Markdown over the page passes it through untouched."""
+    out: list[str] = []
+    for b in blocks:
+        if isinstance(b, Heading):
+            level = min(b.level + top - 1, 6)
+            out.append(f"<h{level}>{_h(b.text)}</h{level}>")
+        elif isinstance(b, Para):
+            lead = f"<strong>{_h(b.lead)}</strong> " if b.lead else ""
+            out.append(f"<p>{lead}{_h(b.text)}</p>")
+        elif isinstance(b, Quote):
+            paras = [p.strip().replace("\n", " ") for p in b.text.strip().split("\n\n")]
+            out.append(
+                "<blockquote>" + "".join(f"<p>{_h(p)}</p>" for p in paras if p) + "</blockquote>"
+            )
+        elif isinstance(b, Bullets):
+            out.append("<ul>" + "".join(f"<li>{_h(i)}</li>" for i in b.items) + "</ul>")
+        else:
+            out.append(table_html(b.header, b.rows))
+    return "\n".join(out) + "\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from clauses._agreement import Agreement
 from clauses._templating import country_filter, longdate_filter, zone_filter
 
-_ROLE_NAMES = {
+ROLE_NAMES = {
     "buyer": "Buyer",
     "worker_organization": "Worker Organization",
     "monitor": "Monitor",
@@ -26,7 +26,7 @@ def render_markdown(agreement: Agreement) -> str:
     out.append(f"Agreement id: `{a.id}` ({a.content_hash})")
     out += ["", "## Parties", ""]
     for p in a.parties:
-        role = _ROLE_NAMES.get(p.role, p.role)
+        role = ROLE_NAMES.get(p.role, p.role)
         out.append(f"- **{p.name}** ({role}), {p.address}; signatory: {p.signatory}; {p.email}")
     if a.suppliers:
         out += ["", "## Covered suppliers", ""]

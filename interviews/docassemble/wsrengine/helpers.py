@@ -204,10 +204,39 @@ def validate_omission(reason: Any, approver: Any) -> bool:
     return True
 
 
-def agreement_markdown(agreement: Any) -> str:
-    from clauses.render.markdown import render_markdown
+# The review screen shows the report and the agreement as HTML made here, not as Markdown:
+# docassemble runs its own Markdown and SmartyPants over a screen's text, which lost the
+# report's tables (the ``---`` of a table's rule became dashes) and stacked its title under
+# the screen's own heading. A raw HTML block passes through docassemble's Markdown untouched.
+# The screen's question is the page's <h1>, so each document's title is an <h2> and its parts
+# <h3>; Bootstrap draws a plain <h2> larger than docassemble's question heading, so they take
+# the sizes of h4/h5, and tables the classes docassemble gives its own Markdown tables. Its
+# blockquote is display-sized too; the commentary quoted in the report reads at text size.
+_LOOK = {
+    "<blockquote>": '<blockquote class="border-start ps-3" style="font-size: 1rem">',
+    "<p>": '<p class="text-break">',
+    "<h2>": '<h2 class="h4">',
+    "<h3>": '<h3 class="h5">',
+    "<table>": '<table class="table table-sm table-striped">',
+}
 
-    return render_markdown(agreement)
+
+def _styled(fragment: str, kind: str) -> str:
+    for plain, styled in _LOOK.items():
+        fragment = fragment.replace(plain, styled)
+    return f'<div class="wsr-{kind}">\n{fragment}</div>'
+
+
+def report_html(report: Any) -> str:
+    """The deviation report as one HTML block for the review screen."""
+    return _styled(report.to_html(top=2), "report")
+
+
+def agreement_html(agreement: Any) -> str:
+    """The assembled agreement as one HTML block for the review screen."""
+    from clauses.render.html import render_html
+
+    return _styled(render_html(agreement, top=2), "agreement")
 
 
 def initial_alternative(prefilled: Any, cid: str) -> str:
