@@ -139,8 +139,8 @@ def spec_names(spec: ObligationSpec) -> set[str]:
     ):
         if isinstance(v, str):
             names.add(v)
-    if spec.cure is not None and isinstance(spec.cure.days, str):
-        names.add(spec.cure.days)
+    if spec.cure is not None and isinstance(spec.cure.days, str) and "." not in spec.cure.days:
+        names.add(spec.cure.days)  # <clause>.<variable> is another clause's (`Cure`)
     accrue = spec.accrue
     for period in (spec.trigger.every, accrue.per if accrue is not None else None):
         if period is not None and period not in LITERAL_PERIODS:

@@ -26,7 +26,7 @@ from ._completeness import omission_warnings, omissions
 from ._constraints import agreement_findings
 from ._exceptions import InputError, Problem
 from ._library import Library
-from ._schema import DEFAULT_REMINDERS, ClauseDef, Deadline, ObligationSpec, Severity
+from ._schema import DEFAULT_REMINDERS, ClauseDef, Cure, Deadline, ObligationSpec, Severity
 from ._templating import clause_functions, paragraphs, render
 from ._variables import describe_floor, to_json_value
 
@@ -108,10 +108,33 @@ def _accrue(cid: str, spec: ObligationSpec, values: Mapping[str, Any]) -> BoundA
     return BoundAccrue(per=per, quantity=acc.quantity, unit_field=acc.unit_field, unit=unit)
 
 
+def _cure_days(
+    cid: str,
+    spec: ObligationSpec,
+    cure: Cure,
+    values: Mapping[str, Any],
+    others: Mapping[str, Mapping[str, Any]],
+) -> int:
+    """``cure.days``: a number, an own variable, or another clause's variable; that clause
+    left out of the agreement, the spec's declared ``fallback_days``."""
+    if not isinstance(cure.days, str) or "." not in cure.days:
+        return _int_of(cid, spec, cure.days, values)
+    other, _, name = cure.days.partition(".")
+    if other not in others:
+        assert cure.fallback_days is not None  # the schema requires it
+        return cure.fallback_days
+    return _int_of(other, spec, name, others[other])
+
+
 def bind_spec(
-    cdef: ClauseDef, spec: ObligationSpec, section: str, values: Mapping[str, Any]
+    cdef: ClauseDef,
+    spec: ObligationSpec,
+    section: str,
+    values: Mapping[str, Any],
+    others: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> BoundSpec:
-    """Resolve an obligation spec's variable references into values for this agreement."""
+    """Resolve an obligation spec's variable references into values for this agreement
+    (``others``: every included clause's values, for a cure period another clause states)."""
     cid = cdef.id
     t = spec.trigger
     trigger = BoundTrigger(
@@ -120,7 +143,8 @@ def bind_spec(
     cure = None
     if spec.cure is not None:
         cure = BoundCure(
-            days=_int_of(cid, spec, spec.cure.days, values), powers=list(spec.cure.powers)
+            days=_cure_days(cid, spec, spec.cure, values, others or {}),
+            powers=list(spec.cure.powers),
         )
     return BoundSpec(
         id=f"{cid}.{spec.id}",
@@ -169,6 +193,7 @@ def assemble(answers: Answers, lib: Library) -> Agreement:
             [Problem(f"clauses.{cid}", f"unknown clause id {cid!r}") for cid in unknown]
         )
     numbers = {cid: str(i) for i, cid in enumerate(included, start=1)}
+    others = {cid: answers.clauses[cid].variables for cid in included}
     sections: list[dict[str, Any]] = []
     terms: list[dict[str, Any]] = []
     overrides: list[dict[str, Any]] = []
@@ -186,7 +211,7 @@ def assemble(answers: Answers, lib: Library) -> Agreement:
             definition = " ".join(paragraphs(render(cid, d.definition, ctx)))
             terms.append({"term": d.term, "definition": definition, "clause_id": cid})
         specs = [
-            bind_spec(cdef, s, number, choice.variables)
+            bind_spec(cdef, s, number, choice.variables, others)
             for s in active_specs(cdef, choice.alternative)
         ]
         sections.append(

@@ -96,6 +96,24 @@ class _Clause:
                     where, f"variable {value!r} must be of type integer (it is {vdef.type.value})"
                 )
 
+    def _cure_days(self, where: str, value: int | str) -> None:
+        """A cure period may be another clause's integer variable (``termination.cure_days``)."""
+        if not isinstance(value, str) or "." not in value:
+            self._int_var(where, value)
+            return
+        cid, _, name = value.partition(".")
+        other = self.lib.clauses.get(cid)
+        if other is None:
+            self.add(where, f"names clause {cid!r}, which is not in the library")
+            return
+        vdef = other.variables.get(name)
+        if vdef is None:
+            self.add(where, f"clause {cid!r} declares no variable {name!r}")
+        elif vdef.type is not VarType.INTEGER:
+            self.add(
+                where, f"variable {value!r} must be of type integer (it is {vdef.type.value})"
+            )
+
     def _period(self, where: str, value: str | None) -> None:
         if value is None or value in LITERAL_PERIODS:
             return
@@ -233,7 +251,7 @@ class _Clause:
             self._int_var(f"{w}.ends.months", spec.ends.months)
         self._int_var(f"{w}.grace_days", spec.grace_days)
         if spec.cure is not None:
-            self._int_var(f"{w}.cure.days", spec.cure.days)
+            self._cure_days(f"{w}.cure.days", spec.cure.days)
             power_ids = {p.id for p in self.cdef.powers}
             for p in spec.cure.powers:
                 if p not in power_ids:
@@ -295,6 +313,8 @@ class _Clause:
 
     def powers(self) -> None:
         spec_ids = {s.id for s in self.cdef.obligations}
+        # an uncured breach: the cure obligation of a spec that declares one
+        spec_ids |= {f"{s.id}.cure" for s in self.cdef.obligations if s.cure is not None}
         for i, p in enumerate(self.cdef.powers):
             for field in ("holder", "against"):
                 role = getattr(p, field)

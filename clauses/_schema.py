@@ -302,10 +302,32 @@ class Amount(_Strict):
 
 class Cure(_Strict):
     """After a confirmed breach, the breaching party has ``days`` to cure; ``powers`` name
-    what becomes available if it does not."""
+    what becomes available if it does not.
+
+    ``days`` is a number, a variable of the spec's own clause, or ``<clause>.<variable>`` of
+    another clause: the clause that states the cure period (termination's ``cure_days``), so
+    one period stated once governs every breach the text sends through it. Another clause
+    may be left out of an agreement, so a reference to one must say what then applies:
+    ``fallback_days``."""
 
     days: int | str
+    fallback_days: int | None = Field(default=None, ge=0, le=3650)
     powers: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _fallback(self) -> Cure:
+        other = isinstance(self.days, str) and "." in self.days
+        if other and self.fallback_days is None:
+            raise ValueError(
+                f"`cure.days: {self.days}` names another clause's variable; declare "
+                "`fallback_days` for agreements that leave that clause out"
+            )
+        if not other and self.fallback_days is not None:
+            raise ValueError(
+                "`cure.fallback_days` applies only when `cure.days` names another clause's "
+                "variable (<clause>.<variable>)"
+            )
+        return self
 
 
 #: the reminder offsets a spec that declares none is drafted with (days before the due date)
