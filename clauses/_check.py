@@ -110,9 +110,7 @@ class _Clause:
         if vdef is None:
             self.add(where, f"clause {cid!r} declares no variable {name!r}")
         elif vdef.type is not VarType.INTEGER:
-            self.add(
-                where, f"variable {value!r} must be of type integer (it is {vdef.type.value})"
-            )
+            self.add(where, f"variable {value!r} must be of type integer (it is {vdef.type.value})")
 
     def _period(self, where: str, value: str | None) -> None:
         if value is None or value in LITERAL_PERIODS:

@@ -338,9 +338,14 @@ class Escalation(_Strict):
     """``escalation``: the notice ladder after the reminders (issue 10) — overdue notices every
     ``overdue_every`` days (0: none), a formal breach notice to the obligor once a breach is
     confirmed, and where the ``cure`` period runs from: the confirmation, or the day that
-    notice is DELIVERED (``cure_from: delivery``: no cure runs until the obligor has it)."""
+    notice is DELIVERED (``cure_from: delivery``: no cure runs until the obligor has it).
+
+    ``suspect_after_days``: where the text makes lateness itself a material breach ("once the
+    amount is thirty days overdue"), the sweep raises ``breach_suspected`` that many days after
+    the due date, so a person is asked to confirm it; None: only people and events suspect."""
 
     overdue_every: int = Field(default=7, ge=0, le=365)
+    suspect_after_days: int | None = Field(default=None, ge=0, le=365)
     breach_notice: bool = True
     cure_from: Literal["confirmation", "delivery"] = "confirmation"
 

@@ -9,11 +9,19 @@ delivery event — not on the day of the confirmation, nor the day the notice wa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
 from clauses import BoundSpec, InputError
 
+from ._calendar import end_of_local_day
+from ._context import AgreementContext
 from ._decisions import start_cure
-from ._enums import Flag, LegalState
-from ._rulebase import EventStep, Rule, register
+from ._enums import AuditAction, Flag, LegalState
+from ._lifecycle import annotate
+from ._model import Obligation
+from ._outcome import Work
+from ._rulebase import EventStep, Rule, describe, register
 
 #: the event the scheduler records when a breach notice reaches the obligor
 DELIVERED = "breach_notice_delivered"
@@ -26,6 +34,32 @@ class EscalationRule(Rule):
 
     keyword = "escalation"
     order = 65  # before `powers`, after the rules that judge and settle
+    timed = True  # `suspect_after_days`: lateness the text makes a material breach
+
+    def on_time(
+        self,
+        ctx: AgreementContext,
+        spec: BoundSpec,
+        work: Work,
+        now: datetime,
+        open_: Sequence[Obligation],
+    ) -> None:
+        days = None if spec.escalation is None else spec.escalation.suspect_after_days
+        if days is None:
+            return
+        judged = {Flag.BREACH_SUSPECTED.value, Flag.BREACH_CONFIRMED.value}
+        for ob in map(work.current, open_):
+            if ob.state is not LegalState.IN_EFFECT or judged & ob.flags:
+                continue
+            if now < end_of_local_day(ob.due + timedelta(days=days), ctx.tz):
+                continue
+            after = annotate(ob, at=now, flags=ob.flags | {Flag.BREACH_SUSPECTED.value})
+            reason = (
+                f"more than {days} days overdue (due {ob.due.isoformat()}); the agreement makes "
+                "that a material breach (escalation: suspect_after_days)"
+            )
+            work.update(ob, after, action=AuditAction.BREACH_SUSPECTED, reason=reason)
+            work.messages.append(f"breach suspected: {describe(ob)} — {reason}")
 
     def on_event(self, spec: BoundSpec, step: EventStep) -> None:
         if step.event.type != DELIVERED or spec.escalation is None:
