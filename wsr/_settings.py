@@ -17,6 +17,10 @@ class Settings:
     outbox: Path
     #: the web console's base URL, for the links in notices (WSR_CONSOLE_URL)
     console_url: str = "http://localhost:8000"
+    #: the console's cookie-signing secret (WSR_CONSOLE_SECRET); None: a new one per process
+    console_secret: str | None = None
+    #: SendGrid's event webhook verification key (WSR_SENDGRID_WEBHOOK_KEY), for the console
+    webhook_key: str | None = None
 
     def now(self) -> datetime:
         """The instant commands act at: --now, else WSR_NOW, else the system clock (UTC)."""
@@ -53,4 +57,6 @@ def resolve(db: str | None, now: str | None) -> Settings:
         now_text=now or os.environ.get("WSR_NOW") or None,
         outbox=Path(os.environ.get("WSR_OUTBOX", "outbox")),
         console_url=os.environ.get("WSR_CONSOLE_URL") or "http://localhost:8000",
+        console_secret=os.environ.get("WSR_CONSOLE_SECRET") or None,
+        webhook_key=os.environ.get("WSR_SENDGRID_WEBHOOK_KEY") or None,
     )

@@ -105,6 +105,8 @@ def _register() -> None:
         _cmd_obligations,
         _cmd_payroll,
         _cmd_powers,
+        _cmd_serve,  # web console (issue 12)
+        _cmd_users,  # web console (issue 12)
     )
 
 

@@ -383,3 +383,55 @@ scheduler_heartbeats = Table(
     Column("state", String(16), nullable=False),
     CheckConstraint("state IN ('running', 'stopped')", name="ck_scheduler_heartbeats_state"),
 )
+
+# --- migration 0006_web (issue 12: the console's users, API tokens, sessions, login attempts) ---
+
+#: the console's people; ``brand`` is counsel's buyer party name, ``password_hash`` argon2id
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("brand", String(200)),
+    Column("password_hash", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("disabled_at", UTCDateTime),
+    CheckConstraint("role IN ('admin', 'monitor', 'negotiator', 'counsel')", name="ck_users_role"),
+    Index("uq_users_email", "email", unique=True),
+)
+
+#: bearer tokens for programs (sha256 of the secret; the secret is shown once)
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Column("last_used_at", UTCDateTime),
+    Index("uq_api_tokens_hash", "token_hash", unique=True),
+)
+
+#: signed-in browser sessions: ``id`` is the sha256 of the secret the signed cookie carries
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+
+#: failed sign-ins, counted per (email, address) over a window for the rate limit
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_login_attempts_key", "email", "address", "at"),
+)
