@@ -1,17 +1,17 @@
-"""Every console router, in the order they are included. Each stream adds ITS OWN line(s)."""
+"""Every console router, in the order they are included. Each stream adds ITS OWN line(s):
+one ``from .module import router as module`` import (one module per line, so rebases merge
+cleanly) and one entry in :data:`ROUTERS`."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import (  # web
-    api_core,  # web
-    auth,
-    home,
-)
+from .api_core import router as api_core  # web
+from .auth import router as auth  # web
+from .home import router as home  # web
 
 ROUTERS: tuple[APIRouter, ...] = (
-    auth.router,  # web: /login /logout
-    home.router,  # web: / (a placeholder until pages' dashboard replaces it)
-    api_core.router,  # web: /api/agreements, /api/obligations, /api/library, /api/notices
+    auth,  # web: /login /logout
+    home,  # web: / (a placeholder until pages' dashboard replaces it)
+    api_core,  # web: /api/agreements, /api/obligations, /api/library, /api/notices
 )
