@@ -135,8 +135,21 @@ def demo(
     examples: Annotated[
         Path, typer.Option("--examples", help="Folder of answers files to draft.")
     ] = EXAMPLES,
+    no_serve: Annotated[
+        bool,
+        typer.Option("--no-serve", help="Stop after the demo data (for scripts and tests)."),
+    ] = False,
+    host: Annotated[str, typer.Option("--host", help="Console address to listen on.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option("--port", help="Console TCP port.")] = 8000,
 ) -> None:
-    """Draft the example agreements, then track one through a season of events."""
+    """Draft the example agreements, track one through a season of events, then serve the
+    web console on that data (Ctrl-C stops it; --no-serve stops before)."""
+    from ._cmd_serve import check_address
+
+    if not no_serve:
+        check_address(host, port)  # a bad --port is refused before anything is written
     from clauses import (
         Agreement,
         assemble,
@@ -180,6 +193,7 @@ def demo(
         return
     db = out / "demo.db"
     db.unlink(missing_ok=True)
+    tracked_ok = False
     store = open_store(f"sqlite:///{db}")
     try:
         service = ObligationService(store, actor="demo")
@@ -240,5 +254,66 @@ def demo(
             + ("chain OK" if not problems else f"{len(problems)} problems")
         )
         _notices(store, out, now)
+        logins = [] if no_serve else _demo_users(store, agreement)
+        tracked_ok = True
     finally:
         store.engine.dispose()
+    if tracked_ok and not no_serve:
+        _serve(db, now, host, port, logins)
+
+
+#: the demo's console users: (email, role); the counsel user gets the tracked buyer's name
+DEMO_USERS = (
+    ("monitor@demo.wsr.invalid", "monitor"),
+    ("counsel@demo.wsr.invalid", "counsel"),
+    ("negotiator@demo.wsr.invalid", "negotiator"),
+    ("admin@demo.wsr.invalid", "admin"),
+)
+
+
+def _demo_users(store: Any, agreement: Any) -> list[tuple[str, str, str]]:
+    """One console user per role in the demo database, sharing one password made now (the
+    database is new each run, so are the users): (email, role, password)."""
+    import secrets
+
+    from .console._access import Role, buyer_names
+    from .console._auth import hash_password, wall_clock
+    from .console._users import add_user
+
+    password = secrets.token_urlsafe(12)
+    hashed = hash_password(password)
+    brand = sorted(buyer_names(agreement.to_json()))[0]
+    made = []
+    with store.engine.begin() as conn:
+        for email, role in DEMO_USERS:
+            add_user(
+                conn,
+                email,
+                Role(role),
+                brand=brand if role == "counsel" else None,
+                password_hash=hashed,
+                now=wall_clock(),
+            )
+            made.append((email, role if role != "counsel" else f"counsel for {brand}", password))
+    return made
+
+
+def _serve(
+    db: Path, now: datetime, host: str, port: int, logins: list[tuple[str, str, str]]
+) -> None:
+    """The console on the demo database, at the demo's instant (so its dashboard shows the
+    season as the tables above do)."""
+    from ._cmd_serve import run_console
+    from ._settings import resolve
+
+    base = resolve(f"sqlite:///{db.resolve()}", now.isoformat())
+
+    def tell(address: str) -> None:
+        _say(f"demo logins (password for all: {logins[0][2]}):")
+        for email, role, _ in logins:
+            _say(f"  {email}  ({role})")
+        _say(f"open {address}login and sign in; the console acts at {now.isoformat()}")
+
+    _say("")
+    _say("== The web console on the demo data (Ctrl-C stops it)")
+    run_console(base, host, port, before=tell)

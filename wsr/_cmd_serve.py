@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .cli import app, settings
+
+if TYPE_CHECKING:
+    from ._settings import Settings
 
 
 def check_address(host: str, port: int) -> None:
@@ -25,6 +29,14 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="TCP port to listen on.")] = 8000,
 ) -> None:
     """Start the web console and REST API (Ctrl-C stops it)."""
+    run_console(settings(ctx), host, port)
+
+
+def run_console(
+    st: Settings, host: str, port: int, *, before: Callable[[str], None] | None = None
+) -> None:
+    """Open the store, make sure the address can be bound, print it, then serve until Ctrl-C.
+    ``before`` is told the address first (the demo prints its logins under it)."""
     check_address(host, port)
     import socket
 
@@ -32,7 +44,6 @@ def serve(
 
     from .console import create_app
 
-    st = settings(ctx)
     web = create_app(st)  # opens (and for a new database, migrates) the store first
     shown = f"[{host}]" if ":" in host else host
     try:  # refuse a port in use or a host we cannot bind before printing an address
@@ -47,6 +58,12 @@ def serve(
         raise InputError.single(
             "--port", f"cannot listen on {shown}:{port}: {exc.strerror}"
         ) from None
-    typer.echo(f"WSR console: http://{shown}:{port}/  (API: /api, OpenAPI: /openapi.json)")
+    address = f"http://{shown}:{port}/"
+    typer.echo(f"WSR console: {address}  (API: /api, OpenAPI: /openapi.json)")
+    if before is not None:
+        before(address)
     typer.echo(f"database: {st.db_url.split('@')[-1]}  (Ctrl-C stops it)", err=True)
-    uvicorn.run(web, host=host, port=port, log_level="warning")
+    try:
+        uvicorn.run(web, host=host, port=port, log_level="warning")
+    finally:
+        web.state.console.store.engine.dispose()

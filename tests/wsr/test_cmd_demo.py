@@ -25,7 +25,7 @@ def test_demo_drafts_the_examples_and_replays_the_season(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out_dir = tmp_path / "demo"
-    code, out, err = run(["demo", "--out", str(out_dir)], capsys)
+    code, out, err = run(["demo", "--no-serve", "--out", str(out_dir)], capsys)
     assert code == 0, err
     records = [p for p in sorted(out_dir.glob("agr-*.json")) if ".deviations" not in p.name]
     assert len(records) == 5  # one per example answers file
@@ -79,7 +79,8 @@ def test_demo_is_reproducible_at_its_fixed_instant(
     outs = []
     for n in (1, 2):
         code, out, err = run(
-            ["demo", "--out", str(tmp_path / f"o{n}"), "--examples", str(examples)], capsys
+            ["demo", "--no-serve", "--out", str(tmp_path / f"o{n}"), "--examples", str(examples)],
+            capsys,
         )
         assert code == 0, err
         outs.append(out.replace(str(tmp_path / f"o{n}"), "OUT"))
@@ -89,6 +90,8 @@ def test_demo_is_reproducible_at_its_fixed_instant(
 def test_demo_without_examples_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run(["demo", "--out", str(tmp_path / "o"), "--examples", str(tmp_path)], capsys)
+    code, _, err = run(
+        ["demo", "--no-serve", "--out", str(tmp_path / "o"), "--examples", str(tmp_path)], capsys
+    )
     assert code == 2
     assert "--examples" in err and "no answers files" in err
