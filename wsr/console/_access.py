@@ -146,20 +146,45 @@ def redact_event(viewer: Viewer, event_type: str, fields: Mapping[str, Any]) -> 
 
 
 def redact_view(viewer: Viewer, view: Mapping[str, Any]) -> dict[str, Any]:
-    """An obligation's view (``Obligation.to_view``) or any JSON-like document as ``viewer``
-    may see it: every ``complainant_ref`` key at any depth is dropped, and an event document
-    (``type`` + ``fields``) nested in it goes through :func:`redact_event`."""
+    """An obligation's view or record (``to_view``/``to_dict``), an audit entry's before or
+    after, or any JSON-like document, as ``viewer`` may see it. For a brand:
+
+    * every ``complainant_ref`` key, at any depth, is dropped;
+    * an event document (``type`` with ``fields`` or ``payload``: the API's and the audit
+      log's) and an obligation's trigger (``data.event`` with ``trigger_fields``) go through
+      :func:`redact_event`;
+    * the events that raised a suspected breach (``breach_events``) keep only which event,
+      when, and a purchase's quantity and unit: they record the fields of any event type
+      flattened, so which of them is confidential cannot be told there.
+    """
     if sees_confidential(viewer):
         return dict(view)
     return _scrub(viewer, view)  # type: ignore[no-any-return]
 
 
+#: what a brand sees of one ``breach_events`` entry
+_BREACH_EVENT_KEYS = frozenset({"event", "on", "quantity", "unit"})
+
+
 def _scrub(viewer: Viewer, value: Any) -> Any:
     if isinstance(value, Mapping):
         out = {k: _scrub(viewer, v) for k, v in value.items() if k not in CONFIDENTIAL_FIELDS["*"]}
-        kind, fields = out.get("type"), out.get("fields")
-        if isinstance(kind, str) and isinstance(fields, Mapping):
-            out["fields"] = redact_event(viewer, kind, fields)
+        for kind_key, fields_key in (
+            ("type", "fields"),
+            ("type", "payload"),
+            ("event", "trigger_fields"),
+        ):
+            kind, fields = out.get(kind_key), out.get(fields_key)
+            if isinstance(kind, str) and isinstance(fields, Mapping):
+                out[fields_key] = redact_event(viewer, kind, fields)
+        events = out.get("breach_events")
+        if isinstance(events, list):
+            out["breach_events"] = [
+                {k: v for k, v in e.items() if k in _BREACH_EVENT_KEYS}
+                if isinstance(e, Mapping)
+                else e
+                for e in events
+            ]
         return out
     if isinstance(value, list | tuple):
         return [_scrub(viewer, v) for v in value]

@@ -6,9 +6,10 @@ example agreements, one user of each role, signed-in clients and API clients, a 
 * ``seeded`` — :class:`Seeded`: the Fair-Food-style and the Bangladesh-Accord-style example
   agreements drafted from ``examples/`` and tracked, the demo's season of events on the first
   (purchases, a payment, a payroll, a suspension, a complaint with ``complainant_ref`` C-0147,
-  a reinstatement) and a complaint plus a retaliation finding on the second, at :data:`NOW`;
-  and the :data:`USERS`. Built once per session and copied per test (fast, and each test may
-  write). ``seed(url)`` does the same on any database (``seeded_pg`` uses it on PostgreSQL).
+  a reinstatement) and a complaint plus a retaliation finding on the second, then a sweep at
+  :data:`NOW` that sends the notices due into an outbox folder; and the :data:`USERS`.
+  Built once per session and copied per test (fast, and each test may write). ``seed(url)``
+  does the same on any database (``seeded_pg`` uses it on PostgreSQL).
 * ``users`` — role name -> :class:`Person` (email, password, role, brand): ``admin``,
   ``monitor``, ``negotiator``, ``counsel`` (the buyer of the fair-food agreement) and
   ``counsel_other`` (a brand party to no seeded agreement).
@@ -27,6 +28,7 @@ import os
 import re
 import shutil
 import socket
+import tempfile
 import threading
 import time
 import uuid
@@ -52,6 +54,8 @@ FAIR_FOOD_BUYER = "Example Fresh Markets Inc."
 ACCORD_BUYER = "Example Apparel Group plc"
 #: the complainants of the seeded complaints: no counsel response may ever contain them
 COMPLAINANT_REFS = ("C-0147", "W-5521")
+#: the seeded retaliation finding's text (confidential: a brand never sees it either)
+RETALIATION_TEXT = "dismissed after"
 PASSWORD = "correct horse battery staple"
 PG_ENV = "WSR_TEST_POSTGRES_URL"
 
@@ -91,6 +95,14 @@ class Seeded:
     #: the agreement whose buyer is ``users["counsel"].brand``, and one that is not
     own: str = ""
     other: str = ""
+    #: the no-retaliation obligation each complaint created (its record holds the
+    #: complainant_ref): on the fair-food (own) and on the accord (other) agreement
+    complaint_obligation: str = ""
+    other_obligation: str = ""
+    #: a supplier of each agreement, for requests that need one
+    suppliers: dict[str, str] = field(
+        default_factory=lambda: {"fair_food": "GROWER-B", "accord": "BD-F02"}
+    )
 
 
 def _draft(name: str) -> Any:
@@ -103,6 +115,8 @@ def _draft(name: str) -> Any:
 def seed(url: str, *, now: datetime = NOW) -> Seeded:
     """Track the two example agreements on ``url`` with their events, and add :data:`USERS`."""
     from obligations import ObligationService, open_store
+    from scheduler import sweep
+    from scheduler.notify import OutboxNotifier
     from wsr._cmd_demo import SEASON
     from wsr.console._auth import hash_password
     from wsr.console._users import add_user
@@ -134,11 +148,24 @@ def seed(url: str, *, now: datetime = NOW) -> Seeded:
             (
                 "2026-03-01",
                 "retaliation_found",
-                {"supplier": "BD-F01", "complainant_ref": "W-5521", "text": "dismissed after"},
+                {"supplier": "BD-F01", "complainant_ref": "W-5521", "text": RETALIATION_TEXT},
             ),
         ):
             with store.transaction():
                 service.record_event(acc.agreement_id, kind, on=day, fields=fields, now=now)
+        # the sweep at NOW decides the notices due and sends them into an outbox folder
+        with tempfile.TemporaryDirectory() as box:
+            notifier = OutboxNotifier(Path(box), from_email="notices@wsr-engine.invalid")
+            sweep(store, notifier, now=now, actor="seed", console_url="http://localhost:8000")
+        with store.read():
+            watched = [
+                next(
+                    o.id
+                    for o in store.find_obligations(agreement_id=a)
+                    if o.spec_id == "non_retaliation.no_retaliation"
+                )
+                for a in (ff.agreement_id, acc.agreement_id)
+            ]
         hashed = hash_password(PASSWORD)
         with store.engine.begin() as conn:
             for p in USERS.values():
@@ -154,6 +181,8 @@ def seed(url: str, *, now: datetime = NOW) -> Seeded:
         complaint_event=complaint,
         own=ff.agreement_id,
         other=acc.agreement_id,
+        complaint_obligation=watched[0],
+        other_obligation=watched[1],
     )
 
 

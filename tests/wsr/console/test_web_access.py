@@ -160,3 +160,24 @@ def test_counsel_never_records_events_or_decides_evidence():
 
 def test_an_unknown_action_is_refused_for_everyone():
     assert not any(may_write(viewer(r), "delete_everything") for r in Role)
+
+
+def test_redact_view_scrubs_the_audit_logs_documents():
+    """The shapes the engine really stores (seen in the seeded database)."""
+    after = {
+        "type": "complaint_filed",
+        "payload": {"category": "harassment", "complainant_ref": "C-1", "supplier": "G"},
+    }
+    assert redact_view(COUNSEL, after)["payload"] == {"category": "harassment", "supplier": "G"}
+    record = {
+        "data": {
+            "event": "retaliation_found",
+            "trigger_fields": {"text": "fired", "supplier": "G"},
+            "breach_events": [
+                {"event": "ev-1", "on": "2026-03-01", "text": "fired", "complainant_ref": "C-1"}
+            ],
+        }
+    }
+    shown = redact_view(COUNSEL, record)["data"]
+    assert shown["trigger_fields"] == {"supplier": "G"}
+    assert shown["breach_events"] == [{"event": "ev-1", "on": "2026-03-01"}]

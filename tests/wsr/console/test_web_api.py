@@ -1,0 +1,266 @@
+"""The REST API core against the seeded console: what it answers, what it refuses (with the
+CLI's messages), that writes are audited as the user, and that a brand sees no complainant."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from obligations import ObligationService, open_store
+from tests.wsr.console.conftest import NOW, USERS
+from wsr.cli import main
+
+
+def cli(capsys, db: str, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as done:
+        main(["--db", db, "--now", NOW.isoformat(), *args])
+    out = capsys.readouterr()
+    return int(done.value.code or 0), out.out, out.err
+
+
+def test_agreements_and_detail(api_for, seeded):
+    monitor = api_for("monitor")
+    listed = monitor.get("/api/agreements").json()
+    assert {a["id"] for a in listed} == {seeded.fair_food, seeded.accord}
+    detail = monitor.get(f"/api/agreements/{seeded.fair_food}").json()
+    assert detail["buyers"] == ["Example Fresh Markets Inc."]
+    assert {p["role"] for p in detail["parties"]} == {"buyer", "worker_organization", "monitor"}
+    assert "GROWER-A" in {s["id"] for s in detail["suppliers"]}
+    assert detail["content_hash"].startswith("sha256:")
+    missing = monitor.get("/api/agreements/agr-000000000000")
+    assert missing.status_code == 404
+    assert missing.json() == {
+        "errors": [
+            {
+                "path": "agreement",
+                "message": "no agreement with the id 'agr-000000000000' was found",
+            }
+        ]
+    }
+
+
+def test_counsel_is_told_another_brands_agreement_does_not_exist(api_for, seeded):
+    """The same answer as for an id that is not there: nothing tells the id is real."""
+    counsel = api_for("counsel")
+    real = counsel.get(f"/api/agreements/{seeded.accord}")
+    made_up = counsel.get("/api/agreements/agr-000000000000")
+    assert real.status_code == made_up.status_code == 404
+    assert real.json()["errors"][0]["message"].replace(seeded.accord, "X") == made_up.json()[
+        "errors"
+    ][0]["message"].replace("agr-000000000000", "X")
+
+
+def test_recording_an_event_is_audited_as_the_user(api_for, seeded):
+    monitor = api_for("monitor")
+    answer = monitor.post(
+        f"/api/agreements/{seeded.fair_food}/events",
+        json={
+            "type": "purchase_recorded",
+            "on": "2026-04-17",
+            "fields": {"supplier": "GROWER-B", "quantity": "12", "unit": "cwt"},
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert body["event"]["type"] == "purchase_recorded"
+    assert body["event"]["fields"] == {"supplier": "GROWER-B", "quantity": "12", "unit": "cwt"}
+    assert body["created"] or body["changed"]
+    store = open_store(seeded.db_url)
+    try:
+        with store.read():
+            entries = store.audit_entries(seeded.fair_food)
+    finally:
+        store.engine.dispose()
+    recorded = [e for e in entries if e.action == "event_recorded"][-1]
+    assert recorded.actor == USERS["monitor"].email
+    assert recorded.after["id"] == body["event"]["id"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "on"),
+    [
+        ({"obligation": "{premium}", "amount": "abc"}, "2026-04-19"),
+        ({"obligation": "{premium}", "amount": "10"}, "2026-05-30"),
+        ({"obligation": "ob-0000000000000000", "amount": "10"}, "2026-04-19"),
+        ({"amount": "10"}, "2026-04-19"),
+    ],
+)
+def test_event_errors_are_the_clis(capsys, api_for, seeded, fields, on):
+    """Same refusal, same message; the path is the engine's field, which the CLI spells as
+    its option (``--on``, ``--set amount``)."""
+    from clauses import Problem
+    from wsr._options import spell
+
+    given = {k: v.replace("{premium}", seeded.premium) for k, v in fields.items()}
+    answer = api_for("monitor").post(
+        f"/api/agreements/{seeded.fair_food}/events",
+        json={"type": "payment_recorded", "on": on, "fields": given},
+    )
+    assert answer.status_code == 422, answer.text
+    api = [Problem(e["path"], e["message"]) for e in answer.json()["errors"]]
+    sets = [a for k, v in given.items() for a in ("--set", f"{k}={v}")]
+    args = ["event", seeded.fair_food, "payment_recorded", "--on", on, *sets]
+    code, out, err = cli(capsys, seeded.db_url, *args)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [str(p) for p in spell(api, "event", args)]
+
+
+def test_a_malformed_body_is_422_naming_the_field(api_for, seeded):
+    answer = api_for("monitor").post(
+        f"/api/agreements/{seeded.fair_food}/events",
+        json={"type": "purchase_recorded", "fields": {"quantity": 5}},
+    )
+    assert answer.status_code == 422
+    paths = {e["path"] for e in answer.json()["errors"]}
+    assert paths == {"on", "fields.quantity"}
+
+
+def test_nothing_is_written_when_an_event_is_refused(api_for, seeded):
+    before = api_for("admin").get(f"/api/agreements/{seeded.fair_food}/events").json()
+    api_for("admin").post(
+        f"/api/agreements/{seeded.fair_food}/events",
+        json={"type": "purchase_recorded", "on": "2026-04-19", "fields": {"supplier": "NOPE"}},
+    )
+    after = api_for("admin").get(f"/api/agreements/{seeded.fair_food}/events").json()
+    assert after == before
+
+
+def test_events_are_redacted_for_counsel(api_for, seeded):
+    mine = api_for("counsel").get(f"/api/agreements/{seeded.fair_food}/events").json()
+    complaint = next(e for e in mine if e["type"] == "complaint_filed")
+    assert complaint["fields"] == {"supplier": "GROWER-C", "category": "harassment"}
+    theirs = api_for("negotiator").get(f"/api/agreements/{seeded.fair_food}/events").json()
+    full = next(e for e in theirs if e["type"] == "complaint_filed")
+    assert full["fields"]["complainant_ref"] == "C-0147"
+
+
+def test_obligation_filters_and_pages(api_for, seeded):
+    api = api_for("monitor")
+    everything = api.get("/api/obligations", params={"limit": 500}).json()
+    views = everything["items"]
+    assert everything["total"] == len(views) > 50
+    assert [v["due"] for v in views] == sorted(v["due"] for v in views)
+    for name, key, value in [
+        ("agreement", "agreement_id", seeded.accord),
+        ("supplier", "subject", "GROWER-A"),
+        ("clause", "clause_id", "premium"),
+        ("obligor", "obligor", "buyer"),
+        ("state", "state", "fulfilled"),
+    ]:
+        got = api.get("/api/obligations", params={name: value, "limit": 500}).json()
+        expected = [v["id"] for v in views if v[key] == value]
+        assert expected, name
+        assert [v["id"] for v in got["items"]] == expected, name
+    by_buyer = api.get("/api/obligations", params={"buyer": "Example Apparel Group plc"}).json()
+    assert {v["agreement_id"] for v in by_buyer["items"]} == {seeded.accord}
+    first = api.get("/api/obligations", params={"limit": 5}).json()
+    second = api.get("/api/obligations", params={"limit": 5, "offset": 5}).json()
+    assert [v["id"] for v in first["items"] + second["items"]] == [v["id"] for v in views[:10]]
+    overdue = api.get("/api/obligations", params={"overdue": True, "limit": 500}).json()
+    cli_overdue = ObligationService(open_store(seeded.db_url)).views(now=NOW, overdue=True)
+    assert {v["id"] for v in overdue["items"]} == {v["id"] for v in cli_overdue}
+
+
+@pytest.mark.parametrize(
+    ("params", "path"),
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": 501}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"due_within": -1}, "due_within"),
+        ({"due_within": "soon"}, "due_within"),
+        ({"state": "asleep"}, "state"),
+        ({"overdue": True, "due_within": 3}, "overdue"),
+    ],
+)
+def test_bad_filters_are_422_naming_the_parameter(api_for, params, path):
+    answer = api_for("monitor").get("/api/obligations", params=params)
+    assert answer.status_code == 422
+    assert [e["path"] for e in answer.json()["errors"]] == [path]
+
+
+def test_obligation_detail_has_its_history_redacted_for_counsel(api_for, seeded):
+    full = api_for("monitor").get(f"/api/obligations/{seeded.complaint_obligation}").json()
+    assert full["obligation"]["clause_id"] == "non_retaliation"
+    assert [h["action"] for h in full["history"]][:1] == ["created"]
+    assert "C-0147" in json.dumps(full)
+    shown = api_for("counsel").get(f"/api/obligations/{seeded.complaint_obligation}").json()
+    assert [h["action"] for h in shown["history"]] == [h["action"] for h in full["history"]]
+    assert "C-0147" not in json.dumps(shown)
+
+
+def test_library(api_for):
+    api = api_for("counsel")
+    listed = api.get("/api/library").json()
+    assert "premium" in {c["id"] for c in listed}
+    assert all("standard" in c["alternatives"] for c in listed)
+    premium = api.get("/api/library/premium").json()
+    assert premium["id"] == "premium" and "variables" in premium
+    assert api.get("/api/library/nope").json()["errors"][0]["path"] == "clauses.nope"
+
+
+def test_notices_with_their_delivery_state(api_for, seeded):
+    listed = api_for("monitor").get("/api/notices").json()
+    assert listed and {n["state"] for n in listed} == {"sent"}
+    assert {n["provider"] for n in listed} == {"outbox"}
+    own = api_for("counsel").get("/api/notices").json()
+    assert own and {n["agreement_id"] for n in own} == {seeded.fair_food}
+
+
+def test_evidence_larger_than_25_mib_is_refused(api_for, seeded):
+    big = b"x" * ((25 << 20) + 1)
+    answer = api_for("monitor").post(
+        f"/api/obligations/{seeded.premium}/evidence", files={"file": ("big.bin", big)}
+    )
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["path"] == "file"
+
+
+@pytest.mark.skipif(
+    not hasattr(ObligationService, "add_evidence"),
+    reason="ObligationService.add_evidence comes with the queries stream",
+)
+def test_evidence_upload_is_stored_and_audited(api_for, seeded):
+    answer = api_for("monitor").post(
+        f"/api/obligations/{seeded.premium}/evidence",
+        files={"file": ("remittance.pdf", b"%PDF-1.4 remittance advice")},
+        data={"note": "bank remittance"},
+    )
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert [e["filename"] for e in body["evidence"]][-1] == "remittance.pdf"
+    assert body["history"][-1]["actor"] == USERS["monitor"].email
+
+
+def test_a_browser_session_needs_the_csrf_token_for_api_writes(client_for, seeded):
+    client = client_for("monitor")
+    call = {
+        "json": {
+            "type": "purchase_recorded",
+            "on": "2026-04-17",
+            "fields": {"supplier": "GROWER-B", "quantity": "1", "unit": "cwt"},
+        }
+    }
+    url = f"/api/agreements/{seeded.fair_food}/events"
+    assert client.post(url, **call).status_code == 403
+    assert client.post(url, headers={"X-CSRF-Token": client.csrf}, **call).status_code == 201
+
+
+def test_openapi_describes_the_api(api_for):
+    spec = api_for("monitor").get("/openapi.json").json()
+    paths = spec["paths"]
+    for path in (
+        "/api/agreements",
+        "/api/agreements/{agreement_id}",
+        "/api/agreements/{agreement_id}/events",
+        "/api/obligations",
+        "/api/obligations/{obligation_id}",
+        "/api/obligations/{obligation_id}/evidence",
+        "/api/library",
+        "/api/notices",
+    ):
+        assert path in paths, path
+    assert "/login" not in paths  # pages are not part of the API description
+    listing = paths["/api/obligations"]["get"]["responses"]["200"]["content"]
+    assert listing["application/json"]["schema"]["$ref"].endswith("/ObligationPage")
