@@ -264,3 +264,50 @@ def test_openapi_describes_the_api(api_for):
     assert "/login" not in paths  # pages are not part of the API description
     listing = paths["/api/obligations"]["get"]["responses"]["200"]["content"]
     assert listing["application/json"]["schema"]["$ref"].endswith("/ObligationPage")
+
+
+@pytest.mark.postgres
+def test_the_api_on_postgres(seeded_pg, tmp_path):
+    """Reads, a write audited as the user and the brand's redaction, on a real PostgreSQL."""
+    from fastapi.testclient import TestClient
+
+    from tests.wsr.console.conftest import make_token, settings_for
+    from wsr.console import create_app
+
+    app = create_app(settings_for(seeded_pg.db_url, tmp_path), clock=lambda: seeded_pg.now)
+    try:
+
+        def api(role: str) -> TestClient:
+            token = make_token(seeded_pg.db_url, USERS[role].email)
+            return TestClient(app, headers={"Authorization": f"Bearer {token}"})
+
+        monitor, counsel = api("monitor"), api("counsel")
+        listed = monitor.get("/api/obligations", params={"limit": 500}).json()
+        assert listed["total"] > 50
+        made = monitor.post(
+            f"/api/agreements/{seeded_pg.fair_food}/events",
+            json={
+                "type": "purchase_recorded",
+                "on": "2026-04-17",
+                "fields": {"supplier": "GROWER-B", "quantity": "3", "unit": "cwt"},
+            },
+        )
+        assert made.status_code == 201, made.text
+        refused = monitor.post(
+            f"/api/agreements/{seeded_pg.fair_food}/events",
+            json={"type": "purchase_recorded", "on": "2026-04-17", "fields": {}},
+        )
+        assert refused.status_code == 422 and refused.json()["errors"]
+        store = open_store(seeded_pg.db_url)
+        try:
+            with store.read():
+                last = store.audit_entries(seeded_pg.fair_food)[-1]
+        finally:
+            store.engine.dispose()
+        assert last.actor == USERS["monitor"].email
+        detail = counsel.get(f"/api/obligations/{seeded_pg.complaint_obligation}")
+        assert detail.status_code == 200 and "C-0147" not in detail.text
+        assert counsel.get(f"/api/agreements/{seeded_pg.accord}").status_code == 404
+        assert counsel.get("/api/notices").json()
+    finally:
+        app.state.console.store.engine.dispose()
