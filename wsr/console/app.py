@@ -62,19 +62,31 @@ class Console:
         with self.store.engine.begin() as conn:
             yield conn
 
+    def _flash_codec(self) -> Any:
+        from itsdangerous import URLSafeSerializer
+
+        return URLSafeSerializer(self.signer.secret, salt="wsr-flash")
+
     def read_flashes(self, request: Request) -> list[str]:
+        from itsdangerous import BadSignature
+
         raw = request.cookies.get(FLASH_COOKIE)
         if not raw:
             return []
-        text = self.signer.unsign(raw)
-        return [] if text is None else [m for m in text.split("\x1f") if m]
+        try:
+            messages = self._flash_codec().loads(raw)
+        except (BadSignature, ValueError, UnicodeError):
+            return []
+        if not isinstance(messages, list):
+            return []
+        return [m for m in messages if isinstance(m, str) and m]
 
     def flash(self, response: Any, *messages: str) -> None:
-        """Show ``messages`` once on the next page (a signed cookie)."""
-        value = self.signer.sign("\x1f".join(m.replace("\x1f", " ") for m in messages))
+        """Show ``messages`` once on the next page (a signed cookie, any text: it is
+        base64url JSON, so "→" and "—" in the engine's messages travel as they are)."""
         response.set_cookie(
             FLASH_COOKIE,
-            value,
+            self._flash_codec().dumps(list(messages)),
             max_age=60,
             path="/",
             httponly=True,

@@ -219,3 +219,29 @@ def test_the_sendgrid_webhook_is_served_and_verifies(seeded, tmp_path):
     assert signed.status_code == 200, signed.text
     assert signed.json()["recorded"] == 0
     app.state.console.store.engine.dispose()
+
+
+def test_flash_messages_carry_any_text_once(console_app, users):
+    """A flash holds the engine's messages as they are ("→", "—", accents), shown once."""
+    from fastapi import APIRouter
+    from fastapi.responses import RedirectResponse
+
+    router = APIRouter()
+    said = "payment 1 → 2 — réglé"
+
+    @router.get("/flash-test")
+    def flashing():
+        response = RedirectResponse("/", status_code=303)
+        console_app.state.console.flash(response, said, "second")
+        return response
+
+    console_app.include_router(router)
+    client = _client(console_app)
+    sign_in(client, users["monitor"])
+    page = client.get("/flash-test")
+    assert said in page.text and "second" in page.text
+    assert said not in client.get("/").text  # once
+    forged = _client(console_app)
+    sign_in(forged, users["monitor"])
+    forged.cookies.set("wsr_flash", "eyJhIjoxfQ.forged")
+    assert forged.get("/").status_code == 200
