@@ -74,6 +74,11 @@ def read_input(path: Path, kind: InputKind, *, where: str | None = None) -> Read
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise InputError.single(shown, f"cannot open the {name}: {reason}") from None
+    except (ValueError, UnicodeError):  # a NUL byte or a lone surrogate: no file has that name
+        raise InputError.single(
+            shown.encode("unicode_escape").decode("ascii"),
+            "is not a usable file name (it holds a NUL byte or an unencodable character)",
+        ) from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):

@@ -310,6 +310,15 @@ def test_json_file(tmp_path: Path, lib: Library) -> None:
         parse_answers(f, lib)
 
 
+@pytest.mark.parametrize("name", ["a\x00b.yaml", "\ud800.yaml"])
+def test_a_path_no_file_can_have_is_refused(name: str, lib: Library) -> None:
+    """A NUL byte or a lone surrogate in a path (found by the answers fuzz): InputError, not
+    the ValueError os.open raises."""
+    with pytest.raises(InputError, match="is not a usable file name") as refused:
+        parse_answers(name, lib)
+    assert refused.value.problems[0].path.isprintable()
+
+
 def test_missing_file_and_non_mapping(tmp_path: Path, lib: Library) -> None:
     with pytest.raises(InputError, match="no such answers file"):
         parse_answers(tmp_path / "nope.yaml", lib)

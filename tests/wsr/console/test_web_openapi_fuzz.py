@@ -1,9 +1,10 @@
 """Fuzz the REST API from its own OpenAPI description (schemathesis 4.x against the ASGI app).
 
-Every operation is called with generated input, as an admin (who may call every one), a
-bounded number of examples each so the run stays well under two minutes. The checks: no 5xx
-(no unhandled error), every status and content type is one the description documents, and
-every body matches its documented schema (the errors' too).
+Every operation is called with generated input, as an admin (who may call every one) and as
+counsel (whose calls are refused or redacted), a bounded number of examples each so the run
+stays well under two minutes. The checks: no 5xx (no unhandled error), every status and
+content type is one the description documents, and every body matches its documented schema
+(the errors' too).
 
 (schemathesis' own pytest integration renames test nodes through a private pytest attribute
 that pytest 9 no longer has, so each operation's strategy is run with hypothesis here.)
@@ -45,8 +46,8 @@ def fuzzed(_seed_template, tmp_path_factory):
             shutil.copy2(item, target / item.name)
     url = f"sqlite:///{target / 'console.db'}"
     app = create_app(settings_for(url, Path(target)), clock=lambda: NOW)
-    token = make_token(url, USERS["admin"].email)
-    yield app, token
+    tokens = {role: make_token(url, USERS[role].email) for role in ("admin", "counsel")}
+    yield app, tokens
     app.state.console.store.engine.dispose()
 
 
@@ -85,9 +86,11 @@ def fuzz(app, headers, max_examples=MAX_EXAMPLES) -> list[str]:
     return failures
 
 
-def test_the_api_survives_its_own_description(fuzzed):
-    app, token = fuzzed
-    failures = fuzz(app, {"Authorization": f"Bearer {token}"})
+@pytest.mark.parametrize("role", ["admin", "counsel"])
+def test_the_api_survives_its_own_description(fuzzed, role):
+    """As admin (every operation may act) and as counsel (refusals and redaction paths)."""
+    app, tokens = fuzzed
+    failures = fuzz(app, {"Authorization": f"Bearer {tokens[role]}"})
     assert failures == [], "\n\n".join(failures)
 
 
