@@ -81,6 +81,7 @@ from .abc import Clock, ObligationStore
 if _typing.TYPE_CHECKING:
     from ._db import make_engine, open_store, upgrade
     from ._ics import calendar_feed
+    from .stores._fastread import FastReadStore, fast_views, open_fast
 
 #: public names whose modules pull in heavy dependencies (SQLAlchemy and Alembic, icalendar):
 #: imported on first use (PEP 562), so ``import obligations`` stays cheap for commands that
@@ -90,6 +91,10 @@ _LAZY: dict[str, str] = {
     "make_engine": "._db",
     "open_store": "._db",
     "upgrade": "._db",
+    # the listings' DBAPI read path (no SQLAlchemy): lazy only to keep it out of other imports
+    "FastReadStore": ".stores._fastread",
+    "fast_views": ".stores._fastread",
+    "open_fast": ".stores._fastread",
 }
 
 
@@ -142,6 +147,7 @@ __all__ = [
     "EventResult",
     "EvidenceRef",
     "EvidenceState",
+    "FastReadStore",
     "Flag",
     "Hypothetical",
     "LegalState",
@@ -166,10 +172,12 @@ __all__ = [
     "due_date",
     "end_of_local_day",
     "event_id",
+    "fast_views",
     "make_checkpoint",
     "make_engine",
     "obligation_id",
     "on_time",
+    "open_fast",
     "open_store",
     "parse_checkpoint",
     "period_of",

@@ -77,6 +77,26 @@ def _opened(
         store.engine.dispose()
 
 
+@contextmanager
+def _listing(ctx: typer.Context) -> Iterator[tuple[ObligationService, datetime]]:
+    """The service for a listing: on the DBAPI read path (no SQLAlchemy; one connection, one
+    read-only transaction) when it can read the database, else on the SQL store, which
+    migrates a new database, refuses an outdated one and names any other problem."""
+    from obligations import ObligationService, open_fast
+
+    st = settings(ctx)
+    now = st.now()
+    store = open_fast(st.db_url)
+    if store is None:
+        with _opened(ctx, write=False) as opened:
+            yield opened
+        return
+    try:
+        yield ObligationService(store, actor=_actor()), now
+    finally:
+        store.close()
+
+
 #: the widest --due-within window, in days
 MAX_DUE_WITHIN = 36_600
 
@@ -587,7 +607,7 @@ def obligations(
         raise InputError.single(
             "--due-within", f"give a number of days from 0 to {MAX_DUE_WITHIN:,} (100 years)"
         )
-    with _opened(ctx, write=False) as (service, now):
+    with _listing(ctx) as (service, now):
         if agreement is not None:
             service.store.get_agreement(agreement)  # NotFound before anything else
         if as_json:  # straight from the rows to the view (no Obligation values built)

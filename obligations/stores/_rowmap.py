@@ -9,6 +9,11 @@ code with no per-field loop, because they run for every row a listing reads or a
 Adding a field to the model means adding its column to the table (and a migration); if it
 needs more than "as it is", one codec entry here. The import fails if the model's fields and
 the table's columns disagree.
+
+The tables' column lists are spelled here as plain names (:data:`OBLIGATIONS_TABLE`,
+:data:`AGREEMENTS_TABLE`) so that the DBAPI read path (:mod:`obligations.stores._fastread`)
+decodes rows with the same generated code without importing SQLAlchemy; the SQL store refuses
+to import if they differ from its ``Table`` objects (``_sqltables``).
 """
 
 from __future__ import annotations
@@ -20,13 +25,41 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
-from sqlalchemy import Table
 
 from clauses import ObligationKind, canonical_json
 
 from .._enums import AgreementStatus, EvidenceState, LegalState
 from .._model import Money, Obligation, TrackedAgreement
-from ._sqltables import agreements, obligations
+
+
+@attrs.define(frozen=True)
+class TableColumns:
+    """A table's name and its column names in the table's order (a SQLAlchemy ``Table``
+    has the same two attributes, so either can be mapped)."""
+
+    name: str
+    columns: tuple[str, ...]
+
+
+#: the obligations table's columns, in order (checked against ``_sqltables.obligations``)
+OBLIGATIONS_TABLE = TableColumns(
+    "obligations",
+    (
+        "id", "agreement_id", "clause_id", "clause_version", "spec_id", "section", "title",
+        "kind", "obligor", "beneficiary", "subject", "key", "period_start", "period_end", "due",
+        "due_at", "state", "amount_value", "amount_currency", "paid", "flags", "evidence",
+        "fulfilled_on", "late", "kpi", "surviving", "trigger_event_id", "data", "created_at",
+        "updated_at",
+    ),
+)  # fmt: skip
+#: the agreements table's columns, in order (checked against ``_sqltables.agreements``)
+AGREEMENTS_TABLE = TableColumns(
+    "agreements",
+    (
+        "id", "title", "timezone", "currency", "signed_on", "effective_date", "term_end",
+        "status", "record_json", "created_at", "terminated_on", "termination_reason",
+    ),
+)  # fmt: skip
 
 
 @attrs.define(frozen=True)
@@ -116,7 +149,7 @@ class RowMap:
     fields_from_rows: Callable[[Iterable[Sequence[Any]]], Iterator[tuple[Any, ...]]]
 
 
-def row_map(model: type, table: Table, codecs: Mapping[str, Codec]) -> RowMap:
+def row_map(model: type, table: Any, codecs: Mapping[str, Codec]) -> RowMap:
     """Write the row functions of ``model`` over ``table`` (see the module docstring)."""
     fields = [f.name for f in attrs.fields(model)]
     unknown = set(codecs) - set(fields)
@@ -124,7 +157,7 @@ def row_map(model: type, table: Table, codecs: Mapping[str, Codec]) -> RowMap:
         raise TypeError(f"codecs for fields {model.__name__} does not have: {sorted(unknown)}")
     plan = [(name, codecs.get(name) or _identity(name)) for name in fields]
     mapped = [c for _, codec in plan for c in codec.columns]
-    columns = tuple(c.name for c in table.columns)
+    columns = tuple(getattr(c, "name", c) for c in table.columns)  # a Table's, or names
     if sorted(mapped) != sorted(columns) or len(set(mapped)) != len(mapped):
         raise TypeError(
             f"{model.__name__} fields map to columns {sorted(mapped)} but table {table.name} "
@@ -162,6 +195,6 @@ def row_map(model: type, table: Table, codecs: Mapping[str, Codec]) -> RowMap:
 
 #: the obligations table's mapping (``to_row`` for inserts and updates, ``fields_from_rows``
 #: for :meth:`Obligation.from_fields`)
-OBLIGATION_ROWS = row_map(Obligation, obligations, OBLIGATION_CODECS)
+OBLIGATION_ROWS = row_map(Obligation, OBLIGATIONS_TABLE, OBLIGATION_CODECS)
 #: the agreements table's mapping
-AGREEMENT_ROWS = row_map(TrackedAgreement, agreements, AGREEMENT_CODECS)
+AGREEMENT_ROWS = row_map(TrackedAgreement, AGREEMENTS_TABLE, AGREEMENT_CODECS)

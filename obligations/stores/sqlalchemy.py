@@ -93,6 +93,15 @@ from ._views import views_from_rows
 #: ids per ``IN (…)`` query: well under SQLite's bound-parameter limit
 _CHUNK = 500
 
+# The row maps spell the columns as plain names (the DBAPI read path uses them without
+# SQLAlchemy): refuse to run on a table that has other columns or another order.
+for _map, _table in ((OBLIGATION_ROWS, obligations), (AGREEMENT_ROWS, agreements)):
+    if _map.columns != tuple(c.name for c in _table.columns):
+        raise TypeError(
+            f"the row map of {_table.name} has columns {_map.columns}, the table "
+            f"{tuple(c.name for c in _table.columns)}: update stores/_rowmap.py"
+        )
+
 _OB_COLUMNS = list(OBLIGATION_ROWS.columns)
 #: the obligations columns without result processing (the DBAPI driver's values as they come),
 #: dates as ISO text and instants as fixed-width naive UTC text: how SQLite stores them, and
