@@ -21,7 +21,7 @@ from ._enums import AuditAction, Flag, LegalState
 from ._lifecycle import annotate
 from ._model import Obligation
 from ._outcome import Work
-from ._rulebase import EventStep, Rule, describe, register
+from ._rulebase import ACTS_ON_NONE, TICK, EventStep, Rule, describe, register
 
 #: the event the scheduler records when a breach notice reaches the obligor
 DELIVERED = "breach_notice_delivered"
@@ -60,6 +60,19 @@ class EscalationRule(Rule):
             )
             work.update(ob, after, action=AuditAction.BREACH_SUSPECTED, reason=reason)
             work.messages.append(f"breach suspected: {describe(ob)} — {reason}")
+
+    def acts_before(self, ctx: AgreementContext, spec: BoundSpec, now: datetime) -> datetime | None:
+        # acting needs now >= end of local day (due + days), which is due_at (the end of local
+        # day due) plus `days` days give or take the zone's offset changes in between; two
+        # days of margin hold for any zone (the largest jump on record is one whole day)
+        days = None if spec.escalation is None else spec.escalation.suspect_after_days
+        if days is None:
+            return ACTS_ON_NONE
+        if days < 0:  # the schema refuses it; no bound rather than a wrong one
+            return None
+        if days < 2:
+            return now + TICK
+        return now - timedelta(days=days - 2) + TICK
 
     def on_event(self, spec: BoundSpec, step: EventStep) -> None:
         if step.event.type != DELIVERED or spec.escalation is None:

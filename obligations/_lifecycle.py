@@ -25,8 +25,6 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-import attrs
-
 from clauses import InvalidTransition
 
 from ._enums import AuditAction, LegalState
@@ -95,7 +93,9 @@ def annotate(ob: Obligation, *, at: datetime, **changes: Any) -> Obligation:
     """Change overlay fields only (flags, paid, amount, data, evidence); never the legal state."""
     if "state" in changes:
         raise ValueError("annotate never changes the legal state; use transition()")
-    return attrs.evolve(ob, updated_at=at, **changes)
+    # `evolved` is attrs.evolve converting only the changed fields: a sweep or a read at a
+    # late `now` annotates thousands of instances (breach_suspected, kpi_missed)
+    return ob.evolved(updated_at=at, **changes)
 
 
 def audit(

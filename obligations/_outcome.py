@@ -27,8 +27,15 @@ class Lookup(Protocol):
     def by_key(self, spec_id: str, subject: str | None, key: str) -> Obligation | None: ...
 
     def open(
-        self, *, subject: str | None = None, spec_ids: Collection[str] | None = None
-    ) -> list[Obligation]: ...
+        self,
+        *,
+        subject: str | None = None,
+        spec_ids: Collection[str] | None = None,
+        due_before: datetime | None = None,
+    ) -> list[Obligation]:
+        """Open obligations (of one subject, of some specs, due before an instant), by
+        ``due_at`` then id."""
+        ...
 
 
 @attrs.define
@@ -51,7 +58,11 @@ class ListLookup:
         )
 
     def open(
-        self, *, subject: str | None = None, spec_ids: Collection[str] | None = None
+        self,
+        *,
+        subject: str | None = None,
+        spec_ids: Collection[str] | None = None,
+        due_before: datetime | None = None,
     ) -> list[Obligation]:
         found = [
             o
@@ -59,6 +70,7 @@ class ListLookup:
             if o.state in OPEN
             and (subject is None or o.subject == subject)
             and (spec_ids is None or o.spec_id in spec_ids)
+            and (due_before is None or o.due_at < due_before)
         ]
         return sorted(found, key=lambda o: (o.due_at, o.id))
 
@@ -100,14 +112,24 @@ class Work:
         return None if found is None else self.current(found)
 
     def open(
-        self, *, subject: str | None = None, spec_ids: Collection[str] | None = None
+        self,
+        *,
+        subject: str | None = None,
+        spec_ids: Collection[str] | None = None,
+        due_before: datetime | None = None,
     ) -> list[Obligation]:
-        """Open obligations (of one subject, of some specs), as this work has left them."""
-        found_ = self.lookup.open(subject=subject, spec_ids=spec_ids)
+        """Open obligations (of one subject, of some specs, due before an instant), as this
+        work has left them (an instance's due instant never changes once it exists)."""
+        if due_before is None:  # a Lookup written before the bound existed is still one
+            found_ = self.lookup.open(subject=subject, spec_ids=spec_ids)
+        else:
+            found_ = self.lookup.open(subject=subject, spec_ids=spec_ids, due_before=due_before)
         seen = {o.id: self.current(o) for o in found_}
         for ob in self.new.values():
-            if (subject is None or ob.subject == subject) and (
-                spec_ids is None or ob.spec_id in spec_ids
+            if (
+                (subject is None or ob.subject == subject)
+                and (spec_ids is None or ob.spec_id in spec_ids)
+                and (due_before is None or ob.due_at < due_before)
             ):
                 seen[ob.id] = ob
         found = [o for o in seen.values() if o.state in OPEN]

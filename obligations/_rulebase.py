@@ -16,7 +16,7 @@ current step and record what they change there.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -29,6 +29,11 @@ from ._context import AgreementContext
 from ._enums import LegalState
 from ._model import Event, Money, Obligation
 from ._outcome import Work
+
+#: the :meth:`Rule.acts_before` of a rule that does nothing to any instance at ``now``
+ACTS_ON_NONE = datetime.min.replace(tzinfo=UTC)
+#: one microsecond: ``due_at <= now`` is ``due_at < now + TICK``
+TICK = timedelta(microseconds=1)
 
 
 @attrs.define(kw_only=True)
@@ -76,6 +81,19 @@ class Rule:
         open_: Sequence[Obligation],
     ) -> None:
         """What the passing of time alone does to ``open_``, the open instances of ``spec``."""
+
+    def acts_before(self, ctx: AgreementContext, spec: BoundSpec, now: datetime) -> datetime | None:
+        """An instant such that :meth:`on_time` at ``now`` changes no open instance of
+        ``spec`` due (``due_at``) at or after it; None when any open instance may change.
+
+        The time step reads only the open instances due before the largest bound of a spec's
+        rules (every read and every sweep runs it, and a million-instance store holds hundreds
+        of thousands of open instances due later, which no time rule touches), so a bound
+        must never be too early: a rule given fewer instances would do less. ``on_time``
+        still decides each instance itself. Every instance's ``due_at`` is the end of its
+        local due day (:func:`obligations._compile.new_instance`).
+        """
+        return None
 
     def on_confirm(self, spec: BoundSpec, ob: Obligation) -> None:
         """Refuse (raise) a person's confirmation of a breach the declaration rules out."""

@@ -22,7 +22,18 @@ from ._ledgers import Accrual, BreachEvidence, accrual, with_accrual, with_breac
 from ._lifecycle import annotate
 from ._model import Money, Obligation, payload_to_json
 from ._outcome import Work
-from ._rulebase import EventStep, Rule, concerned, describe, last_day, matches, register, what
+from ._rulebase import (
+    ACTS_ON_NONE,
+    TICK,
+    EventStep,
+    Rule,
+    concerned,
+    describe,
+    last_day,
+    matches,
+    register,
+    what,
+)
 from ._units import convert
 
 BREACH = Flag.BREACH_SUSPECTED.value
@@ -151,6 +162,10 @@ class EndsOnRule(Rule):
                 _end(ob, how, step.work, day=event.occurred_on, why=why, overdue=overdue)
 
     timed = True
+
+    def acts_before(self, ctx: AgreementContext, spec: BoundSpec, now: datetime) -> datetime | None:
+        # a watch's last day is its period's end, not its due day: no bound on due_at
+        return None if any(how.time == "end" for how in spec.ends_on) else ACTS_ON_NONE
 
     def on_time(
         self,
@@ -319,6 +334,9 @@ class KpiRule(Rule):
     order = 60
 
     timed = True
+
+    def acts_before(self, ctx: AgreementContext, spec: BoundSpec, now: datetime) -> datetime | None:
+        return now + TICK  # a target is missed once its due instant has passed
 
     def on_time(
         self,

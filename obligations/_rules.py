@@ -50,7 +50,7 @@ from ._lifecycle import annotate
 from ._model import Event, Money, Obligation, quantize
 from ._outcome import ListLookup, Lookup, Outcome, Work
 from ._payroll import apply_payroll_lines
-from ._rulebase import RULES, EventStep, Rule, concerned, describe, register
+from ._rulebase import ACTS_ON_NONE, RULES, EventStep, Rule, concerned, describe, register
 from ._rulebook import AccrueRule, EndsOnRule, KpiRule, PowersRule, TriggerRule, ViolatedByRule
 
 BREACH = Flag.BREACH_SUSPECTED.value
@@ -91,9 +91,23 @@ def on_time(
     ]
     if not timed:
         return work.outcome()  # nothing in this agreement changes with time alone
+    # each spec's open instances due before the latest bound of its rules, one question per
+    # distinct bound (usually one or two per agreement; see Rule.acts_before)
+    bounds: dict[str, datetime | None] = {}
+    for spec, rule in timed:
+        bound = rule.acts_before(ctx, spec, now)
+        if spec.id in bounds:
+            earlier = bounds[spec.id]
+            bound = None if bound is None or earlier is None else max(bound, earlier)
+        bounds[spec.id] = bound
+    asks: dict[datetime | None, set[str]] = defaultdict(set)
+    for spec_id, bound in bounds.items():
+        if bound != ACTS_ON_NONE:
+            asks[bound].add(spec_id)
     by_spec: dict[str, list[Obligation]] = defaultdict(list)
-    for ob in lookup.open(spec_ids={spec.id for spec, _ in timed}):
-        by_spec[ob.spec_id].append(ob)
+    for bound, spec_ids in asks.items():
+        for ob in lookup.open(spec_ids=spec_ids, due_before=bound):
+            by_spec[ob.spec_id].append(ob)
     for spec, rule in timed:
         rule.on_time(ctx, spec, work, now, by_spec.get(spec.id, []))
     return work.outcome()

@@ -151,12 +151,47 @@ def _aware(now: datetime, path: str = "now") -> datetime:
     return now
 
 
+class _OpenBefore:
+    """The open instances of some specs due before an instant, read once for every agreement
+    a read steps through.
+
+    The time rules of each agreement ask for the open instances of their specs due before a
+    bound (:meth:`Rule.acts_before`). No index leads with the agreement and the due instant, so
+    one agreement's question walks the open rows of every agreement due before the bound;
+    asking once for all agreements (the specs are the library's, the same in each) walks them
+    once. Each agreement then gets exactly what its own question would have returned.
+    """
+
+    def __init__(self, store: ObligationStore) -> None:
+        self.store = store
+        self.fetched: dict[tuple[datetime, str], dict[str, list[Obligation]]] = {}
+
+    def get(
+        self, agreement_id: str, spec_ids: Collection[str], due_before: datetime
+    ) -> list[Obligation]:
+        missing = sorted(s for s in spec_ids if (due_before, s) not in self.fetched)
+        if missing:
+            for spec_id in missing:
+                self.fetched[(due_before, spec_id)] = {}
+            for ob in self.store.open_of_specs(None, missing, due_before=due_before):
+                self.fetched[(due_before, ob.spec_id)].setdefault(ob.agreement_id, []).append(ob)
+        found = [
+            ob
+            for spec_id in spec_ids
+            for ob in self.fetched[(due_before, spec_id)].get(agreement_id, ())
+        ]
+        return sorted(found, key=lambda o: (o.due_at, o.id))
+
+
 class _StoreLookup:
     """The rules' read access to one agreement's obligations, backed by the store."""
 
-    def __init__(self, store: ObligationStore, agreement_id: str) -> None:
+    def __init__(
+        self, store: ObligationStore, agreement_id: str, shared: _OpenBefore | None = None
+    ) -> None:
         self.store = store
         self.agreement_id = agreement_id
+        self.shared = shared
 
     def get(self, obligation_id: str) -> Obligation | None:
         try:
@@ -172,14 +207,25 @@ class _StoreLookup:
         return next((o for o in found if o.subject == subject), None)
 
     def open(
-        self, *, subject: str | None = None, spec_ids: Collection[str] | None = None
+        self,
+        *,
+        subject: str | None = None,
+        spec_ids: Collection[str] | None = None,
+        due_before: datetime | None = None,
     ) -> list[Obligation]:
         if spec_ids is None:
             return self.store.find_obligations(
-                agreement_id=self.agreement_id, subject=subject, states=OPEN
+                agreement_id=self.agreement_id,
+                subject=subject,
+                states=OPEN,
+                due_before=due_before,
             )
+        if self.shared is not None and subject is None and due_before is not None:
+            return self.shared.get(self.agreement_id, spec_ids, due_before)
         # by (agreement, spec): the time rules ask for a few specs among many rows
-        return self.store.open_of_specs(self.agreement_id, spec_ids, subject=subject)
+        return self.store.open_of_specs(
+            self.agreement_id, spec_ids, subject=subject, due_before=due_before
+        )
 
     def period_subjects(
         self, spec_id: str, key: str, among: Collection[str | None]
@@ -257,19 +303,28 @@ class ObligationService:
             after=after,
         )
 
-    def _state(self, tracked: TrackedAgreement) -> AgreementState:
+    def _state(
+        self, tracked: TrackedAgreement, shared: _OpenBefore | None = None
+    ) -> AgreementState:
         return AgreementState(
             agreement=tracked,
             record=self._record(tracked),
-            lookup=_StoreLookup(self.store, tracked.id),
+            lookup=_StoreLookup(self.store, tracked.id, shared),
         )
 
     def _advance(
-        self, tracked: TrackedAgreement, now: datetime, *, shown_before: datetime | None = None
+        self,
+        tracked: TrackedAgreement,
+        now: datetime,
+        *,
+        shown_before: datetime | None = None,
+        shared: _OpenBefore | None = None,
     ) -> AdvanceOutcome:
         """What a sweep at ``now`` would do to the agreement (pure; nothing is written); a
         read showing only what is due before ``shown_before`` asks for no later recurrences."""
-        return advance(self._state(tracked), now, actor=SWEEP_ACTOR, shown_before=shown_before)
+        return advance(
+            self._state(tracked, shared), now, actor=SWEEP_ACTOR, shown_before=shown_before
+        )
 
     def _store_advance(self, outcome: AdvanceOutcome) -> None:
         """Write one agreement's time step (the thin apply half of the sweep)."""
@@ -931,7 +986,9 @@ class ObligationService:
         *,
         shown_before: datetime | None = None,
     ) -> list[AdvanceOutcome]:
-        return [self._advance(t, now, shown_before=shown_before) for t in tracked]
+        # a read steps every agreement on one snapshot: their time rules' rows are read once
+        shared = _OpenBefore(self.store) if len(tracked) > 1 else None
+        return [self._advance(t, now, shown_before=shown_before, shared=shared) for t in tracked]
 
     def agreements(self, *, now: datetime) -> list[TrackedAgreement]:
         """Every tracked agreement with its status as of ``now`` (nothing is written)."""

@@ -116,16 +116,26 @@ class ObligationStore(ABC):
         }
 
     def open_of_specs(
-        self, agreement_id: str, spec_ids: Collection[str], *, subject: str | None = None
+        self,
+        agreement_id: str | None,
+        spec_ids: Collection[str],
+        *,
+        subject: str | None = None,
+        due_before: datetime | None = None,
     ) -> list[Obligation]:
-        """The open obligations of ``spec_ids`` in one agreement (of one subject, if given),
-        ordered by ``due_at`` then id: what the time rules act on, asked on every read, so a
-        SQL store answers it in one statement."""
+        """The open obligations of ``spec_ids`` in one agreement (in every agreement when
+        None; of one subject and due before ``due_before``, if given), ordered by ``due_at``
+        then id: what the time rules act on, asked on every read, so a SQL store answers it
+        in one statement."""
         found = [
             ob
             for spec_id in sorted(spec_ids)
             for ob in self.find_obligations(
-                agreement_id=agreement_id, spec_id=spec_id, subject=subject, states=OPEN
+                agreement_id=agreement_id,
+                spec_id=spec_id,
+                subject=subject,
+                states=OPEN,
+                due_before=due_before,
             )
         ]
         return sorted(found, key=lambda o: (o.due_at, o.id))

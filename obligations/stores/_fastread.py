@@ -384,12 +384,21 @@ class FastReadStore(ObligationStore):
         )
 
     def open_of_specs(
-        self, agreement_id: str, spec_ids: Collection[str], *, subject: str | None = None
+        self,
+        agreement_id: str | None,
+        spec_ids: Collection[str],
+        *,
+        subject: str | None = None,
+        due_before: datetime | None = None,
     ) -> list[Obligation]:
         if not spec_ids:
             return []
         return self._select(
-            agreement_id=agreement_id, spec_ids=spec_ids, subject=subject, states=OPEN
+            agreement_id=agreement_id,
+            spec_ids=spec_ids,
+            subject=subject,
+            states=OPEN,
+            due_before=due_before,
         )
 
     def find_views(

@@ -749,12 +749,21 @@ class SqlAlchemyObligationStore(ObligationStore):
             return _obs_from_rows(conn.execute(q).all())
 
     def open_of_specs(
-        self, agreement_id: str, spec_ids: Collection[str], *, subject: str | None = None
+        self,
+        agreement_id: str | None,
+        spec_ids: Collection[str],
+        *,
+        subject: str | None = None,
+        due_before: datetime | None = None,
     ) -> list[Obligation]:
         if not spec_ids:
             return []
         q = self.find_query(
-            agreement_id=agreement_id, spec_ids=spec_ids, subject=subject, states=OPEN
+            agreement_id=agreement_id,
+            spec_ids=spec_ids,
+            subject=subject,
+            states=OPEN,
+            due_before=due_before,
         )
         with self._conn() as conn:
             return _obs_from_rows(conn.execute(q).all())
