@@ -68,7 +68,7 @@ def _tracked() -> tuple[ObligationService, MemoryObligationStore, str]:
             fields={"supplier": supplier, "quantity": str(500 + 37 * week), "unit": "lb"},
             now=at,
         )
-        if week in (4, 17):
+        if week in (4, 17, 27, 29):
             svc.record_event(
                 record.id,
                 "complaint_filed",
@@ -91,9 +91,17 @@ def test_bounded_and_unbounded_time_steps_are_equal():
     bounded_rules = [r for r in RULES.values() if r.timed]
     assert {type(r).__name__ for r in bounded_rules} >= {"EscalationRule", "KpiRule"}
     acted = handed = everything = 0
+    # the edges where a bound matters: each instance's due instant, just before and after it,
+    # and about the ladder's 30 days later; plus a now every few days over the term
+    tick = timedelta(microseconds=1)
+    edges = {
+        o.due_at + delta
+        for o in stored
+        for delta in (-tick, timedelta(0), tick, timedelta(days=30), timedelta(days=31, hours=1))
+    }
     start = datetime(2026, 1, 20, 9, tzinfo=UTC)
-    for step in range(0, 1100, 5):
-        now = start + timedelta(days=step, hours=step % 24)
+    steady = {start + timedelta(days=d, hours=d % 24) for d in range(0, 1100, 7)}
+    for now in sorted(edges | steady):
         counting = Counting(stored)
         bounded = advance(AgreementState(agreement=tracked, record=record, lookup=counting), now)
         unbounded = advance(
