@@ -9,6 +9,9 @@ agreement row carries its real record, so ``wsr obligations`` can read the store
 The history is then simulated up to :data:`NOW`: of the instances due before it, most are
 fulfilled (some late, some part-paid), a few are still open (overdue), some discharged, some
 carry flags (``breach_suspected``, ``partially_paid``, ``disputed``); later ones are in effect.
+Finally the store is swept at :data:`NOW` (``ObligationService.sweep``), as the daily sweeps
+of a live store leave it: the time rules' own changes (the premium ladder's ``breach_suspected``
+after 30 days, missed KPIs) are stored, so the floors' plain SELECTs see what ``wsr`` shows.
 
     store_file(n)     -> Path of a cached SQLite store with about n instances
     pg_database(n, server_url) -> URL of a cached PostgreSQL database with the same rows
@@ -31,8 +34,9 @@ from typing import Any
 
 import attrs
 
-#: bump when the generator below changes what it writes
-DATA_VERSION = "d3"
+#: bump when the generator below changes what it writes (d4: swept at NOW once built, so the
+#: store is what daily sweeps leave and a read at NOW has no time step left to show)
+DATA_VERSION = "d4"
 CACHE = Path("/tmp/wsr-bench-cache")
 EPOCH = date(2026, 1, 5)
 #: the instant the benchmarks read and sweep at: two and a half years into the first terms
@@ -303,7 +307,20 @@ def build(store: Any, n: int) -> int:
             store.add_agreement(tracked)
     loaded = int(store.bulk_load(instances(planned, n)))
     log(f"{loaded:,} instances of {len(planned)} agreements in {time.perf_counter() - start:.0f} s")
+    sweep_at_now(store)
     return loaded
+
+
+def sweep_at_now(store: Any) -> None:
+    """Store what a sweep at NOW does (see the module docstring)."""
+    from obligations import ObligationService
+
+    start = time.perf_counter()
+    result = ObligationService(store, actor="bench").sweep(now=NOW)
+    log(
+        f"swept at NOW: {len(result.created):,} created, {len(result.changed):,} changed "
+        f"in {time.perf_counter() - start:.0f} s"
+    )
 
 
 def store_file(n: int) -> Path:

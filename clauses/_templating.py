@@ -310,16 +310,24 @@ def template_names(source: str) -> set[str]:
     return set(_template_names(source))
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=4096)
+def _parsed(source: str) -> nodes.Template:
+    # Library text is immutable once loaded: each source is parsed once per process, for its
+    # names and for its compiled form alike (a draft needs both of every clause it renders).
+    return parse(source)
+
+
+@functools.lru_cache(maxsize=4096)
 def _template_names(source: str) -> frozenset[str]:
-    # Library text is immutable once loaded, so parsing each source once per process is enough;
-    # without the cache, assembling an agreement parsed every template twice (names + render).
-    return frozenset(meta.find_undeclared_variables(parse(source))) - TEMPLATE_GLOBALS
+    return frozenset(meta.find_undeclared_variables(_parsed(source))) - TEMPLATE_GLOBALS
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=4096)
 def _compiled(source: str) -> jinja2.Template:
-    return ENV.from_string(source)
+    # Compiled from the parsed tree, not parsed again. Jinja's optimizer may fold constants
+    # in that tree while compiling, so its names are read (and cached) first.
+    _template_names(source)
+    return ENV.from_string(_parsed(source))
 
 
 def template_calls(source: str) -> list[tuple[str, str, int]]:
