@@ -35,6 +35,8 @@ class EscalationRule(Rule):
     keyword = "escalation"
     order = 65  # before `powers`, after the rules that judge and settle
     timed = True  # `suspect_after_days`: lateness the text makes a material breach
+    time_states = frozenset({LegalState.IN_EFFECT})
+    time_skips = frozenset({Flag.BREACH_SUSPECTED.value, Flag.BREACH_CONFIRMED.value})
 
     def on_time(
         self,

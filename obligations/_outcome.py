@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from ._enums import OPEN
+from ._enums import OPEN, LegalState
 from ._lifecycle import audit, birth, move
 from ._model import AuditEntry, Obligation
 
@@ -32,9 +32,11 @@ class Lookup(Protocol):
         subject: str | None = None,
         spec_ids: Collection[str] | None = None,
         due_before: datetime | None = None,
+        states: Collection[LegalState] | None = None,
+        without_flags: Collection[str] = (),
     ) -> list[Obligation]:
-        """Open obligations (of one subject, of some specs, due before an instant), by
-        ``due_at`` then id."""
+        """Open obligations (of one subject, of some specs, due before an instant, in some of
+        the open states, carrying none of some flags), by ``due_at`` then id."""
         ...
 
 
@@ -63,6 +65,8 @@ class ListLookup:
         subject: str | None = None,
         spec_ids: Collection[str] | None = None,
         due_before: datetime | None = None,
+        states: Collection[LegalState] | None = None,
+        without_flags: Collection[str] = (),
     ) -> list[Obligation]:
         found = [
             o
@@ -71,6 +75,8 @@ class ListLookup:
             and (subject is None or o.subject == subject)
             and (spec_ids is None or o.spec_id in spec_ids)
             and (due_before is None or o.due_at < due_before)
+            and (states is None or o.state in states)
+            and not (without_flags and o.flags.intersection(without_flags))
         ]
         return sorted(found, key=lambda o: (o.due_at, o.id))
 
@@ -117,13 +123,22 @@ class Work:
         subject: str | None = None,
         spec_ids: Collection[str] | None = None,
         due_before: datetime | None = None,
+        states: Collection[LegalState] | None = None,
+        without_flags: Collection[str] = (),
     ) -> list[Obligation]:
         """Open obligations (of one subject, of some specs, due before an instant), as this
         work has left them (an instance's due instant never changes once it exists)."""
-        if due_before is None:  # a Lookup written before the bound existed is still one
+        if due_before is None and states is None and not without_flags:
             found_ = self.lookup.open(subject=subject, spec_ids=spec_ids)
         else:
-            found_ = self.lookup.open(subject=subject, spec_ids=spec_ids, due_before=due_before)
+            found_ = self.lookup.open(
+                subject=subject,
+                spec_ids=spec_ids,
+                due_before=due_before,
+                states=states,
+                without_flags=without_flags,
+            )
+        # what this work created is all offered (a superset is harmless: the rules decide)
         seen = {o.id: self.current(o) for o in found_}
         for ob in self.new.values():
             if (

@@ -61,6 +61,10 @@ class Rule:
     order: ClassVar[int]
     #: whether :meth:`on_time` does anything (the sweep skips agreements no timed rule needs)
     timed: ClassVar[bool] = False
+    #: the states of the instances :meth:`on_time` can change (None: any open state) …
+    time_states: ClassVar[frozenset[LegalState] | None] = None
+    #: … and flags any one of which makes it leave an instance alone (see :meth:`acts_before`)
+    time_skips: ClassVar[frozenset[str]] = frozenset()
 
     def declared(self, spec: BoundSpec) -> bool:
         """Whether ``spec`` uses this keyword."""
@@ -91,7 +95,9 @@ class Rule:
         of thousands of open instances due later, which no time rule touches), so a bound
         must never be too early: a rule given fewer instances would do less. ``on_time``
         still decides each instance itself. Every instance's ``due_at`` is the end of its
-        local due day (:func:`obligations._compile.new_instance`).
+        local due day (:func:`obligations._compile.new_instance`). :attr:`time_states` and
+        :attr:`time_skips` narrow the question the same way, and hold because nothing in the
+        time step moves an instance into an open state or removes a flag before the rules run.
         """
         return None
 

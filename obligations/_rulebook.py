@@ -162,6 +162,7 @@ class EndsOnRule(Rule):
                 _end(ob, how, step.work, day=event.occurred_on, why=why, overdue=overdue)
 
     timed = True
+    time_states = frozenset({LegalState.IN_EFFECT})
 
     def acts_before(self, ctx: AgreementContext, spec: BoundSpec, now: datetime) -> datetime | None:
         # a watch's last day is its period's end, not its due day: no bound on due_at
@@ -334,6 +335,8 @@ class KpiRule(Rule):
     order = 60
 
     timed = True
+    time_states = frozenset({LegalState.IN_EFFECT})
+    time_skips = frozenset({KPI_MISSED})
 
     def acts_before(self, ctx: AgreementContext, spec: BoundSpec, now: datetime) -> datetime | None:
         return now + TICK  # a target is missed once its due instant has passed

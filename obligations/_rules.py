@@ -93,20 +93,27 @@ def on_time(
         return work.outcome()  # nothing in this agreement changes with time alone
     # each spec's open instances due before the latest bound of its rules, one question per
     # distinct bound (usually one or two per agreement; see Rule.acts_before)
-    bounds: dict[str, datetime | None] = {}
+    # a spec's rules together may act on the union of what each may act on
+    scopes: dict[str, tuple[datetime | None, frozenset[LegalState] | None, frozenset[str]]] = {}
     for spec, rule in timed:
         bound = rule.acts_before(ctx, spec, now)
-        if spec.id in bounds:
-            earlier = bounds[spec.id]
-            bound = None if bound is None or earlier is None else max(bound, earlier)
-        bounds[spec.id] = bound
-    asks: dict[datetime | None, set[str]] = defaultdict(set)
-    for spec_id, bound in bounds.items():
-        if bound != ACTS_ON_NONE:
-            asks[bound].add(spec_id)
+        if bound == ACTS_ON_NONE:
+            continue
+        states, skips = rule.time_states, rule.time_skips
+        if spec.id in scopes:
+            was_bound, was_states, was_skips = scopes[spec.id]
+            bound = None if bound is None or was_bound is None else max(bound, was_bound)
+            states = None if states is None or was_states is None else states | was_states
+            skips = skips & was_skips
+        scopes[spec.id] = (bound, states, skips)
+    asks: dict[tuple[datetime | None, frozenset[LegalState] | None, frozenset[str]], set[str]]
+    asks = defaultdict(set)
+    for spec_id, scope in scopes.items():
+        asks[scope].add(spec_id)
     by_spec: dict[str, list[Obligation]] = defaultdict(list)
-    for bound, spec_ids in asks.items():
-        for ob in lookup.open(spec_ids=spec_ids, due_before=bound):
+    for (bound, states, skips), spec_ids in asks.items():
+        found = lookup.open(spec_ids=spec_ids, due_before=bound, states=states, without_flags=skips)
+        for ob in found:
             by_spec[ob.spec_id].append(ob)
     for spec, rule in timed:
         rule.on_time(ctx, spec, work, now, by_spec.get(spec.id, []))

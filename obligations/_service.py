@@ -164,21 +164,33 @@ class _OpenBefore:
 
     def __init__(self, store: ObligationStore) -> None:
         self.store = store
-        self.fetched: dict[tuple[datetime, str], dict[str, list[Obligation]]] = {}
+        self.fetched: dict[tuple[Any, str], dict[str, list[Obligation]]] = {}
 
     def get(
-        self, agreement_id: str, spec_ids: Collection[str], due_before: datetime
+        self,
+        agreement_id: str,
+        spec_ids: Collection[str],
+        due_before: datetime,
+        states: Collection[LegalState] | None,
+        without_flags: Collection[str],
     ) -> list[Obligation]:
-        missing = sorted(s for s in spec_ids if (due_before, s) not in self.fetched)
+        scope = (
+            due_before,
+            None if states is None else frozenset(states),
+            frozenset(without_flags),
+        )
+        missing = sorted(s for s in spec_ids if (scope, s) not in self.fetched)
         if missing:
             for spec_id in missing:
-                self.fetched[(due_before, spec_id)] = {}
-            for ob in self.store.open_of_specs(None, missing, due_before=due_before):
-                self.fetched[(due_before, ob.spec_id)].setdefault(ob.agreement_id, []).append(ob)
+                self.fetched[(scope, spec_id)] = {}
+            for ob in self.store.open_of_specs(
+                None, missing, due_before=due_before, states=states, without_flags=without_flags
+            ):
+                self.fetched[(scope, ob.spec_id)].setdefault(ob.agreement_id, []).append(ob)
         found = [
             ob
             for spec_id in spec_ids
-            for ob in self.fetched[(due_before, spec_id)].get(agreement_id, ())
+            for ob in self.fetched[(scope, spec_id)].get(agreement_id, ())
         ]
         return sorted(found, key=lambda o: (o.due_at, o.id))
 
@@ -212,19 +224,27 @@ class _StoreLookup:
         subject: str | None = None,
         spec_ids: Collection[str] | None = None,
         due_before: datetime | None = None,
+        states: Collection[LegalState] | None = None,
+        without_flags: Collection[str] = (),
     ) -> list[Obligation]:
         if spec_ids is None:
-            return self.store.find_obligations(
+            found = self.store.find_obligations(
                 agreement_id=self.agreement_id,
                 subject=subject,
-                states=OPEN,
+                states=OPEN if states is None else OPEN & frozenset(states),
                 due_before=due_before,
             )
+            return [o for o in found if not o.flags.intersection(without_flags)]
         if self.shared is not None and subject is None and due_before is not None:
-            return self.shared.get(self.agreement_id, spec_ids, due_before)
+            return self.shared.get(self.agreement_id, spec_ids, due_before, states, without_flags)
         # by (agreement, spec): the time rules ask for a few specs among many rows
         return self.store.open_of_specs(
-            self.agreement_id, spec_ids, subject=subject, due_before=due_before
+            self.agreement_id,
+            spec_ids,
+            subject=subject,
+            due_before=due_before,
+            states=states,
+            without_flags=without_flags,
         )
 
     def period_subjects(

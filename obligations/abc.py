@@ -122,11 +122,14 @@ class ObligationStore(ABC):
         *,
         subject: str | None = None,
         due_before: datetime | None = None,
+        states: Collection[LegalState] | None = None,
+        without_flags: Collection[str] = (),
     ) -> list[Obligation]:
         """The open obligations of ``spec_ids`` in one agreement (in every agreement when
         None; of one subject and due before ``due_before``, if given), ordered by ``due_at``
         then id: what the time rules act on, asked on every read, so a SQL store answers it
-        in one statement."""
+        in one statement. ``states`` narrows the open states, ``without_flags`` leaves out
+        instances carrying any of those flags."""
         found = [
             ob
             for spec_id in sorted(spec_ids)
@@ -134,9 +137,10 @@ class ObligationStore(ABC):
                 agreement_id=agreement_id,
                 spec_id=spec_id,
                 subject=subject,
-                states=OPEN,
+                states=OPEN if states is None else OPEN & frozenset(states),
                 due_before=due_before,
             )
+            if not ob.flags.intersection(without_flags)
         ]
         return sorted(found, key=lambda o: (o.due_at, o.id))
 

@@ -293,6 +293,7 @@ class FastReadStore(ObligationStore):
         exclude_kinds: Collection[str] | None = None,
         spec_ids: Collection[str] | None = None,
         limit: int | None = None,
+        without_flags: Collection[str] = (),
     ) -> tuple[str, list[Any]]:
         """The WHERE, ORDER BY and LIMIT of the SQL store's ``find_query``, written out."""
         mark = self._mark
@@ -325,6 +326,10 @@ class FastReadStore(ObligationStore):
         if due_before is not None:
             parts.append(f"due_at < {mark}")
             params.append(self._bind_instant(due_before))
+        find = "instr" if self.dialect == "sqlite" else "strpos"
+        for flag in sorted(without_flags):  # exact: a quoted string in the stored JSON list
+            parts.append(f"{find}(flags, {mark}) = 0")
+            params.append(json.dumps(flag))
         if exclude_kinds:
             kinds = sorted(exclude_kinds)
             parts.append(f"kind NOT IN ({', '.join([mark] * len(kinds))})")
@@ -390,6 +395,8 @@ class FastReadStore(ObligationStore):
         *,
         subject: str | None = None,
         due_before: datetime | None = None,
+        states: Collection[LegalState] | None = None,
+        without_flags: Collection[str] = (),
     ) -> list[Obligation]:
         if not spec_ids:
             return []
@@ -397,8 +404,9 @@ class FastReadStore(ObligationStore):
             agreement_id=agreement_id,
             spec_ids=spec_ids,
             subject=subject,
-            states=OPEN,
+            states=OPEN if states is None else OPEN & frozenset(states),
             due_before=due_before,
+            without_flags=without_flags,
         )
 
     def find_views(
@@ -545,12 +553,12 @@ class FastReadStore(ObligationStore):
 
     def put_evidence(
         self,
-        obligation_id: str,
         content: bytes,
         *,
         filename: str,
-        note: str = "",
-        added_at: datetime,
+        obligation_id: str,
+        note: str,
+        submitted_at: datetime,
     ) -> EvidenceRef:
         raise self._refuse("put_evidence")
 

@@ -755,6 +755,8 @@ class SqlAlchemyObligationStore(ObligationStore):
         *,
         subject: str | None = None,
         due_before: datetime | None = None,
+        states: Collection[LegalState] | None = None,
+        without_flags: Collection[str] = (),
     ) -> list[Obligation]:
         if not spec_ids:
             return []
@@ -762,10 +764,15 @@ class SqlAlchemyObligationStore(ObligationStore):
             agreement_id=agreement_id,
             spec_ids=spec_ids,
             subject=subject,
-            states=OPEN,
+            states=OPEN if states is None else OPEN & frozenset(states),
             due_before=due_before,
         )
         with self._conn() as conn:
+            # a flag is a quoted string in the stored JSON list: an exact, case-sensitive
+            # substring test (LIKE would be neither on SQLite)
+            find = func.instr if conn.dialect.name == "sqlite" else func.strpos
+            for flag in sorted(without_flags):
+                q = q.where(find(obligations.c.flags, json.dumps(flag)) == 0)
             return _obs_from_rows(conn.execute(q).all())
 
     def find_views(

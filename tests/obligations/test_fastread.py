@@ -96,6 +96,15 @@ def test_every_read_equals_the_sql_stores(
                 got = fast.open_of_specs(agreement_id, specs, due_before=due_before)
                 want = sql_store.open_of_specs(agreement_id, specs, due_before=due_before)
                 assert _typed(got) == _typed(want), (agreement_id, due_before)
+        for narrow in (
+            {"states": {LegalState.IN_EFFECT}},
+            {"without_flags": ("late",)},
+            {"without_flags": ("partially_paid", "breach_suspected"), "due_before": cut},
+        ):
+            for agreement_id in ("agr-000000000001", None):
+                got = fast.open_of_specs(agreement_id, specs, **narrow)
+                want = sql_store.open_of_specs(agreement_id, specs, **narrow)
+                assert _typed(got) == _typed(want), narrow
         assert fast.open_of_specs("agr-000000000001", specs, subject="GROWER-G") == (
             sql_store.open_of_specs("agr-000000000001", specs, subject="GROWER-G")
         )

@@ -419,3 +419,47 @@ def test_open_of_specs_is_the_open_obligations_of_those_specs(
     ]
     assert store.open_of_specs("agr-000000000001", set()) == []
     assert store.open_of_specs("agr-other", specs) == []
+
+
+def test_open_of_specs_narrows_by_state_flags_due_and_agreement(
+    store, make_agreement, make_obligation
+):
+    """The time rules' narrower questions (Rule.acts_before, time_states, time_skips)."""
+    obs = _seed(store, make_agreement, make_obligation)
+    store.add_agreement(make_agreement("agr-000000000002"))
+    flagged = [
+        make_obligation(
+            "agr-000000000002", key="2026-01-19", due=date(2026, 2, 25), flags={"kpi_missed"}
+        ),
+        make_obligation(key="2026-01-26", due=date(2026, 3, 4), flags={"late", "disputed"}),
+        make_obligation(key="2026-02-02", due=date(2026, 3, 11), state=LegalState.SUSPENDED),
+    ]
+    store.add_obligations(flagged)
+    everything = obs + flagged
+    specs = {"premium.payment", "transparency_reporting.annual_report"}
+    cut = datetime(2026, 3, 5, tzinfo=UTC)
+    for agreement_id in ("agr-000000000001", None):
+        for states in (None, {LegalState.IN_EFFECT}, {LegalState.SUSPENDED, LegalState.CREATED}):
+            for without in ((), ("late",), ("kpi_missed", "disputed")):
+                for due_before in (None, cut):
+                    expected = sorted(
+                        (
+                            o
+                            for o in everything
+                            if o.spec_id in specs
+                            and o.state in OPEN
+                            and (agreement_id is None or o.agreement_id == agreement_id)
+                            and (states is None or o.state in states)
+                            and not o.flags & set(without)
+                            and (due_before is None or o.due_at < due_before)
+                        ),
+                        key=lambda o: (o.due_at, o.id),
+                    )
+                    got = store.open_of_specs(
+                        agreement_id,
+                        specs,
+                        states=states,
+                        without_flags=without,
+                        due_before=due_before,
+                    )
+                    assert got == expected, (agreement_id, states, without, due_before)

@@ -1,7 +1,9 @@
-"""The time rules' bounds (``Rule.acts_before``) never hide an instance a rule would change.
+"""The time rules' bounds never hide an instance a rule would change.
 
-The time step asks the store only for the open instances due before each spec's bound; a bound
-that is too early would make reads and sweeps silently do less. Here the same step runs with
+The time step asks the store only for the open instances each spec's rules can act on: due
+before a bound (``Rule.acts_before``), in the states they change (``time_states``), without the
+flags that make them skip (``time_skips``). A bound too tight would make reads and sweeps
+silently do less. Here the same step runs with
 a lookup that honours the bound and one that ignores it, on the acceptance agreement drafted
 through the shipped library (the premium ladder's ``suspect_after_days``, the complaint KPI,
 the cut-off's watch), with purchases, complaints and a suspension recorded, at a ``now`` every
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta
 
-from obligations import ObligationService, advance
+from obligations import LegalState, ObligationService, advance
 from obligations._advance import AgreementState, ObligationList
 from obligations._model import Obligation
 from obligations._rulebase import RULES
@@ -22,7 +24,7 @@ from tests.obligations.factories import assembled
 
 
 class Unbounded(ObligationList):
-    """Every open instance, whatever bound the rules give."""
+    """Every open instance, whatever bounds the rules give."""
 
     def open(
         self,
@@ -30,6 +32,8 @@ class Unbounded(ObligationList):
         subject: str | None = None,
         spec_ids: Collection[str] | None = None,
         due_before: datetime | None = None,
+        states: Collection[LegalState] | None = None,
+        without_flags: Collection[str] = (),
     ) -> list[Obligation]:
         return super().open(subject=subject, spec_ids=spec_ids)
 
@@ -45,8 +49,16 @@ class Counting(ObligationList):
         subject: str | None = None,
         spec_ids: Collection[str] | None = None,
         due_before: datetime | None = None,
+        states: Collection[LegalState] | None = None,
+        without_flags: Collection[str] = (),
     ) -> list[Obligation]:
-        found = super().open(subject=subject, spec_ids=spec_ids, due_before=due_before)
+        found = super().open(
+            subject=subject,
+            spec_ids=spec_ids,
+            due_before=due_before,
+            states=states,
+            without_flags=without_flags,
+        )
         self.handed += len(found)
         return found
 
@@ -80,6 +92,24 @@ def _tracked() -> tuple[ObligationService, MemoryObligationStore, str]:
             svc.record_event(
                 record.id, "supplier_suspended", on=on, fields={"supplier": "GROWER-H"}, now=at
             )
+    # part-pay two of the late premiums: flags other than the ones the rules skip
+    late = datetime(2026, 8, 10, 18, tzinfo=UTC)
+    premiums = [
+        o
+        for o in store.find_obligations(agreement_id=record.id, spec_id="premium.payment")
+        if o.amount is not None and o.state is LegalState.IN_EFFECT and o.due_at > late
+    ]
+    for ob in premiums[:2]:
+        assert ob.amount is not None
+        half = (ob.amount.value / 2).quantize(ob.amount.value)
+        svc.record_event(
+            record.id,
+            "payment_recorded",
+            on=late.date(),
+            fields={"obligation": ob.id, "amount": str(half)},
+            now=late,
+        )
+    assert any("partially_paid" in o.flags for o in store.find_obligations(agreement_id=record.id))
     return svc, store, record.id
 
 
