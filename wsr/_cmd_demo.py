@@ -159,6 +159,7 @@ def demo(
         parse_answers,
     )
     from obligations import ObligationService, calendar_feed, open_store, verify_chain
+    from obligations._ics import sequences
 
     st = settings(ctx)
     now = st.now() if st.now_text else datetime.fromisoformat(DEMO_NOW)
@@ -226,7 +227,10 @@ def demo(
         with store.transaction():
             listed = service.obligations(agreement_id=tracked.agreement_id, now=now)
             feed = calendar_feed(
-                listed, now=now, agreements={a.id: a for a in store.list_agreements()}
+                listed,
+                now=now,
+                agreements={a.id: a for a in store.list_agreements()},
+                sequence=sequences(store.audit_entries(tracked.agreement_id), listed),
             )
             problems = verify_chain(
                 store.audit_entries(),

@@ -667,16 +667,32 @@ def calendar(
         str | None,
         typer.Option("--out", help="Write the feed to this file (whole or not at all)."),
     ] = None,
+    vtodo: Annotated[
+        bool,
+        typer.Option("--vtodo", help="To-dos (VTODO) for task clients instead of events."),
+    ] = False,
 ) -> None:
-    """Deadlines as an iCalendar (RFC 5545) feed of VTODOs on standard output (or --out FILE)."""
+    """Deadlines as an iCalendar (RFC 5545) feed of all-day VEVENTs (or VTODOs with --vtodo)
+    on standard output (or --out FILE)."""
     from clauses import atomic_write, check_out_path
     from obligations import calendar_feed
+    from obligations._ics import Component, sequences
 
     target = check_out_path(out, "--out", folder=False) if out is not None else None
     with _opened(ctx, write=False) as (service, now):
         found = service.obligations(agreement_id=agreement, now=now)
         tracked = {a.id: a for a in service.agreements(now=now)}
-    feed = calendar_feed(found, now=now, agreements=tracked)
+        revisions = None
+        if not vtodo:
+            history = service.store.audit_entries(agreement)
+            revisions = sequences(history, found)
+    feed = calendar_feed(
+        found,
+        now=now,
+        agreements=tracked,
+        component=Component.VTODO if vtodo else Component.VEVENT,
+        sequence=revisions,
+    )
     if target is None:
         typer.echo(feed.decode("utf-8"), nl=False)
         return

@@ -479,17 +479,54 @@ def test_agreements_status_follows_now(capsys, db, record):
 def test_calendar_feed_on_stdout(capsys, db, record):
     aid = _track(capsys, db, record)
     _season(capsys, db, aid)
-    code, out, err = run(capsys, db, "calendar", "--agreement", aid, now=T_MARCH)
+    code, out, err = run(capsys, db, "calendar", "--agreement", aid, "--vtodo", now=T_MARCH)
     assert code == 0, err
     cal = Calendar.from_ical(out)
     todos = list(cal.walk("VTODO"))
+    assert cal.walk("VEVENT") == []
     open_states = ("created", "in_effect", "suspended")
     open_ids = {o["id"] for o in _obligations(capsys, db) if o["state"] in open_states}
     assert {str(t["uid"]) for t in todos} == {f"{i}@wsr-engine" for i in open_ids}
     assert all(str(t["status"]) == "NEEDS-ACTION" for t in todos)
     assert {t.decoded("dtstamp").isoformat() for t in todos} == {"2026-03-13T14:00:00+00:00"}
-    code, again, _ = run(capsys, db, "calendar", "--agreement", aid, now=T_MARCH)
+    code, again, _ = run(capsys, db, "calendar", "--agreement", aid, "--vtodo", now=T_MARCH)
     assert again == out
+
+
+def _vevents(capsys, db, aid, now=T_MARCH) -> dict[str, object]:
+    code, out, err = run(capsys, db, "calendar", "--agreement", aid, now=now)
+    assert code == 0, err
+    cal = Calendar.from_ical(out)
+    assert cal.walk("VTODO") == []
+    return {str(e["uid"]).split("@")[0]: e for e in cal.walk("VEVENT")}
+
+
+def test_calendar_is_all_day_vevents_whose_sequence_follows_the_audit_log(capsys, db, record):
+    aid = _track(capsys, db, record)
+    _season(capsys, db, aid)
+    listed = {o["id"]: o for o in _obligations(capsys, db, "--agreement", aid)}
+    before = _audit_count(capsys, db)
+    events = _vevents(capsys, db, aid)
+    assert set(events) == set(listed)  # every obligation, whatever its state
+    for oid, ev in events.items():
+        due = listed[oid]["due"]
+        assert ev.decoded("dtstart").isoformat() == due
+        assert (ev.decoded("dtend") - ev.decoded("dtstart")).days == 1
+        assert ev.decoded("dtstamp").isoformat() == "2026-03-13T14:00:00+00:00"
+    assert _vevents(capsys, db, aid) == events  # the same feed twice
+    assert _audit_count(capsys, db) == before  # a read never writes
+    pay = next(o for o in listed.values() if o["spec_id"] == "premium.payment")
+    seq = int(events[pay["id"]]["sequence"])
+    assert seq >= 1  # created, then in effect: one recorded change of state
+    code, _, err = run(capsys, db, "waive", pay["id"], "--reason", "grower closed", now=T_MARCH)
+    assert code == 0, err
+    after = _vevents(capsys, db, aid)
+    assert int(after[pay["id"]]["sequence"]) == seq + 1
+    assert str(after[pay["id"]]["status"]) == "CANCELLED"
+    untouched = [i for i in events if i != pay["id"] and listed[i]["state"] == "in_effect"]
+    assert untouched and all(
+        int(after[i]["sequence"]) == int(events[i]["sequence"]) for i in untouched
+    )
 
 
 # -- database -----------------------------------------------------------------------------------
