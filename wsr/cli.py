@@ -97,6 +97,7 @@ def _register() -> None:
     # Imported for their side effect of adding commands to `app`.
     from . import (  # noqa: F401
         _cmd_audit,
+        _cmd_bundle,
         _cmd_delivery,
         _cmd_demo,
         _cmd_draft,
