@@ -123,8 +123,9 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def build_zip(bundle: Bundle, *, pdf_name: str, pdf: bytes) -> bytes:
-    """The originals and ``manifest.json`` (deterministic for the same bundle)."""
+def build_zip(bundle: Bundle, *, pdf_name: str | None = None, pdf: bytes | None = None) -> bytes:
+    """The originals and ``manifest.json`` (deterministic for the same bundle); the manifest
+    names the bundle's PDF and its SHA-256 when given it (``wsr bundle`` writes both)."""
     members: list[tuple[str, bytes, dict[str, Any]]] = []
     agr = bundle.agreement
     members.append(
@@ -188,7 +189,7 @@ def build_zip(bundle: Bundle, *, pdf_name: str, pdf: bytes) -> bytes:
             "signed_on": agr.signed_on.isoformat(),
         },
         "obligation": None if bundle.obligation is None else bundle.obligation.id,
-        "pdf": {"name": pdf_name, "sha256": _sha(pdf), "size": len(pdf)},
+        "pdf": None if pdf is None else {"name": pdf_name, "sha256": _sha(pdf), "size": len(pdf)},
         "files": [
             {"name": name, "sha256": _sha(data), "size": len(data), **extra}
             for name, data, extra in members

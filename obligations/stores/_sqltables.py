@@ -435,3 +435,20 @@ login_attempts = Table(
     Column("at", UTCDateTime, nullable=False),
     Index("ix_login_attempts_key", "email", "address", "at"),
 )
+
+# --- migration 0006_bundle (issue 12: personal calendar feed tokens) -----------------------------
+
+#: one row per personal feed URL: the sha256 of its secret (shown once), whose it is, the one
+#: agreement it is limited to (NULL: all its owner follows or may see), revocable
+feed_tokens = Table(
+    "feed_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("agreement_id", ID, ForeignKey("agreements.id")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Index("uq_feed_tokens_hash", "token_hash", unique=True),
+    Index("ix_feed_tokens_user", "user_id"),
+)

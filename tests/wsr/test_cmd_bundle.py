@@ -349,3 +349,39 @@ def test_the_zip_is_the_same_for_the_same_bundle(sqlite_seeded):
     with zipfile.ZipFile(io.BytesIO(a)) as zf:
         assert {i.date_time for i in zf.infolist()} == {(2026, 3, 20, 13, 0, 0)}
         assert zf.testzip() is None
+
+
+# -- as a console user (--as) ------------------------------------------------------------------
+
+
+@pytest.mark.libreoffice
+@needs_soffice
+def test_as_a_console_user(capsys, seeded, tmp_path):
+    from wsr.console._users import add_user
+
+    url, s = seeded
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        add_user(conn, "Counsel@FreshMarkets.example", Role.COUNSEL, brand=s.buyer,
+                 password_hash=None, now=NOW)  # fmt: skip
+        add_user(conn, "counsel@other.example", Role.COUNSEL, brand="Example Other Brand Ltd",
+                 password_hash=None, now=NOW)  # fmt: skip
+    engine.dispose()
+    before = _counts(url)
+    out = tmp_path / "as-counsel"
+    code, printed, err = run(capsys, url, "bundle", s.agreement_id, "--out", str(out),
+                             "--as", "counsel@freshmarkets.example")  # fmt: skip
+    assert code == 0, err
+    pdf, zpath = (Path(p) for p in printed.split())
+    assert COMPLAINANT not in _pdf_text(pdf)
+    assert all(COMPLAINANT.encode() not in data for data in _zip(zpath).values())
+    assert _counts(url) == before
+    for who, message in (
+        ("counsel@other.example", "--as: counsel@other.example is counsel for Example Other"),
+        ("nobody@example.org", "--as: no user with the id 'nobody@example.org'"),
+    ):
+        code, printed, err = run(capsys, url, "bundle", s.agreement_id, "--out",
+                                 str(tmp_path / "refused"), "--as", who)  # fmt: skip
+        assert code == 2 and err.startswith(message), err
+        assert printed == ""
+    assert not (tmp_path / "refused").exists()

@@ -8,10 +8,14 @@ from fastapi import APIRouter
 
 from .api_core import router as api_core  # web
 from .auth import router as auth  # web
+from .bundle import router as bundle  # bundle
+from .calendar import router as calendar  # bundle
 from .home import router as home  # web
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth,  # web: /login /logout
     home,  # web: / (a placeholder until pages' dashboard replaces it)
     api_core,  # web: /api/agreements, /api/obligations, /api/library, /api/notices
+    bundle,  # bundle: /agreements/{id}/bundle(.pdf|.zip), /obligations/{id}/bundle.pdf|.zip
+    calendar,  # bundle: /calendar (feed URLs), /calendar/<secret>.ics
 )
