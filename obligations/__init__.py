@@ -80,14 +80,16 @@ from .abc import Clock, ObligationStore
 
 if _typing.TYPE_CHECKING:
     from ._db import make_engine, open_store, upgrade
-    from ._ics import calendar_feed
+    from ._ics import CalendarComponent, calendar_feed, calendar_sequences
     from .stores._fastread import FastReadStore, fast_views, open_fast
 
 #: public names whose modules pull in heavy dependencies (SQLAlchemy and Alembic, icalendar):
 #: imported on first use (PEP 562), so ``import obligations`` stays cheap for commands that
 #: never open a database or write a calendar
 _LAZY: dict[str, str] = {
+    "CalendarComponent": "._ics",
     "calendar_feed": "._ics",
+    "calendar_sequences": "._ics",
     "make_engine": "._db",
     "open_store": "._db",
     "upgrade": "._db",
@@ -141,6 +143,7 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "AuditKey",
+    "CalendarComponent",
     "Checkpoint",
     "Clock",
     "Event",
@@ -166,6 +169,7 @@ __all__ = [
     "advance",
     "apply_event",
     "calendar_feed",
+    "calendar_sequences",
     "chain_hash",
     "compile_agreement",
     "convert",

@@ -38,7 +38,7 @@ PRODID = "-//WSR agreement engine//obligation deadlines//EN"
 UID_DOMAIN = "wsr-engine"
 
 
-class Component(StrEnum):
+class CalendarComponent(StrEnum):
     """What each deadline becomes in the feed."""
 
     VEVENT = "vevent"
@@ -60,7 +60,9 @@ def _revision(snapshot: Mapping[str, Any] | None) -> tuple[Any, Any] | None:
     return (snapshot.get("due"), snapshot.get("state"))
 
 
-def sequences(entries: Iterable[AuditEntry], current: Iterable[Obligation]) -> dict[str, int]:
+def calendar_sequences(
+    entries: Iterable[AuditEntry], current: Iterable[Obligation]
+) -> dict[str, int]:
     """Each current obligation's SEQUENCE, from the audit ``entries`` (any superset of theirs).
 
     One for every recorded change of ``due`` or ``state`` (an entry whose before and after
@@ -163,17 +165,17 @@ def calendar_feed(
     now: datetime,
     agreements: Mapping[str, TrackedAgreement] | None = None,
     name: str = "WSR obligation deadlines",
-    component: Component | str = Component.VEVENT,
+    component: CalendarComponent | str = CalendarComponent.VEVENT,
     sequence: Mapping[str, int] | None = None,
 ) -> bytes:
     """The iCalendar text (bytes, CRLF line ends) for ``obligations`` as seen at ``now``.
 
-    ``sequence`` gives each obligation's SEQUENCE (:func:`sequences`; 0 for one not in it);
+    ``sequence`` gives each obligation's SEQUENCE (:func:`calendar_sequences`; 0 for one not in it);
     a VTODO feed has none.
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
-    kind = Component(component)
+    kind = CalendarComponent(component)
     stamp = now.astimezone(UTC)
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -182,13 +184,13 @@ def calendar_feed(
     cal.add("x-wr-calname", name)
     agreements = agreements or {}
     sequence = sequence or {}
-    if kind is Component.VTODO:
+    if kind is CalendarComponent.VTODO:
         listed = [o for o in obligations if o.state in OPEN or o.state is LegalState.FULFILLED]
     else:
         listed = list(obligations)
     for ob in sorted(listed, key=lambda o: (o.due, o.id)):
         description = _description(ob, agreements.get(ob.agreement_id))
-        if kind is Component.VTODO:
+        if kind is CalendarComponent.VTODO:
             cal.add_component(_todo(ob, stamp, description))
         else:
             cal.add_component(_event(ob, stamp, description, sequence.get(ob.id, 0)))

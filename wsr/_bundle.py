@@ -182,12 +182,10 @@ class _Redactor:
         self.confidential_events: set[str] = set()
         values: set[str] = set()
         if viewer is not None:
-            from obligations._model import payload_to_json
-
             from .console._access import redact_event
 
             for ev in events:
-                fields = payload_to_json(ev.payload)
+                fields = ev.to_dict()["payload"]
                 shown = redact_event(viewer, ev.type, fields)
                 dropped = [v for k, v in fields.items() if k not in shown or shown[k] != v]
                 if dropped and ev.id is not None:
@@ -201,9 +199,7 @@ class _Redactor:
         return self.viewer is not None
 
     def fields(self, event: Event) -> dict[str, Any]:
-        from obligations._model import payload_to_json
-
-        fields = payload_to_json(event.payload)
+        fields: dict[str, Any] = event.to_dict()["payload"]
         if self.viewer is None:
             return fields
         from .console._access import redact_event
@@ -344,7 +340,7 @@ def _notices(
 ) -> list[dict[str, Any]]:
     import sqlalchemy as sa
 
-    from obligations.stores._sqltables import notice_events, notices, webhook_requests
+    from obligations.stores.tables import notice_events, notices, webhook_requests
 
     q = sa.select(notices).where(notices.c.agreement_id == agreement_id)
     q = q.order_by(notices.c.decided_at, notices.c.due_on, notices.c.id)

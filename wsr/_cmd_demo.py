@@ -158,8 +158,13 @@ def demo(
         load_library,
         parse_answers,
     )
-    from obligations import ObligationService, calendar_feed, open_store, verify_chain
-    from obligations._ics import sequences
+    from obligations import (
+        ObligationService,
+        calendar_feed,
+        calendar_sequences,
+        open_store,
+        verify_chain,
+    )
 
     st = settings(ctx)
     now = st.now() if st.now_text else datetime.fromisoformat(DEMO_NOW)
@@ -230,7 +235,7 @@ def demo(
                 listed,
                 now=now,
                 agreements={a.id: a for a in store.list_agreements()},
-                sequence=sequences(store.audit_entries(tracked.agreement_id), listed),
+                sequence=calendar_sequences(store.audit_entries(tracked.agreement_id), listed),
             )
             problems = verify_chain(
                 store.audit_entries(),

@@ -675,8 +675,7 @@ def calendar(
     """Deadlines as an iCalendar (RFC 5545) feed of all-day VEVENTs (or VTODOs with --vtodo)
     on standard output (or --out FILE)."""
     from clauses import atomic_write, check_out_path
-    from obligations import calendar_feed
-    from obligations._ics import Component, sequences
+    from obligations import CalendarComponent, calendar_feed, calendar_sequences
 
     target = check_out_path(out, "--out", folder=False) if out is not None else None
     with _opened(ctx, write=False) as (service, now):
@@ -685,12 +684,12 @@ def calendar(
         revisions = None
         if not vtodo:
             history = service.store.audit_entries(agreement)
-            revisions = sequences(history, found)
+            revisions = calendar_sequences(history, found)
     feed = calendar_feed(
         found,
         now=now,
         agreements=tracked,
-        component=Component.VTODO if vtodo else Component.VEVENT,
+        component=CalendarComponent.VTODO if vtodo else CalendarComponent.VEVENT,
         sequence=revisions,
     )
     if target is None:

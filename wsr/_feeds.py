@@ -9,8 +9,8 @@ feeds stop and counsel's brand is checked as it is now.
 What a feed holds — a decision issue 12 leaves open: the deadlines of the agreements its owner
 *follows* (``wsr follow``, the ``notice_follows`` rows for their e-mail) among those they may
 see; someone who follows none gets every agreement they may see (for counsel: their brand's).
-A feed may instead be limited to one agreement. The calendar is :func:`obligations._ics
-.calendar_feed`'s all-day VEVENTs with SEQUENCE from the audit log, so the feed is a read: it
+A feed may instead be limited to one agreement. The calendar is the all-day VEVENTs of
+:func:`obligations.calendar_feed` with SEQUENCE from the audit log, so the feed is a read: it
 writes nothing, not even a "last used" time. Its text is made from obligation fields (title,
 subject, clause, amount, state), never from event fields, so a complainant's identity cannot
 reach it.
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, insert, select, update
 
-from obligations.stores._sqltables import feed_tokens, notice_follows
+from obligations.stores.tables import feed_tokens, notice_follows
 
 if TYPE_CHECKING:
     from obligations.stores.sqlalchemy import SqlAlchemyObligationStore
@@ -160,8 +160,7 @@ def personal_feed(
     now: datetime,
 ) -> bytes:
     """The iCalendar text of ``viewer``'s feed at ``now`` (one read; nothing written)."""
-    from obligations import ObligationService, calendar_feed
-    from obligations._ics import sequences
+    from obligations import ObligationService, calendar_feed, calendar_sequences
 
     service = ObligationService(store, actor=viewer.email)
     with store.read():
@@ -179,5 +178,5 @@ def personal_feed(
         now=now,
         agreements=tracked,
         name=f"WSR deadlines — {viewer.email}",
-        sequence=sequences(history, found),
+        sequence=calendar_sequences(history, found),
     )

@@ -11,4 +11,21 @@ from __future__ import annotations
 # -- web (issue 12): the console's users, API tokens, sessions, login attempts ------------------
 from ._sqltables import agreements, api_tokens, login_attempts, sessions, users
 
-__all__ = ["agreements", "api_tokens", "login_attempts", "sessions", "users"]
+# isort: split
+# -- bundle (issue 12): personal feed tokens, who follows what, and the delivery evidence the
+# arbitration bundle shows (written by the scheduler, read here)
+from ._sqltables import feed_tokens, notice_events, notice_follows, notices, webhook_requests
+
+__all__ = [
+    "agreements",
+    "api_tokens",
+    "login_attempts",
+    "sessions",
+    "users",
+    # bundle
+    "feed_tokens",
+    "notice_events",
+    "notice_follows",
+    "notices",
+    "webhook_requests",
+]

@@ -9,8 +9,14 @@ from decimal import Decimal
 import pytest
 from icalendar import Calendar
 
-from obligations import AuditEntry, LegalState, Money
-from obligations._ics import Component, calendar_feed, sequences
+from obligations import (
+    AuditEntry,
+    CalendarComponent,
+    LegalState,
+    Money,
+    calendar_feed,
+    calendar_sequences,
+)
 
 NOW = datetime(2026, 3, 13, 9, 0, tzinfo=UTC)
 
@@ -63,7 +69,7 @@ def _todos(feed: bytes):
 
 
 def vtodo_feed(obligations, **kw):
-    return calendar_feed(obligations, component=Component.VTODO, **kw)
+    return calendar_feed(obligations, component=CalendarComponent.VTODO, **kw)
 
 
 def test_feed_parses_with_one_todo_per_open_or_done_deadline(obligations):
@@ -114,7 +120,7 @@ def test_feed_is_reproducible_and_uses_crlf(obligations):
 
 
 def test_empty_feed_is_still_a_calendar():
-    for kind in Component:
+    for kind in CalendarComponent:
         cal = Calendar.from_ical(calendar_feed([], now=NOW, component=kind))
         assert list(cal.walk("VTODO")) == [] and list(cal.walk("VEVENT")) == []
         assert str(cal["prodid"]).startswith("-//WSR agreement engine")
@@ -205,17 +211,17 @@ def test_sequence_counts_recorded_changes_of_deadline_or_state(make_obligation):
         _entry(created, "payment_recorded", active, paid_part),
         _entry(created, "accrued", paid_part, moved),
     ]
-    assert sequences(log[:1], [created]) == {created.id: 0}
-    assert sequences(log[:2], [active]) == {active.id: 1}
-    assert sequences(log[:3], [paid_part]) == {paid_part.id: 1}
-    assert sequences(log, [moved]) == {moved.id: 2}
+    assert calendar_sequences(log[:1], [created]) == {created.id: 0}
+    assert calendar_sequences(log[:2], [active]) == {active.id: 1}
+    assert calendar_sequences(log[:3], [paid_part]) == {paid_part.id: 1}
+    assert calendar_sequences(log, [moved]) == {moved.id: 2}
     # a read shows a state the log does not have yet (a sweep would store it): one more, and
     # the same number once the sweep has recorded it — SEQUENCE never goes back
     discharged = moved.evolved(state=LegalState.DISCHARGED)
-    assert sequences(log, [discharged]) == {moved.id: 3}
+    assert calendar_sequences(log, [discharged]) == {moved.id: 3}
     recorded = [*log, _entry(created, "expired", moved, discharged)]
-    assert sequences(recorded, [discharged]) == {moved.id: 3}
+    assert calendar_sequences(recorded, [discharged]) == {moved.id: 3}
     # an obligation no entry names (computed by a read only) starts at 0; others' entries
     # do not count for it
     other = make_obligation(key="2026-01-12", due=date(2026, 2, 18))
-    assert sequences(recorded, [other]) == {other.id: 0}
+    assert calendar_sequences(recorded, [other]) == {other.id: 0}

@@ -385,3 +385,50 @@ def test_as_a_console_user(capsys, seeded, tmp_path):
         assert code == 2 and err.startswith(message), err
         assert printed == ""
     assert not (tmp_path / "refused").exists()
+
+
+# -- chronology lines from the audit log (pure) ------------------------------------------------
+
+
+def test_evidence_decisions_and_births_read_as_chronology_lines(make_obligation_snapshots):
+    from datetime import UTC, datetime
+
+    from obligations import AuditEntry
+    from wsr._bundle import _audit_lines, _Redactor
+
+    created, active, submitted, accepted = make_obligation_snapshots
+    at = datetime(2026, 3, 1, 14, tzinfo=UTC)
+    later = datetime(2026, 3, 3, 14, tzinfo=UTC)
+
+    def entry(seq, action, before, after, when=at, reason=""):
+        return AuditEntry(seq=seq, agreement_id="agr-1", obligation_id="ob-1", at=when,
+                          actor="monitor@x.example", action=action, reason=reason,
+                          before=before, after=after)  # fmt: skip
+
+    lines = _audit_lines(
+        [
+            entry(1, "created", None, created),
+            entry(2, "activated", created, active),
+            entry(3, "evidence_submitted", active, submitted, later),
+            entry(4, "evidence_accepted", submitted, accepted, later, "the bank confirmed it"),
+            entry(5, "event_recorded", None, {"type": "purchase_recorded"}),
+        ],
+        _Redactor(None, []),
+    )
+    assert [(ln.kind, ln.what.split(":")[0]) for ln in lines] == [
+        ("change", "created, in effect"),
+        ("decision", "evidence submitted"),
+        ("decision", "evidence accepted"),
+    ]
+    assert lines[0].what == "created, in effect: Pay the premium — GROWER-G"
+    assert lines[0].source == "audit.1" and lines[2].source == "audit.4"
+    assert lines[2].detail == "evidence submitted → accepted. Reason: the bank confirmed it"
+    assert all(ln.actor == "monitor@x.example" for ln in lines)
+
+
+@pytest.fixture
+def make_obligation_snapshots():
+    base = {"title": "Pay the premium", "subject": "GROWER-G", "due": "2026-02-11",
+            "state": "created", "evidence": "none", "flags": [], "paid": "0"}  # fmt: skip
+    active = {**base, "state": "in_effect"}
+    return base, active, {**active, "evidence": "submitted"}, {**active, "evidence": "accepted"}

@@ -15,7 +15,7 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from obligations import LegalState
+from obligations import LegalState, ObligationService
 from obligations.stores.sqlalchemy import SqlAlchemyObligationStore
 
 from ..._bundle import Bundle, load_bundle
@@ -105,7 +105,10 @@ def bundle_page(
         except NotFound:
             raise NotFound("agreement", agreement_id, path="agreement") from None
         check_agreement(viewer, agreement_id, tracked.record_json)
-        stored = store.find_obligations(agreement_id=agreement_id)
+        # as a read at now shows them, like every listing
+        stored = ObligationService(store, actor=viewer.email).obligations(
+            agreement_id=agreement_id, now=now
+        )
     disputed = [
         {"id": o.id, "title": o.title, "subject": o.subject or "", "due": o.due.isoformat(),
          "state": o.state.value, "flags": ", ".join(sorted(o.flags))}
