@@ -68,7 +68,13 @@ def test_signed_out_is_sent_to_login_and_api_tokens_work(console_app, api_for, s
         got = anonymous.get(f"/agreements/{seeded.fair_food}/bundle.zip", follow_redirects=False)
         assert got.status_code == 303 and got.headers["location"].startswith("/login")
     api = api_for("counsel")
-    got = api.get(f"/obligations/{seeded.premium}/bundle.zip")
+    missing = api.get(f"/api/agreements/{seeded.accord}/bundle.zip")
+    assert missing.status_code == 404
+    assert missing.json()["errors"][0]["path"] == "agreement"
+    schema = api.get("/openapi.json").json()["paths"]
+    assert "/api/obligations/{obligation_id}/bundle.pdf" in schema
+    assert "/obligations/{obligation_id}/bundle.pdf" not in schema
+    got = api.get(f"/api/obligations/{seeded.premium}/bundle.zip")
     assert got.status_code == 200, got.text
     manifest = json.loads(_members(got.content)["manifest.json"])
     assert manifest["obligation"] == seeded.premium

@@ -2,7 +2,8 @@
 the viewer may see — as they may see it (``wsr._bundle``: counsel's never names a complainant).
 
 ``/agreements/{id}/bundle`` is a page with the links; the downloads are
-``/agreements/{id}/bundle.pdf|.zip`` and ``/obligations/{id}/bundle.pdf|.zip``. Counsel asking
+``/agreements/{id}/bundle.pdf|.zip`` and ``/obligations/{id}/bundle.pdf|.zip``, and the same
+under ``/api`` for programs (in the OpenAPI description; errors as JSON). Counsel asking
 for another brand's agreement gets the same 404 as for one that does not exist. Each download
 is made when asked for (the PDF through LibreOffice, a few seconds): nothing is kept, so a
 bundle is always the record as it stands.
@@ -120,7 +121,10 @@ def bundle_page(
     )
 
 
-@router.get("/agreements/{agreement_id}/bundle.pdf", response_class=Response)
+@router.get("/api/agreements/{agreement_id}/bundle.pdf", response_class=Response)
+@router.get(
+    "/agreements/{agreement_id}/bundle.pdf", response_class=Response, include_in_schema=False
+)
 def agreement_bundle_pdf(
     agreement_id: str,
     viewer: Viewer = Depends(_viewer),
@@ -132,7 +136,10 @@ def agreement_bundle_pdf(
     return _pdf(_load(store, viewer, agreement_id, now))
 
 
-@router.get("/agreements/{agreement_id}/bundle.zip", response_class=Response)
+@router.get("/api/agreements/{agreement_id}/bundle.zip", response_class=Response)
+@router.get(
+    "/agreements/{agreement_id}/bundle.zip", response_class=Response, include_in_schema=False
+)
 def agreement_bundle_zip(
     agreement_id: str,
     viewer: Viewer = Depends(_viewer),
@@ -144,7 +151,10 @@ def agreement_bundle_zip(
     return _zip(_load(store, viewer, agreement_id, now))
 
 
-@router.get("/obligations/{obligation_id}/bundle.pdf", response_class=Response)
+@router.get("/api/obligations/{obligation_id}/bundle.pdf", response_class=Response)
+@router.get(
+    "/obligations/{obligation_id}/bundle.pdf", response_class=Response, include_in_schema=False
+)
 def obligation_bundle_pdf(
     obligation_id: str,
     viewer: Viewer = Depends(_viewer),
@@ -156,7 +166,10 @@ def obligation_bundle_pdf(
     return _pdf(_load(store, viewer, agreement_id, now, obligation_id))
 
 
-@router.get("/obligations/{obligation_id}/bundle.zip", response_class=Response)
+@router.get("/api/obligations/{obligation_id}/bundle.zip", response_class=Response)
+@router.get(
+    "/obligations/{obligation_id}/bundle.zip", response_class=Response, include_in_schema=False
+)
 def obligation_bundle_zip(
     obligation_id: str,
     viewer: Viewer = Depends(_viewer),
