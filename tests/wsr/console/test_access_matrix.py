@@ -166,6 +166,102 @@ ROWS: dict[tuple[str, str], Row] = {
     ),
 }
 
+# -- bundle: arbitration bundle downloads and personal calendar feeds ---------------------------
+
+#: a page read of one agreement's data: as AGREEMENT_READ, but nobody signed in goes to /login
+PAGE_READ: dict[str, int | tuple[int, int]] = {**AGREEMENT_READ, "anonymous": 303}
+
+
+def _feed_of(s: Seeded, email: str, *, revoked: bool = False) -> tuple[int, str]:
+    """A feed of ``email``'s made straight in the database: (its id, its secret)."""
+    import sqlalchemy as sa
+
+    from wsr._feeds import new_feed, revoke_feed
+    from wsr.console._users import get_user
+
+    engine = sa.create_engine(s.db_url)
+    try:
+        with engine.begin() as conn:
+            user = get_user(conn, email)
+            feed, secret = new_feed(conn, user.id, agreement_id=None, now=s.now)
+            if revoked:
+                revoke_feed(conn, user.id, feed.id, now=s.now)
+    finally:
+        engine.dispose()
+    return feed.id, secret
+
+
+def _revoke(s: Seeded, target: str) -> Call:
+    # own: a feed of counsel's; other: one of the monitor's — only its owner may revoke it
+    owner = "counsel@freshmarkets.example" if target == "own" else "monitor@wsr.example"
+    return Call(f"/calendar/feeds/{_feed_of(s, owner)[0]}/revoke")
+
+
+def _feed(s: Seeded, target: str) -> Call:
+    # the secret is the credential (calendar clients cannot sign in): a live feed answers
+    # whoever holds its address, a revoked one nobody
+    _id, secret = _feed_of(s, "counsel@freshmarkets.example", revoked=target == "other")
+    return Call(f"/calendar/{secret}.ics")
+
+
+for _ext in ("pdf", "zip"):
+    ROWS[("GET", f"/agreements/{{agreement_id}}/bundle.{_ext}")] = Row(
+        lambda s, t, e=_ext: Call(f"/agreements/{agreement_of(s, t)}/bundle.{e}"),
+        PAGE_READ,
+        "page",
+    )
+    ROWS[("GET", f"/api/agreements/{{agreement_id}}/bundle.{_ext}")] = Row(
+        lambda s, t, e=_ext: Call(f"/api/agreements/{agreement_of(s, t)}/bundle.{e}"),
+        AGREEMENT_READ,
+    )
+    ROWS[("GET", f"/obligations/{{obligation_id}}/bundle.{_ext}")] = Row(
+        lambda s, t, e=_ext: Call(f"/obligations/{obligation_of(s, t)}/bundle.{e}"),
+        PAGE_READ,
+        "page",
+    )
+    ROWS[("GET", f"/api/obligations/{{obligation_id}}/bundle.{_ext}")] = Row(
+        lambda s, t, e=_ext: Call(f"/api/obligations/{obligation_of(s, t)}/bundle.{e}"),
+        AGREEMENT_READ,
+    )
+ROWS.update(
+    {
+        ("GET", "/agreements/{agreement_id}/bundle"): Row(
+            lambda s, t: Call(f"/agreements/{agreement_of(s, t)}/bundle"), PAGE_READ, "page"
+        ),
+        ("GET", "/calendar"): Row(
+            lambda s, t: Call("/calendar"),
+            {**dict.fromkeys(VIEWERS[:-1], 200), "anonymous": 303},
+            "page",
+        ),
+        # a feed of all one's agreements, or of one: counsel only of its own brand's (422)
+        ("POST", "/calendar/feeds"): Row(
+            lambda s, t: Call("/calendar/feeds", {"data": {"agreement": agreement_of(s, t)}}),
+            {
+                "admin": 201,
+                "monitor": 201,
+                "negotiator": 201,
+                "counsel": (201, 422),
+                "counsel_other": 422,
+                "anonymous": 303,
+            },
+            "page",
+        ),
+        ("POST", "/calendar/feeds/{feed_id}/revoke"): Row(
+            _revoke,
+            {
+                "admin": 404,
+                "monitor": (404, 303),
+                "negotiator": 404,
+                "counsel": (303, 404),
+                "counsel_other": 404,
+                "anonymous": 303,
+            },
+            "page",
+        ),
+        ("GET", "/calendar/{secret}.ics"): Row(_feed, dict.fromkeys(VIEWERS, (200, 404)), "page"),
+    }
+)
+
 
 def console_routes(app: Any) -> set[tuple[str, str]]:
     """(method, path) of every route the app answers (HEAD aside), mounts as ``/x/{path}``."""
