@@ -24,10 +24,21 @@ from ..._bundle_files import build_pdf, build_zip
 from .._access import Action, Viewer
 from .._deps import check_agreement, console_of, get_now, require_action
 from .._templates import render
+from .api_core import ERRORS
 
 router = APIRouter(tags=["bundles"])
 
 _viewer = require_action(Action.BUNDLES.value)
+
+
+def _documented(media: str, what: str) -> dict[int | str, dict[str, object]]:
+    """The answers an /api download documents: the file, or the console's error shapes."""
+    body = {"schema": {"type": "string", "format": "binary"}}
+    return {200: {"description": what, "content": {media: body}}, **ERRORS}
+
+
+_PDF = _documented("application/pdf", "The bundle's PDF.")
+_ZIP = _documented("application/zip", "The originals with manifest.json.")
 
 
 def _store(request: Request) -> SqlAlchemyObligationStore:
@@ -121,7 +132,7 @@ def bundle_page(
     )
 
 
-@router.get("/api/agreements/{agreement_id}/bundle.pdf", response_class=Response)
+@router.get("/api/agreements/{agreement_id}/bundle.pdf", response_class=Response, responses=_PDF)
 @router.get(
     "/agreements/{agreement_id}/bundle.pdf", response_class=Response, include_in_schema=False
 )
@@ -136,7 +147,7 @@ def agreement_bundle_pdf(
     return _pdf(_load(store, viewer, agreement_id, now))
 
 
-@router.get("/api/agreements/{agreement_id}/bundle.zip", response_class=Response)
+@router.get("/api/agreements/{agreement_id}/bundle.zip", response_class=Response, responses=_ZIP)
 @router.get(
     "/agreements/{agreement_id}/bundle.zip", response_class=Response, include_in_schema=False
 )
@@ -151,7 +162,7 @@ def agreement_bundle_zip(
     return _zip(_load(store, viewer, agreement_id, now))
 
 
-@router.get("/api/obligations/{obligation_id}/bundle.pdf", response_class=Response)
+@router.get("/api/obligations/{obligation_id}/bundle.pdf", response_class=Response, responses=_PDF)
 @router.get(
     "/obligations/{obligation_id}/bundle.pdf", response_class=Response, include_in_schema=False
 )
@@ -166,7 +177,7 @@ def obligation_bundle_pdf(
     return _pdf(_load(store, viewer, agreement_id, now, obligation_id))
 
 
-@router.get("/api/obligations/{obligation_id}/bundle.zip", response_class=Response)
+@router.get("/api/obligations/{obligation_id}/bundle.zip", response_class=Response, responses=_ZIP)
 @router.get(
     "/obligations/{obligation_id}/bundle.zip", response_class=Response, include_in_schema=False
 )
