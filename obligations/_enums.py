@@ -119,6 +119,11 @@ class AuditAction(StrEnum):
     # a notice to the next address (a delivery that starts a cure is its event's entry)
     NOTICE_DECIDED = "notice_decided"
     NOTICE_BOUNCED = "notice_bounced"
+    # agreements in review (issue 12, wsr._review_store): before the agreement is tracked
+    DRAFT_CREATED = "draft_created"
+    DRAFT_STATUS = "draft_status"
+    CLAUSE_COMMENTED = "clause_commented"
+    CLAUSE_DECIDED = "clause_decided"
 
 
 class Flag(StrEnum):

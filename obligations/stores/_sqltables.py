@@ -452,3 +452,75 @@ feed_tokens = Table(
     Index("uq_feed_tokens_hash", "token_hash", unique=True),
     Index("ix_feed_tokens_user", "user_id"),
 )
+
+
+# --- migration 0006_review (issue 12: agreements in review, wsr._review_store) ------------------
+
+#: the review states (wsr._review.DraftStatus spells the same values)
+DRAFT_STATUSES_SQL = "status IN ('draft', 'in_review', 'changes_requested', 'approved', 'executed')"
+
+#: a draft agreement, keyed by its record's id; the record becomes a tracked agreement when
+#: executed (``agreements`` then holds it under the same id)
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("record_json", Text, nullable=False),
+    Column("standard_json", Text, nullable=False),  # the all-standard twin, for the comparison
+    Column("answers_yaml", Text, nullable=False),  # as uploaded
+    Column("content_hash", String(80), nullable=False),
+    Column("brands", Text, nullable=False),  # JSON list of the buyer parties' names
+    Column("status", String(24), nullable=False),
+    Column("signed_on", Date),
+    Column("created_by", String(320), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint(DRAFT_STATUSES_SQL, name="ck_drafts_status"),
+)
+
+draft_status_changes = Table(
+    "draft_status_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("draft_id", ID, ForeignKey("drafts.id"), nullable=False),
+    Column("from_status", String(24)),  # NULL: the draft was created
+    Column("to_status", String(24), nullable=False),
+    Column("action", String(24), nullable=False),
+    Column("by", String(320), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Index("ix_draft_status_changes_draft", "draft_id", "id"),
+)
+
+clause_comments = Table(
+    "clause_comments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("draft_id", ID, ForeignKey("drafts.id"), nullable=False),
+    Column("clause_id", String(64), nullable=False),
+    Column("author", String(320), nullable=False),
+    Column("author_role", String(16), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("reply_to", Integer, ForeignKey("clause_comments.id")),
+    Index("ix_clause_comments_draft", "draft_id", "id"),
+)
+
+clause_decisions = Table(
+    "clause_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("draft_id", ID, ForeignKey("drafts.id"), nullable=False),
+    Column("clause_id", String(64), nullable=False),
+    Column("verdict", String(24), nullable=False),
+    Column("by", String(320), nullable=False),
+    Column("brand", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("section_hash", String(64), nullable=False),
+    Column("note", Text, nullable=False),
+    CheckConstraint(
+        "verdict IN ('approve', 'request_changes')", name="ck_clause_decisions_verdict"
+    ),
+    Index("ix_clause_decisions_draft", "draft_id", "id"),
+)
