@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from clauses import Agreement, EngineError, Problem, SectionRec
+from clauses import Agreement, Conflict, EngineError, InputError, NotFound, Problem, SectionRec
 
 #: the longest comment or note, in characters (a page of text)
 MAX_COMMENT = 10_000
@@ -105,17 +105,9 @@ _DONE: Mapping[StatusAction, str] = {
 }
 
 
-class ReviewRefused(EngineError, ValueError):
+class ReviewRefused(Conflict):
     """The move does not fit the draft's state (or a rule of review); the message says what
-    to do instead. Shown like an input error, at ``path``."""
-
-    def __init__(self, path: str, message: str) -> None:
-        self.path = path
-        super().__init__(message)
-
-    @property
-    def problems(self) -> tuple[Problem, ...]:
-        return (Problem(self.path, str(self)),)
+    to do instead. A :class:`~clauses.Conflict` with the stored state, at ``path``."""
 
 
 class ReviewForbidden(EngineError, PermissionError):
@@ -305,19 +297,19 @@ def _clause(review: Review, clause_id: str) -> SectionRec:
         return review.record.section(clause_id)
     except KeyError:
         known = ", ".join(review.clause_ids())
-        raise ReviewRefused(
-            "clause", f"{review.draft_id} has no clause {clause_id!r} (its clauses: {known})"
+        raise NotFound(
+            "clause", clause_id, path="clause", hint=f"{review.draft_id} has: {known}"
         ) from None
 
 
 def _text(value: str, path: str, *, required: bool) -> str:
     text = value.strip()
     if required and not text:
-        raise ReviewRefused(path, "write something (the text is empty)")
+        raise InputError.single(path, "write something (the text is empty)")
     if len(text) > MAX_COMMENT:
-        raise ReviewRefused(path, f"is {len(text):,} characters; keep it to {MAX_COMMENT:,}")
+        raise InputError.single(path, f"is {len(text):,} characters; keep it to {MAX_COMMENT:,}")
     if any(ord(ch) < 32 and ch not in "\n\t\r" for ch in text):
-        raise ReviewRefused(path, "contains control characters; type plain text")
+        raise InputError.single(path, "contains control characters; type plain text")
     return text
 
 
@@ -344,7 +336,9 @@ def transition(
         act = StatusAction(action)
     except ValueError:
         names = ", ".join(a.value for a in StatusAction if a is not StatusAction.REQUEST_CHANGES)
-        raise ReviewRefused("action", f"unknown action {action!r} (choose from {names})") from None
+        raise InputError.single(
+            "action", f"unknown action {action!r} (choose from {names})"
+        ) from None
     starts, target = MOVES[act]
     if act in (StatusAction.SUBMIT, StatusAction.EXECUTE) and who.role not in (ADMIN, NEGOTIATOR):
         raise ReviewForbidden(
@@ -401,7 +395,7 @@ def decide(
         v = Verdict(verdict)
     except ValueError:
         names = ", ".join(x.value for x in Verdict)
-        raise ReviewRefused(
+        raise InputError.single(
             "decision", f"unknown decision {verdict!r} (choose from {names})"
         ) from None
     brand = _counsel_brand(review, who, "decision")
@@ -448,7 +442,7 @@ def comment(
     if reply_to is not None and not any(
         c.id == reply_to and c.clause_id == clause_id for c in review.comments
     ):
-        raise ReviewRefused(
+        raise InputError.single(
             "reply_to", f"no comment {reply_to} on clause {clause_id} of {review.draft_id}"
         )
     return Comment(clause_id, who.email, who.role, now, body, reply_to)

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from clauses import Agreement, Conflict, NotFound
+from clauses import Agreement, Conflict, InputError, NotFound
 from obligations import AuditAction, AuditEntry, ObligationService
 from obligations._service import TrackResult
 from obligations.stores._sqltables import (
@@ -41,7 +41,6 @@ from ._review import (
     DraftStatus,
     Review,
     Reviewer,
-    ReviewRefused,
     StatusAction,
     StatusChange,
     Verdict,
@@ -319,7 +318,7 @@ class ReviewStore:
     ) -> Review:
         """Submit or approve (execute is :meth:`execute`, which needs a signing date)."""
         if str(action) == StatusAction.EXECUTE.value:
-            raise ReviewRefused("action", "executing needs the signing date (signed_on)")
+            raise InputError.single("signed_on", "executing needs the signing date (signed_on)")
         with self._write() as conn:
             review = self._load(conn, draft_id)
             change = transition(review, action, who, now=now, reason=reason)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from clauses import Conflict, NotFound
+from clauses import Conflict, InputError, NotFound
 from obligations import ObligationService
 from obligations._db import make_engine, upgrade
 from obligations.stores._sqltables import clause_comments, clause_decisions, drafts
@@ -134,7 +134,7 @@ def test_refused_moves_write_nothing(sql_store):
         rs.comment(r.draft_id, "premium", OTHER_COUNSEL, "x", now=NOW)
     with pytest.raises(ReviewRefused):
         rs.move(r.draft_id, "approve", COUNSEL, now=NOW)
-    with pytest.raises(ReviewRefused, match="signing date"):
+    with pytest.raises(InputError, match="signing date"):
         rs.move(r.draft_id, "execute", NEGOTIATOR, now=NOW)
     assert (len(sql_store.audit_entries()), _count(sql_store, clause_decisions)) == before
     assert _count(sql_store, clause_comments) == 0
