@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -141,3 +141,30 @@ def render_download(
         )
         [name] = [n for n in written if re.search(pattern, n)]
         return name, (stage / name).read_bytes()
+
+
+def parse_signed_on(text: str | None) -> date:
+    """The signing date as `wsr track --signed-on` reads it, named ``signed_on``."""
+    from clauses import day_problem
+
+    if text is None or not text.strip():
+        raise InputError.single("signed_on", "give the date the agreement was signed (YYYY-MM-DD)")
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError.single("signed_on", f"{text!r} is not an ISO date (YYYY-MM-DD)") from None
+    if (problem := day_problem(day)) is not None:
+        raise InputError.single("signed_on", problem)
+    return day
+
+
+def pdf_available() -> bool:
+    """Whether LibreOffice is installed (the PDF downloads are offered only then)."""
+    from clauses import ToolMissing
+    from clauses.render.pdf import soffice_path
+
+    try:
+        soffice_path()
+    except ToolMissing:
+        return False
+    return True
