@@ -21,9 +21,10 @@ def test_create_review_and_the_whole_path(api_for, seeded):
     assert body["brands"] == ["Example Fresh Markets Inc."] and body["actions"] == ["submit"]
     coc = next(c for c in body["clauses"] if c["clause_id"] == "code_of_conduct")
     assert coc["status"] == "changed" and coc["differs_from_standard"]["flowdown_days"] == "60"
-    assert nego.post(f"/api/agreements/{did}/status", json={"action": "submit"}).json()[
-        "status"
-    ] == "in_review"
+    assert (
+        nego.post(f"/api/agreements/{did}/status", json={"action": "submit"}).json()["status"]
+        == "in_review"
+    )
     c = counsel.post(f"/api/agreements/{did}/clauses/premium/comments", json={"text": "Why?"})
     assert c.status_code == 201 and c.json()["author"] == "counsel@freshmarkets.example"
     reply = nego.post(f"/api/agreements/{did}/clauses/premium/comments",

@@ -7,10 +7,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from .api_core import router as api_core  # web
+from .api_review import router as api_review  # review
 from .auth import router as auth  # web
 from .bundle import router as bundle  # bundle
 from .calendar import router as calendar  # bundle
 from .home import router as home  # web
+from .review import router as review  # review
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth,  # web: /login /logout
@@ -18,4 +20,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     api_core,  # web: /api/agreements, /api/obligations, /api/library, /api/notices
     bundle,  # bundle: /agreements/{id}/bundle(.pdf|.zip), /obligations/{id}/bundle.pdf|.zip
     calendar,  # bundle: /calendar (feed URLs), /calendar/<secret>.ics
+    review,  # review: /review pages (drafts, clause-by-clause review, downloads)
+    api_review,  # review: POST /api/agreements, /api/agreements/{id}/status|review|clauses/…
 )

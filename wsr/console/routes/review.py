@@ -51,9 +51,7 @@ def _page(
     request: Request, viewer: Viewer, draft_id: str, *, status: int = 200, errors=None
 ) -> Response:
     review = visible(request, viewer, draft_id)
-    view = review_view(
-        review, reviews(request).standard(draft_id), library(), reviewer(viewer)
-    )
+    view = review_view(review, reviews(request).standard(draft_id), library(), reviewer(viewer))
     return render(
         request,
         "review.html",
