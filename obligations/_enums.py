@@ -121,6 +121,7 @@ class AuditAction(StrEnum):
     NOTICE_BOUNCED = "notice_bounced"
     # agreements in review (issue 12, wsr._review_store): before the agreement is tracked
     DRAFT_CREATED = "draft_created"
+    DRAFT_REVISED = "draft_revised"
     DRAFT_STATUS = "draft_status"
     CLAUSE_COMMENTED = "clause_commented"
     CLAUSE_DECIDED = "clause_decided"

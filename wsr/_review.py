@@ -448,6 +448,48 @@ def comment(
     return Comment(clause_id, who.email, who.role, now, body, reply_to)
 
 
+#: the history's action for a new version of the draft's text (its status does not change)
+REVISE = "revise"
+
+
+def changed_clauses(old: Agreement, new: Agreement) -> list[str]:
+    """The clause ids whose text or terms differ between two versions, added and removed ones
+    included (old order, then the new clauses)."""
+    before = {s.clause_id: section_hash(s) for s in old.sections}
+    after = {s.clause_id: section_hash(s) for s in new.sections}
+    out = [cid for cid, h in before.items() if after.get(cid) != h]
+    return out + [cid for cid in after if cid not in before]
+
+
+def revise(review: Review, record: Agreement, who: Reviewer, *, now: datetime) -> StatusChange:
+    """A new version of the draft from revised answers, while it is a draft or back with the
+    negotiator. Its status stays; the threads stay; decisions on clauses whose text or terms
+    changed no longer count (they were made on other words), the others still do."""
+    now = _aware(now)
+    if who.role not in (ADMIN, NEGOTIATOR):
+        raise ReviewForbidden("answers", "only the worker organization's negotiators may revise")
+    if review.status not in (DraftStatus.DRAFT, DraftStatus.CHANGES_REQUESTED):
+        raise ReviewRefused(
+            "answers",
+            f"{review.draft_id} is {review.status.value}; it can be revised while it is a draft "
+            "or back with the negotiator (changes requested)",
+        )
+    if record.content_hash == review.record.content_hash:
+        raise ReviewRefused(
+            "answers", "these answers give exactly the text under review; nothing to revise"
+        )
+    changed = changed_clauses(review.record, record)
+    listed = ", ".join(changed) if changed else "none (only parties, suppliers or title)"
+    return StatusChange(
+        review.status,
+        review.status,
+        REVISE,
+        who.email,
+        now,
+        f"revised from new answers: {review.record.id} → {record.id}; clauses changed: {listed}",
+    )
+
+
 def applied(review: Review, change: StatusChange, *, signed_on: date | None = None) -> Review:
     """The review after ``change`` (what the store reads back once it is recorded)."""
     from dataclasses import replace

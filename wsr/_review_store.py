@@ -41,6 +41,7 @@ from ._review import (
     DraftStatus,
     Review,
     Reviewer,
+    ReviewForbidden,
     StatusAction,
     StatusChange,
     Verdict,
@@ -48,6 +49,7 @@ from ._review import (
     brand_parties,
     comment,
     decide,
+    revise,
     transition,
 )
 
@@ -257,26 +259,12 @@ class ReviewStore:
         """A new draft in state ``draft``; Conflict when this very agreement (same content,
         same id) is already a draft or already tracked."""
         if who.role not in ("admin", "negotiator"):
-            from ._review import ReviewForbidden
-
             raise ReviewForbidden(
                 "answers", "only the worker organization's negotiators may create drafts"
             )
         change = StatusChange(None, DraftStatus.DRAFT, "create", who.email, now, "drafted")
         with self._write() as conn:
-            have = conn.execute(select(drafts.c.status).where(drafts.c.id == record.id)).first()
-            if have is not None:
-                raise Conflict(
-                    "answers",
-                    f"these answers give agreement {record.id}, which is already a draft "
-                    f"({have.status}); open it instead of drafting it again",
-                )
-            try:
-                self.store.get_agreement(record.id)
-            except NotFound:
-                pass
-            else:
-                raise Conflict("answers", f"agreement {record.id} is already executed and tracked")
+            self._refuse_known(conn, record)
             conn.execute(
                 insert(drafts).values(
                     id=record.id,
@@ -306,6 +294,67 @@ class ReviewStore:
                 },
             )
             return self._load(conn, record.id)
+
+    def _refuse_known(self, conn: Connection, record: Agreement) -> None:
+        """Conflict when ``record`` is already a draft (as first drafted or as revised) or
+        already tracked: one text, one review."""
+        have = conn.execute(
+            select(drafts.c.id, drafts.c.status).where(
+                (drafts.c.id == record.id) | (drafts.c.content_hash == record.content_hash)
+            )
+        ).first()
+        if have is not None:
+            raise Conflict(
+                "answers",
+                f"these answers give agreement {record.id}, which is already under review as "
+                f"draft {have.id} ({have.status}); open it instead of drafting it again",
+            )
+        try:
+            self.store.get_agreement(record.id)
+        except NotFound:
+            return
+        raise Conflict("answers", f"agreement {record.id} is already executed and tracked")
+
+    def revise(
+        self,
+        draft_id: str,
+        record: Agreement,
+        standard: Agreement,
+        answers_yaml: str,
+        who: Reviewer,
+        *,
+        now: datetime,
+    ) -> Review:
+        """Replace the draft's text by the one revised answers give (see :func:`revise`); the
+        draft keeps its id, and executing it tracks the record under the record's own id."""
+        with self._write() as conn:
+            review = self._load(conn, draft_id)
+            change = revise(review, record, who, now=now)
+            self._refuse_known(conn, record)
+            conn.execute(
+                update(drafts)
+                .where(drafts.c.id == draft_id)
+                .values(
+                    title=record.title,
+                    record_json=record.to_json(),
+                    standard_json=standard.to_json(),
+                    answers_yaml=answers_yaml,
+                    content_hash=record.content_hash,
+                    brands=json.dumps(sorted(brand_parties(record)), ensure_ascii=False),
+                    updated_at=now,
+                )
+            )
+            self._status_row(conn, draft_id, change)
+            self._audit(
+                draft_id,
+                AuditAction.DRAFT_REVISED,
+                who,
+                now,
+                change.reason,
+                {"record": record.id, "content_hash": record.content_hash},
+                before={"record": review.record.id, "content_hash": review.record.content_hash},
+            )
+            return self._load(conn, draft_id)
 
     def move(
         self,

@@ -69,6 +69,7 @@ class ReviewView:
     actions: tuple[StatusAction, ...]  # status moves this person may make now
     may_comment: bool
     may_decide: bool
+    may_revise: bool
     counts: dict[str, int]
 
 
@@ -189,6 +190,8 @@ def review_view(review: Review, standard: Agreement, lib: Library, who: Reviewer
         actions=allowed_actions(review, who),
         may_comment=_may_comment(review, who),
         may_decide=_may_decide(review, who),
+        may_revise=who.role in (ADMIN, NEGOTIATOR)
+        and review.status in (DraftStatus.DRAFT, DraftStatus.CHANGES_REQUESTED),
         counts=report.counts(),
     )
 
@@ -198,6 +201,7 @@ def review_json(view: ReviewView) -> dict[str, Any]:
     r = view.review
     return {
         "id": r.draft_id,
+        "agreement_id": r.record.id,  # the current text's id: the draft's own until revised
         "title": r.record.title,
         "content_hash": r.record.content_hash,
         "status": r.status.value,

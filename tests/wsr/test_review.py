@@ -245,3 +245,48 @@ def test_no_brand_party_means_no_approval():
     r = replace(r, record=record)
     [gap] = approval_gaps(r)
     assert gap.path == "parties" and "no brand party" in gap.message
+
+
+def _revised_record(**premium):
+    from clauses import assemble, parse_answers
+    from clauses._library import load_yaml_text
+    from tests.wsr.review_fixtures import FAIR_FOOD, library
+
+    data = load_yaml_text(FAIR_FOOD.read_text(encoding="utf-8"), "x")
+    data["clauses"]["premium"].update(premium)
+    return assemble(parse_answers(data, library()), library())
+
+
+def test_a_revision_keeps_the_decisions_on_unchanged_clauses():
+    from wsr._review import changed_clauses, revise
+
+    r = applied(review(), transition(review(), "submit", NEGOTIATOR, now=NOW))
+    r = all_approved(r)
+    r = with_decision(r, "premium", Verdict.REQUEST_CHANGES)
+    new = _revised_record(payment_due_days=30)
+    assert changed_clauses(r.record, new) == ["premium"]
+    change = revise(r, new, NEGOTIATOR, now=NOW)
+    assert (change.from_status, change.to_status, change.action) == (
+        DraftStatus.CHANGES_REQUESTED,
+        DraftStatus.CHANGES_REQUESTED,
+        "revise",
+    )
+    assert "clauses changed: premium" in change.reason and new.id in change.reason
+    r = replace(applied(r, change), record=new)
+    [gap] = approval_gaps(r)  # the request for changes was on the old premium text
+    assert gap.path == "clauses.premium" and "changed since counsel decided" in gap.message
+    r = applied(r, transition(r, "submit", NEGOTIATOR, now=NOW))
+    r = with_decision(r, "premium", Verdict.APPROVE)
+    assert approval_gaps(r) == []
+
+
+def test_revisions_are_refused_out_of_turn():
+    from wsr._review import revise
+
+    new = _revised_record(payment_due_days=30)
+    with pytest.raises(ReviewRefused, match="is in_review; it can be revised while"):
+        revise(review(DraftStatus.IN_REVIEW), new, NEGOTIATOR, now=NOW)
+    with pytest.raises(ReviewForbidden):
+        revise(review(), new, COUNSEL, now=NOW)
+    with pytest.raises(ReviewRefused, match="exactly the text under review"):
+        revise(review(), review().record, NEGOTIATOR, now=NOW)

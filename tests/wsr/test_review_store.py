@@ -57,7 +57,7 @@ def test_create_read_back_and_list(sql_store):
     assert rs.answers_yaml(r.draft_id) == d.answers_text
     [line] = rs.list()
     assert (line.id, line.status, line.brands) == (r.draft_id, DraftStatus.DRAFT, (COUNSEL.brand,))
-    with pytest.raises(Conflict, match="already a draft"):
+    with pytest.raises(Conflict, match="already under review as draft"):
         _created(sql_store)
     with pytest.raises(NotFound):
         rs.get("agr-000000000000")
@@ -157,3 +157,38 @@ def test_execute_that_fails_to_track_leaves_the_draft_approved(sql_store):
     assert sql_store.list_agreements() == []
     with sql_store.engine.connect() as conn:
         assert conn.execute(select(drafts.c.signed_on)).scalar_one() is None
+
+
+def test_a_revised_draft_keeps_its_id_and_is_tracked_under_its_new_text(sql_store):
+    from clauses import assemble, parse_answers
+    from clauses._library import load_yaml_text
+    from tests.wsr.review_fixtures import FAIR_FOOD, library
+
+    rs = ReviewStore(sql_store)
+    r = _created(sql_store)
+    did = r.draft_id
+    rs.move(did, "submit", NEGOTIATOR, now=NOW)
+    for cid in r.clause_ids():
+        rs.decide(did, cid, "approve", COUNSEL, now=NOW)
+    _, r = rs.decide(did, "premium", "request_changes", COUNSEL, now=NOW, note="30 days")
+    data = load_yaml_text(FAIR_FOOD.read_text(encoding="utf-8"), "x")
+    data["clauses"]["premium"]["payment_due_days"] = 30
+    lib = library()
+    answers = parse_answers(data, lib)
+    new, new_std = assemble(answers, lib), assemble(answers.as_standard(lib), lib)
+    r = rs.revise(did, new, new_std, "# revised\n", NEGOTIATOR, now=NOW + timedelta(hours=1))
+    assert r.draft_id == did and r.record == new and r.status is DraftStatus.CHANGES_REQUESTED
+    assert rs.answers_yaml(did) == "# revised\n" and rs.standard(did) == new_std
+    assert r.history[-1].action == "revise" and "clauses changed: premium" in r.history[-1].reason
+    with pytest.raises(Conflict, match=f"already under review as draft {did}"):
+        rs.create(new, new_std, "x", NEGOTIATOR, now=NOW)
+    rs.move(did, "submit", NEGOTIATOR, now=NOW)
+    with pytest.raises(ReviewRefused, match="clauses.premium: changed since counsel decided"):
+        rs.move(did, "approve", COUNSEL, now=NOW)
+    rs.decide(did, "premium", "approve", COUNSEL, now=NOW)
+    rs.move(did, "approve", COUNSEL, now=NOW)
+    service = ObligationService(sql_store, actor=NEGOTIATOR.email)
+    r, _ = rs.execute(did, NEGOTIATOR, service, signed_on=date(2026, 1, 2), now=NOW)
+    assert sql_store.get_agreement(new.id).title == new.title
+    [revised] = [e for e in sql_store.audit_entries(did) if e.action == "draft_revised"]
+    assert revised.actor == NEGOTIATOR.email and revised.after["record"] == new.id

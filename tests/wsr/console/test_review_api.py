@@ -101,3 +101,17 @@ def test_download_through_the_api(api_for):
     r = nego.get(f"/api/agreements/{did}/downloads/docx")
     assert r.status_code == 200 and r.content.startswith(b"PK")
     assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+
+
+def test_revise_through_the_api(api_for):
+    nego = api_for("negotiator")
+    did = _create(nego).json()["id"]
+    revised = ANSWERS.read_text().replace("payment_due_days: 31", "payment_due_days: 30")
+    r = nego.post(f"/api/agreements/{did}/answers", json={"answers": revised})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["id"] == did and body["agreement_id"] != did
+    assert body["history"][-1]["action"] == "revise"
+    again = nego.post(f"/api/agreements/{did}/answers", json={"answers": revised})
+    assert again.status_code == 409
+    assert "exactly the text under review" in again.json()["errors"][0]["message"]

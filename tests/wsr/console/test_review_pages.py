@@ -65,7 +65,7 @@ def test_bad_answers_are_shown_on_the_field_with_the_clis_messages(client_for):
     again = _upload(nego)
     assert again.status_code == 303
     twice = _upload(nego)
-    assert twice.status_code == 409 and "already a draft" in twice.text
+    assert twice.status_code == 409 and "already under review as draft" in twice.text
 
 
 def test_the_whole_review_through_the_pages(client_for, seeded):
@@ -150,3 +150,42 @@ def test_downloads(client_for):
     r = nego.get(f"/review/{did}/download/deviations")
     assert r.status_code == 200 and ".deviations.docx" in r.headers["content-disposition"]
     assert nego.get(f"/review/{did}/download/zip").status_code == 422
+
+
+def test_the_negotiator_revises_a_draft_sent_back(client_for):
+    nego, counsel = client_for("negotiator"), client_for("counsel")
+    did = _created(nego)
+    assert nego.get(f"/review/{did}/answers").text == ANSWERS.read_text()
+    _post(nego, f"/review/{did}/status", action="submit")
+    assert "Upload revised answers" not in nego.get(f"/review/{did}").text  # in review
+    _post(counsel, f"/review/{did}/clauses/premium/decision", decision="request_changes",
+          note="Pay within 30 days")  # fmt: skip
+    revised = ANSWERS.read_text().replace("payment_due_days: 31", "payment_due_days: 30")
+    r = nego.post(
+        f"/review/{did}/revise",
+        data={"csrf_token": nego.csrf},
+        files={"answers": ("answers.yaml", revised.encode(), "application/yaml")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    page = nego.get(f"/review/{did}").text
+    assert "clauses changed: premium" in page
+    premium = page[page.index('id="clause-premium"') :]
+    premium = premium[: premium.index("</section>")]
+    assert "changed since decided" in premium
+    assert nego.get(f"/review/{did}/answers").text == revised
+    bad = nego.post(
+        f"/review/{did}/revise",
+        data={"csrf_token": nego.csrf},
+        files={"answers": ("answers.yaml", revised.replace("rate: 0.01", "rate: x").encode())},
+        follow_redirects=False,
+    )
+    assert bad.status_code == 422 and "<code>clauses.premium.rate</code>" in bad.text
+    # counsel may not revise
+    r = counsel.post(
+        f"/review/{did}/revise",
+        data={"csrf_token": counsel.csrf},
+        files={"answers": ("answers.yaml", ANSWERS.read_bytes())},
+        follow_redirects=False,
+    )
+    assert r.status_code == 403

@@ -104,6 +104,32 @@ def create_agreement(
     )
 
 
+@router.post("/agreements/{agreement_id}/answers")
+def revise_agreement(
+    agreement_id: str,
+    body: CreateDraft,
+    request: Request,
+    viewer: Viewer = Depends(get_viewer),
+    now: datetime = Depends(get_now),
+) -> dict[str, Any]:
+    """Revised answers for a draft (while a draft or back with the negotiator): its text is
+    replaced; decisions on the clauses that changed no longer count."""
+    visible(request, viewer, agreement_id)
+    drafted = draft_from_upload(body.answers.encode("utf-8"), body.filename, library())
+    try:
+        reviews(request).revise(
+            agreement_id,
+            drafted.agreement,
+            drafted.standard,
+            drafted.answers_text,
+            reviewer(viewer),
+            now=now,
+        )
+    except ReviewForbidden as exc:
+        raise forbidden(exc) from None
+    return _json(request, viewer, agreement_id)
+
+
 @router.get("/agreements/{agreement_id}/review")
 def get_review(
     agreement_id: str, request: Request, viewer: Viewer = Depends(get_viewer)

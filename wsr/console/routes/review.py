@@ -35,7 +35,9 @@ from .._templates import render
 router = APIRouter(include_in_schema=False)
 
 
-def _list_page(request: Request, viewer: Viewer, *, status: int = 200, errors=None) -> Response:
+def _list_page(
+    request: Request, viewer: Viewer, *, status: int = 200, errors: dict[str, str] | None = None
+) -> Response:
     drafts = [d for d in reviews(request).list() if may_see_agreement(viewer, d.record_json)]
     return render(
         request,
@@ -48,7 +50,12 @@ def _list_page(request: Request, viewer: Viewer, *, status: int = 200, errors=No
 
 
 def _page(
-    request: Request, viewer: Viewer, draft_id: str, *, status: int = 200, errors=None
+    request: Request,
+    viewer: Viewer,
+    draft_id: str,
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
 ) -> Response:
     review = visible(request, viewer, draft_id)
     view = review_view(review, reviews(request).standard(draft_id), library(), reviewer(viewer))
@@ -93,6 +100,52 @@ def create_draft(
     except ReviewForbidden as exc:
         raise forbidden(exc) from None
     return _back(request, review.draft_id, f"Draft {review.draft_id} created from the answers.")
+
+
+@router.post("/review/{draft_id}/revise", dependencies=[Depends(csrf_check)])
+def revise_draft(
+    draft_id: str,
+    request: Request,
+    answers: Annotated[UploadFile, File()],
+    viewer: Viewer = Depends(get_viewer),
+    now: datetime = Depends(get_now),
+) -> Response:
+    visible(request, viewer, draft_id)
+    data = answers.file.read(LIMITS[InputKind.ANSWERS] + 1)
+    try:
+        drafted = draft_from_upload(data, answers.filename, library())
+        review = reviews(request).revise(
+            draft_id,
+            drafted.agreement,
+            drafted.standard,
+            drafted.answers_text,
+            reviewer(viewer),
+            now=now,
+        )
+    except ReviewForbidden as exc:
+        raise forbidden(exc) from None
+    except EngineError as exc:
+        if status_of(exc) == 500:
+            raise
+        return _page(request, viewer, draft_id, status=status_of(exc), errors=field_errors(exc))
+    changed = review.history[-1].reason.rpartition("clauses changed: ")[2]
+    return _back(
+        request,
+        draft_id,
+        f"Revised: the text is now {review.record.id}; clauses changed: {changed}.",
+    )
+
+
+@router.get("/review/{draft_id}/answers")
+def answers_file(draft_id: str, request: Request, viewer: Viewer = Depends(get_viewer)) -> Response:
+    """The answers the draft's current text was made from, as uploaded."""
+    visible(request, viewer, draft_id)
+    text = reviews(request).answers_yaml(draft_id)
+    return Response(
+        text.encode("utf-8"),
+        media_type="application/yaml; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{draft_id}.answers.yaml"'},
+    )
 
 
 @router.get("/review/{draft_id}")
