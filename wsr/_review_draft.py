@@ -18,7 +18,16 @@ from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from clauses import LIMITS, Agreement, InputError, InputKind, Library, assemble, parse_answers
+from clauses import (
+    LIMITS,
+    Agreement,
+    InputError,
+    InputKind,
+    Library,
+    assemble,
+    parse_answers,
+    read_document,
+)
 
 #: the form field / JSON member the answers come in, which file-level problems are put on
 ANSWERS_FIELD = "answers"
@@ -47,8 +56,6 @@ def draft_from_upload(data: bytes, filename: str | None, lib: Library) -> Drafte
     File-level problems (too big, not UTF-8, bad YAML) are reported at ``answers``, the field
     the file came in; problems inside the answers keep their paths (``clauses.premium.rate``).
     """
-    from clauses._library import read_document
-
     limit = LIMITS[InputKind.ANSWERS]
     if not data.strip():
         raise InputError.single(ANSWERS_FIELD, "the answers file is empty; choose the file")

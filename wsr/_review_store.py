@@ -25,15 +25,14 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from clauses import Agreement, Conflict, InputError, NotFound
-from obligations import AuditAction, AuditEntry, ObligationService
-from obligations._service import TrackResult
-from obligations.stores._sqltables import (
+from obligations import AuditAction, AuditEntry, ObligationService, TrackResult
+from obligations.stores.sqlalchemy import SqlAlchemyObligationStore
+from obligations.stores.tables import (
     clause_comments,
     clause_decisions,
     draft_status_changes,
     drafts,
 )
-from obligations.stores.sqlalchemy import SqlAlchemyObligationStore
 
 from ._review import (
     ClauseDecision,

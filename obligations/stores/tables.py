@@ -29,3 +29,9 @@ __all__ = [
     "notices",
     "webhook_requests",
 ]
+
+# isort: split
+# -- review (issue 12): drafts in review, their moves, comments and clause decisions
+from ._sqltables import clause_comments, clause_decisions, draft_status_changes, drafts
+
+__all__ += ["clause_comments", "clause_decisions", "draft_status_changes", "drafts"]
