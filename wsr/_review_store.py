@@ -191,6 +191,14 @@ class ReviewStore:
         after: dict[str, Any],
         before: dict[str, Any] | None = None,
     ) -> None:
+        last = self.store.last_audit_at()
+        if last is not None and now < last:  # the log is kept in time order, as the engine's
+            raise InputError.single(
+                "now",
+                f"{now.isoformat()} is before the newest audit entry: the log already has "
+                f"entries up to {last.isoformat()}, and it is kept in time order; act at that "
+                "time or later",
+            )
         self.store.append_audit(
             [
                 AuditEntry(

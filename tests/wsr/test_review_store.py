@@ -177,18 +177,27 @@ def test_a_revised_draft_keeps_its_id_and_is_tracked_under_its_new_text(sql_stor
     answers = parse_answers(data, lib)
     new, new_std = assemble(answers, lib), assemble(answers.as_standard(lib), lib)
     r = rs.revise(did, new, new_std, "# revised\n", NEGOTIATOR, now=NOW + timedelta(hours=1))
+    LATER = NOW + timedelta(hours=2)
     assert r.draft_id == did and r.record == new and r.status is DraftStatus.CHANGES_REQUESTED
     assert rs.answers_yaml(did) == "# revised\n" and rs.standard(did) == new_std
     assert r.history[-1].action == "revise" and "clauses changed: premium" in r.history[-1].reason
     with pytest.raises(Conflict, match=f"already under review as draft {did}"):
-        rs.create(new, new_std, "x", NEGOTIATOR, now=NOW)
-    rs.move(did, "submit", NEGOTIATOR, now=NOW)
+        rs.create(new, new_std, "x", NEGOTIATOR, now=LATER)
+    rs.move(did, "submit", NEGOTIATOR, now=LATER)
     with pytest.raises(ReviewRefused, match="clauses.premium: changed since counsel decided"):
-        rs.move(did, "approve", COUNSEL, now=NOW)
-    rs.decide(did, "premium", "approve", COUNSEL, now=NOW)
-    rs.move(did, "approve", COUNSEL, now=NOW)
+        rs.move(did, "approve", COUNSEL, now=LATER)
+    rs.decide(did, "premium", "approve", COUNSEL, now=LATER)
+    rs.move(did, "approve", COUNSEL, now=LATER)
     service = ObligationService(sql_store, actor=NEGOTIATOR.email)
-    r, _ = rs.execute(did, NEGOTIATOR, service, signed_on=date(2026, 1, 2), now=NOW)
+    r, _ = rs.execute(did, NEGOTIATOR, service, signed_on=date(2026, 1, 2), now=LATER)
     assert sql_store.get_agreement(new.id).title == new.title
     [revised] = [e for e in sql_store.audit_entries(did) if e.action == "draft_revised"]
     assert revised.actor == NEGOTIATOR.email and revised.after["record"] == new.id
+
+
+def test_the_audit_log_stays_in_time_order(sql_store):
+    rs = ReviewStore(sql_store)
+    r = _created(sql_store)
+    with pytest.raises(InputError, match="now: .* is before the newest audit entry"):
+        rs.move(r.draft_id, "submit", NEGOTIATOR, now=NOW - timedelta(minutes=1))
+    assert rs.get(r.draft_id).status is DraftStatus.DRAFT
