@@ -74,6 +74,73 @@ PUBLIC: dict[str, int | tuple[int, int]] = dict.fromkeys(VIEWERS, 200)
 ADD_EVIDENCE = 201 if hasattr(ObligationService, "add_evidence") else 409
 
 
+# -- review: drafts in review, made on first use in each test's database -----------------------
+_REVIEW_DRAFTS: dict[str, dict[str, str]] = {}
+_REVIEW_UPLOADS = iter(range(1, 1_000_000))
+
+
+def _review_answers(name: str, title: str) -> str:
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[3] / "examples" / name).read_text(encoding="utf-8")
+    return re.sub(r"(?m)^  title: .*$", f"  title: {title}", text, count=1)
+
+
+def review_draft(s: Seeded, target: str) -> str:
+    """A draft in review of counsel's own brand (``own``) or of another brand (``other``)."""
+    if s.db_url not in _REVIEW_DRAFTS:
+        from clauses import load_library
+        from obligations import open_store
+        from wsr._review import Reviewer
+        from wsr._review_draft import draft_from_upload
+        from wsr._review_store import ReviewStore
+
+        store = open_store(s.db_url)
+        nego = Reviewer("negotiator@wsr.example", "negotiator")
+        made = {}
+        try:
+            for key, name in (
+                ("own", "fair-food-produce.yaml"),
+                ("other", "accord-garment-safety.yaml"),
+            ):
+                text = _review_answers(name, f"Draft in review ({key})")
+                d = draft_from_upload(text.encode(), name, load_library())
+                rs = ReviewStore(store)
+                review = rs.create(d.agreement, d.standard, d.answers_text, nego, now=s.now)
+                rs.move(review.draft_id, "submit", nego, now=s.now)
+                made[key] = review.draft_id
+        finally:
+            store.engine.dispose()
+        _REVIEW_DRAFTS[s.db_url] = made
+    return _REVIEW_DRAFTS[s.db_url][target]
+
+
+def _review_create(s: Seeded, target: str) -> Call:
+    title = f"Another draft {next(_REVIEW_UPLOADS)}"
+    return Call("/api/agreements", {"json": {"answers": _review_answers(FAIR_FOOD_FILE, title)}})
+
+
+def _review_upload(s: Seeded, target: str) -> Call:
+    text = _review_answers(FAIR_FOOD_FILE, f"Uploaded draft {next(_REVIEW_UPLOADS)}")
+    return Call("/review", {"files": {"answers": ("answers.yaml", text.encode(), "text/yaml")}})
+
+
+FAIR_FOOD_FILE = "fair-food-produce.yaml"
+#: a page read of one draft: like AGREEMENT_READ, but nobody signed in is sent to /login
+REVIEW_PAGE_READ: dict[str, int | tuple[int, int]] = {**AGREEMENT_READ, "anonymous": 303}
+#: submitting a draft already in review: the worker side passes the role check and is refused by
+#: the state (409); monitors and counsel may not submit (403), another brand's draft is 404
+REVIEW_SUBMIT: dict[str, int | tuple[int, int]] = {
+    "admin": 409,
+    "monitor": 403,
+    "negotiator": 409,
+    "counsel": (403, 404),
+    "counsel_other": 404,
+    "anonymous": 401,
+}
+
+
 def _event(s: Seeded, target: str) -> Call:
     return Call(
         f"/api/agreements/{agreement_of(s, target)}/events",
@@ -163,6 +230,143 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/api/notices"): Row(
         lambda s, t: Call("/api/notices", {"params": {"agreement": agreement_of(s, t)}}),
         AGREEMENT_READ,
+    ),
+    # -- review: drafts, the clause-by-clause review, its moves and downloads --------------------
+    ("GET", "/api/drafts"): Row(lambda s, t: Call("/api/drafts"), OPEN_READ),
+    ("POST", "/api/agreements"): Row(
+        _review_create,
+        {
+            "admin": 201,
+            "monitor": 403,
+            "negotiator": 201,
+            "counsel": 403,
+            "counsel_other": 403,
+            "anonymous": 401,
+        },
+    ),
+    ("GET", "/api/agreements/{agreement_id}/review"): Row(
+        lambda s, t: Call(f"/api/agreements/{review_draft(s, t)}/review"), AGREEMENT_READ
+    ),
+    ("GET", "/api/agreements/{agreement_id}/downloads/{kind}"): Row(
+        lambda s, t: Call(f"/api/agreements/{review_draft(s, t)}/downloads/md"), AGREEMENT_READ
+    ),
+    ("POST", "/api/agreements/{agreement_id}/status"): Row(
+        lambda s, t: Call(
+            f"/api/agreements/{review_draft(s, t)}/status", {"json": {"action": "submit"}}
+        ),
+        REVIEW_SUBMIT,
+    ),
+    # revising is the worker side's while a draft is not in review (409 now), never counsel's
+    ("POST", "/api/agreements/{agreement_id}/answers"): Row(
+        lambda s, t: Call(
+            f"/api/agreements/{review_draft(s, t)}/answers",
+            {"json": {"answers": _review_answers(FAIR_FOOD_FILE, "Revised")}},
+        ),
+        REVIEW_SUBMIT,
+    ),
+    ("POST", "/api/agreements/{agreement_id}/clauses/{clause_id}/comments"): Row(
+        lambda s, t: Call(
+            f"/api/agreements/{review_draft(s, t)}/clauses/dispute_resolution/comments",
+            {"json": {"text": "A question on this clause"}},
+        ),
+        {
+            "admin": 201,
+            "monitor": 403,
+            "negotiator": 201,
+            "counsel": (201, 404),
+            "counsel_other": 404,
+            "anonymous": 401,
+        },
+    ),
+    # deciding on a clause is counsel's of a brand party only (an admin does not decide for a brand)
+    ("POST", "/api/agreements/{agreement_id}/clauses/{clause_id}/decision"): Row(
+        lambda s, t: Call(
+            f"/api/agreements/{review_draft(s, t)}/clauses/dispute_resolution/decision",
+            {"json": {"decision": "approve"}},
+        ),
+        {
+            "admin": 403,
+            "monitor": 403,
+            "negotiator": 403,
+            "counsel": (200, 404),
+            "counsel_other": 404,
+            "anonymous": 401,
+        },
+    ),
+    ("GET", "/review"): Row(
+        lambda s, t: Call("/review"), {**dict.fromkeys(VIEWERS[:-1], 200), "anonymous": 303}, "page"
+    ),
+    ("POST", "/review"): Row(
+        _review_upload,
+        {
+            "admin": 303,
+            "monitor": 403,
+            "negotiator": 303,
+            "counsel": 403,
+            "counsel_other": 403,
+            "anonymous": 303,
+        },
+        "page",
+    ),
+    ("GET", "/review/{draft_id}"): Row(
+        lambda s, t: Call(f"/review/{review_draft(s, t)}"), REVIEW_PAGE_READ, "page"
+    ),
+    ("GET", "/review/{draft_id}/answers"): Row(
+        lambda s, t: Call(f"/review/{review_draft(s, t)}/answers"), REVIEW_PAGE_READ, "page"
+    ),
+    ("GET", "/review/{draft_id}/download/{kind}"): Row(
+        lambda s, t: Call(f"/review/{review_draft(s, t)}/download/md"), REVIEW_PAGE_READ, "page"
+    ),
+    ("POST", "/review/{draft_id}/status"): Row(
+        lambda s, t: Call(f"/review/{review_draft(s, t)}/status", {"data": {"action": "submit"}}),
+        {**REVIEW_SUBMIT, "anonymous": 303},
+        "page",
+    ),
+    ("POST", "/review/{draft_id}/revise"): Row(
+        lambda s, t: Call(
+            f"/review/{review_draft(s, t)}/revise",
+            {
+                "files": {
+                    "answers": (
+                        "answers.yaml",
+                        _review_answers(FAIR_FOOD_FILE, "Revised").encode(),
+                        "text/yaml",
+                    )
+                }
+            },
+        ),
+        {**REVIEW_SUBMIT, "anonymous": 303},
+        "page",
+    ),
+    ("POST", "/review/{draft_id}/clauses/{clause_id}/comments"): Row(
+        lambda s, t: Call(
+            f"/review/{review_draft(s, t)}/clauses/dispute_resolution/comments",
+            {"data": {"text": "A question on this clause"}},
+        ),
+        {
+            "admin": 303,
+            "monitor": 403,
+            "negotiator": 303,
+            "counsel": (303, 404),
+            "counsel_other": 404,
+            "anonymous": 303,
+        },
+        "page",
+    ),
+    ("POST", "/review/{draft_id}/clauses/{clause_id}/decision"): Row(
+        lambda s, t: Call(
+            f"/review/{review_draft(s, t)}/clauses/dispute_resolution/decision",
+            {"data": {"decision": "approve"}},
+        ),
+        {
+            "admin": 403,
+            "monitor": 403,
+            "negotiator": 403,
+            "counsel": (303, 404),
+            "counsel_other": 404,
+            "anonymous": 303,
+        },
+        "page",
     ),
 }
 

@@ -19,14 +19,24 @@ from clauses import LIMITS, InputKind
 from obligations import ObligationService
 
 from ..._review import ReviewForbidden, StatusAction
-from ..._review_draft import draft_from_upload, parse_signed_on
+from ..._review_draft import MEDIA_TYPES, draft_from_upload, parse_signed_on
 from ..._review_view import review_json, review_view
 from .._access import Viewer, may_see_agreement
 from .._deps import get_now, get_service, get_viewer
 from .._review_deps import forbidden, library, reviewer, reviews, visible
+from .api_core import ERRORS, Errors
 from .review import draft_download
 
-router = APIRouter(prefix="/api", tags=["review"])
+router = APIRouter(prefix="/api", tags=["review"], responses=ERRORS)
+
+#: a download's answer: the file, or 503 for a PDF where LibreOffice is not installed
+_FILE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file, as `wsr draft` writes it.",
+        "content": {t: {} for t in dict.fromkeys(MEDIA_TYPES.values())},
+    },
+    503: {"model": Errors, "description": "A PDF was asked for; LibreOffice is not installed."},
+}
 
 
 class _Body(BaseModel):
@@ -208,7 +218,7 @@ def decide_clause(
     return _json(request, viewer, agreement_id)
 
 
-@router.get("/agreements/{agreement_id}/downloads/{kind}")
+@router.get("/agreements/{agreement_id}/downloads/{kind}", response_class=Response, responses=_FILE)
 def download(
     agreement_id: str, kind: str, request: Request, viewer: Viewer = Depends(get_viewer)
 ) -> Response:
