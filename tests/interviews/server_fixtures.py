@@ -1,16 +1,17 @@
 """The real docassemble server for the server and browser tests.
 
 One server per test session: ``scripts/da-server`` starts docassemble.webapp under gunicorn with
-its own PostgreSQL cluster, Redis, Celery worker and restart watcher on loopback ports, with this
-clone's engine (``scripts/da-env --server``: no interview package), and stops every process it
-started at the end. The fixture checks that: a test run that leaves a server behind fails.
+its own PostgreSQL cluster, Redis, Celery worker and restart watcher on loopback ports, in a venv
+with docassemble alone (``scripts/da-env --server``: none of this clone's code), and stops every
+process it started at the end. The fixture checks that: a test run that leaves a server behind
+fails.
 
-The interview package reaches the server the way an administrator installs it: the zip of
-``interviews/`` (``scripts/da-package-zip``) uploaded through Package Management's API
-(``scripts/da-server install``: ``POST /api/package``, then ``/api/package_update_status`` until
-docassemble's worker has installed it and the web server has restarted). Every server and browser
-test therefore runs the interview as Package Management installed it
-(``test_server_package.py`` checks the install itself).
+The engine and the interview package reach the server the way an administrator installs them:
+their zips (``scripts/da-package-zip``: the engine, then ``interviews/``) uploaded through Package
+Management's API (``scripts/da-server install``: ``POST /api/package``, then
+``/api/package_update_status`` until docassemble's worker has installed it and the web server has
+restarted). Every server and browser test therefore runs the interview as Package Management
+installed it (``test_server_package.py`` checks the installs themselves).
 
 ``WSR_DA_SERVER_DIR=/tmp/some-dir`` keeps one server between runs while iterating on tests (it is
 started if needed and left running); CI never sets it, so every run starts from nothing.
@@ -56,7 +57,7 @@ class DAServer:
     email: str
     password: str
     dir: Path
-    # what /api/package_update_status said when the interview package's install completed
+    # what /api/package_update_status said when each zip's install completed, by zip name
     install_status: dict[str, Any] = field(default_factory=dict)
 
     def interview_url(self) -> str:
@@ -184,8 +185,9 @@ def _script(command: str, folder: Path, *args: str) -> str:
 
 
 def _install_interview(folder: Path) -> None:
-    """The zip of interviews/ through Package Management (``scripts/da-server install``); on a
-    kept server only when the zip changed since its last install, as ``./dev interview`` does."""
+    """The engine's zip, then the interview package's, through Package Management (``scripts/
+    da-server install``), as interviews/README.md tells an administrator; on a kept server only
+    when a zip changed since the last install, as ``./dev interview`` does."""
     built = subprocess.run(
         [str(ROOT / "scripts" / "da-package-zip"), str(folder / "dist")],
         capture_output=True,
@@ -193,12 +195,17 @@ def _install_interview(folder: Path) -> None:
         check=True,
         timeout=120,
     ).stdout.split()
-    package_zip = Path(built[-1])
-    digest = f"{hashlib.sha256(package_zip.read_bytes()).hexdigest()}  -"
-    marker = folder / "installed-zip.sha256"
+    zips = [Path(z) for z in built]
+    assert [z.name for z in zips] == ["wsr-engine.zip", "docassemble-wsrengine.zip"], zips
+    digest = hashlib.sha256(b"".join(z.read_bytes() for z in zips)).hexdigest() + "  -"
+    marker = folder / "installed-zips.sha256"
     if marker.is_file() and marker.read_text().strip() == digest:
         return
-    _script("install", folder, str(package_zip))
+    statuses = {}
+    for z in zips:
+        _script("install", folder, str(z))
+        statuses[z.name] = json.loads((folder / "log" / "last-install.json").read_text())
+    (folder / "log" / "installs.json").write_text(json.dumps(statuses, indent=1))
     marker.write_text(digest + "\n")
 
 
@@ -234,7 +241,7 @@ def da_server() -> Iterator[DAServer]:
         email=login[0],
         password=login[1],
         dir=folder,
-        install_status=json.loads((folder / "log" / "last-install.json").read_text()),
+        install_status=json.loads((folder / "log" / "installs.json").read_text()),
     )
     if kept:
         return
