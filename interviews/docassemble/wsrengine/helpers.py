@@ -341,13 +341,21 @@ def earlier_answers_text(upload: Any, pasted: Any) -> str:
 
 def check_earlier(text: str) -> bool:
     """The earlier answers must be a file ``wsr draft`` accepts; else its problems, listed."""
+    problems = earlier_refusals(text)
+    if problems:
+        _fail("; ".join(problems), None)
+    return True
+
+
+def earlier_refusals(text: str) -> list[str]:
+    """What is wrong with the earlier answers, as lines (none when ``wsr draft`` takes them)."""
     if not text.strip():
-        _fail("Upload the answers file or paste its text.", None)
+        return ["Upload the answers file or paste its text."]
     try:
         adapter.prefill(text, library())
     except InputError as exc:
-        _fail("; ".join(problems_text(exc)), None)
-    return True
+        return problems_text(exc)
+    return []
 
 
 def problems_text(exc: InputError) -> list[str]:
