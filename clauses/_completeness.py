@@ -10,6 +10,8 @@ record the omission with a reason and an approver (``omit:``).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from ._agreement import Agreement, OmissionRec, WarningRec
 from ._answers import Answers
 from ._exceptions import InputError, Problem
@@ -22,17 +24,13 @@ def omissions(answers: Answers, lib: Library) -> list[OmissionRec]:
     ``required`` is true when no included clause carries the same WSR element, so leaving
     out a premium in an agreement that finances remediation is an ordinary omission.
     """
-    carried = {
-        cdef.required.element
-        for cid, cdef in lib.clauses.items()
-        if cid in answers.clauses and cdef.required is not None
-    }
+    needed = set(required_omissions(lib, answers.clauses))
     out = []
     for cid, cdef in lib.clauses.items():
         if cid in answers.clauses:
             continue
         req = cdef.required
-        required = req is not None and req.element not in carried
+        required = cid in needed
         recorded = answers.omissions.get(cid)
         out.append(
             OmissionRec(
@@ -45,6 +43,24 @@ def omissions(answers: Answers, lib: Library) -> list[OmissionRec]:
             )
         )
     return out
+
+
+def required_omissions(lib: Library, included: Collection[str]) -> list[str]:
+    """The clause types left out of ``included`` whose WSR element no included clause carries,
+    in library order: the omissions that need a recorded reason and approver (else a warning,
+    and ``--strict`` refuses)."""
+    carried = {
+        cdef.required.element
+        for cid, cdef in lib.clauses.items()
+        if cid in included and cdef.required is not None
+    }
+    return [
+        cid
+        for cid, cdef in lib.clauses.items()
+        if cid not in included
+        and cdef.required is not None
+        and cdef.required.element not in carried
+    ]
 
 
 def _unrecorded(omitted: list[OmissionRec]) -> list[OmissionRec]:

@@ -47,6 +47,7 @@ from ._answers import (
 )
 from ._assemble import assemble
 from ._compare import compare_to_standard
+from ._completeness import required_omissions
 from ._deviations import DeviationReport
 from ._exceptions import InputError, Problem
 from ._library import Library, load_yaml_text
@@ -74,6 +75,7 @@ __all__ = [
     "field_views",
     "list_from_rows",
     "list_to_rows",
+    "omissions_to_record",
     "prefill",
     "render_files",
     "suppliers_from_csv",
@@ -215,6 +217,13 @@ def clause_views(lib: Library) -> list[ClauseView]:
             )
         )
     return out
+
+
+def omissions_to_record(lib: Library, included: Sequence[str]) -> list[str]:
+    """The clauses left out of ``included`` whose omission the record needs a reason and an
+    approver for (the library's own rule: no included clause carries the same WSR element);
+    leaving any other clause out is an ordinary omission the interview does not ask about."""
+    return required_omissions(lib, set(included))
 
 
 def _shown(vdef: VariableDef, value: Any) -> Any:

@@ -274,3 +274,20 @@ def test_a_constraint_between_a_clauses_values_is_shown_on_its_field(lib):
     check = adapter.check_clause(lib, "term_and_renewal", "standard", values)
     assert set(check.problems) == {"opt_out_notice_days"}
     assert "lengthen the renewal term" in check.problems["opt_out_notice_days"]
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_omissions_to_record_follow_the_librarys_rule(example: Path, lib):
+    """The interview asks why a clause is left out exactly when the record marks the omission
+    required (no chosen clause carries its WSR element), whatever else is left out."""
+    data = read_answers_file(example)
+    for leave_out in ([], ["premium"], ["premium", "monitoring_access"]):
+        answers = {
+            **data,
+            "clauses": {k: v for k, v in data["clauses"].items() if k not in leave_out},
+        }
+        record = assemble(parse_answers(answers, lib), lib)
+        chosen = [s.clause_id for s in record.sections]
+        wanted = [o.clause_id for o in record.omitted if o.required]
+        assert adapter.omissions_to_record(lib, chosen) == wanted
+    assert adapter.omissions_to_record(lib, list(lib.clauses)) == []

@@ -1,9 +1,17 @@
 """The real docassemble server for the server and browser tests.
 
 One server per test session: ``scripts/da-server`` starts docassemble.webapp under gunicorn with
-its own PostgreSQL cluster and Redis on loopback ports, with this clone's engine and interview
-package (the docassemble venv the tests run in), and stops every process it started at the end.
-The fixture checks that: a test run that leaves a server behind fails.
+its own PostgreSQL cluster, Redis, Celery worker and restart watcher on loopback ports, in a venv
+with docassemble alone (``scripts/da-env --server``: none of this clone's code), and stops every
+process it started at the end. The fixture checks that: a test run that leaves a server behind
+fails.
+
+The engine and the interview package reach the server the way an administrator installs them:
+their zips (``scripts/da-package-zip``: the engine, then ``interviews/``) uploaded through Package
+Management's API (``scripts/da-server install``: ``POST /api/package``, then
+``/api/package_update_status`` until docassemble's worker has installed it and the web server has
+restarted). Every server and browser test therefore runs the interview as Package Management
+installed it (``test_server_package.py`` checks the installs themselves).
 
 ``WSR_DA_SERVER_DIR=/tmp/some-dir`` keeps one server between runs while iterating on tests (it is
 started if needed and left running); CI never sets it, so every run starts from nothing.
@@ -13,11 +21,11 @@ Screenshots and downloaded files go to ``test-artifacts/interviews/`` (git-ignor
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -49,6 +57,8 @@ class DAServer:
     email: str
     password: str
     dir: Path
+    # what /api/package_update_status said when each zip's install completed, by zip name
+    install_status: dict[str, Any] = field(default_factory=dict)
 
     def interview_url(self) -> str:
         return f"{self.url}/interview?i={INTERVIEW}"
@@ -130,7 +140,13 @@ def _pids(folder: Path) -> set[int]:
     """Every process the server in ``folder`` runs: gunicorn's process group (master, workers and
     anything they started), redis-server and the PostgreSQL postmaster with its children."""
     pids: set[int] = set()
-    for pidfile in ("gunicorn.pid", "redis/redis.pid", "pg/data/postmaster.pid"):
+    for pidfile in (
+        "gunicorn.pid",
+        "celery.pid",
+        "restart-watcher.pid",
+        "redis/redis.pid",
+        "pg/data/postmaster.pid",
+    ):
         try:
             pids.add(int((folder / pidfile).read_text().split()[0]))
         except (OSError, ValueError, IndexError):
@@ -155,19 +171,42 @@ def _alive(pid: int) -> bool:
     return not (stat.exists() and stat.read_text().split(") ")[-1].startswith("Z"))
 
 
-def _script(command: str, folder: Path) -> str:
-    env = {**os.environ, "DA_VENV": sys.prefix}
+def _script(command: str, folder: Path, *args: str) -> str:
     done = subprocess.run(
-        [str(DA_SERVER), command, str(folder)],
+        [str(DA_SERVER), command, str(folder), *args],
         capture_output=True,
         text=True,
-        env=env,
         check=False,
         timeout=600,
     )
     if done.returncode != 0:
         raise RuntimeError(f"scripts/da-server {command} failed:\n{done.stderr[-4000:]}")
     return done.stdout.strip()
+
+
+def _install_interview(folder: Path) -> None:
+    """The engine's zip, then the interview package's, through Package Management (``scripts/
+    da-server install``), as interviews/README.md tells an administrator; on a kept server only
+    when a zip changed since the last install, as ``./dev interview`` does."""
+    built = subprocess.run(
+        [str(ROOT / "scripts" / "da-package-zip"), str(folder / "dist")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout.split()
+    zips = [Path(z) for z in built]
+    assert [z.name for z in zips] == ["wsr-engine.zip", "docassemble-wsrengine.zip"], zips
+    digest = hashlib.sha256(b"".join(z.read_bytes() for z in zips)).hexdigest() + "  -"
+    marker = folder / "installed-zips.sha256"
+    if marker.is_file() and marker.read_text().strip() == digest:
+        return
+    statuses = {}
+    for z in zips:
+        _script("install", folder, str(z))
+        statuses[z.name] = json.loads((folder / "log" / "last-install.json").read_text())
+    (folder / "log" / "installs.json").write_text(json.dumps(statuses, indent=1))
+    marker.write_text(digest + "\n")
 
 
 @pytest.fixture(scope="session")
@@ -184,7 +223,17 @@ def da_server() -> Iterator[DAServer]:
         subprocess.run([str(DA_SERVER), "stop", str(folder)], capture_output=True, check=False)
         raise
     boot = time.monotonic() - started
-    (artifacts_dir() / "server-start.txt").write_text(f"server start: {boot:.1f} s\n")
+    started = time.monotonic()
+    try:
+        _install_interview(folder)
+    except BaseException:
+        if not kept:
+            subprocess.run([str(DA_SERVER), "stop", str(folder)], capture_output=True, check=False)
+        raise
+    install = time.monotonic() - started
+    (artifacts_dir() / "server-start.txt").write_text(
+        f"server start: {boot:.1f} s\npackage install (Package Management): {install:.1f} s\n"
+    )
     login = (folder / "login").read_text().split("\n")
     yield DAServer(
         url=url,
@@ -192,6 +241,7 @@ def da_server() -> Iterator[DAServer]:
         email=login[0],
         password=login[1],
         dir=folder,
+        install_status=json.loads((folder / "log" / "installs.json").read_text()),
     )
     if kept:
         return

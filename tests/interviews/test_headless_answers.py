@@ -213,3 +213,34 @@ def test_a_refused_csv_row_is_named_on_the_upload_screen():
     message, _ = negotiator.s.validate(status)
     assert "suppliers.csv: row 3 (id): duplicate supplier id 'G-1'" in message
     assert "row 3 (country)" in message
+
+
+def test_an_omission_the_library_needs_recorded_is_asked_and_kept(tmp_path: Path):
+    """Leaving out both clauses that carry supplier support makes the omissions required: the
+    interview asks about those two only (library order), keeps the recorded one and leaves the
+    blank one as the library's warning, and drafts the record `wsr draft` drafts."""
+    answers = load_answers(EXAMPLE)
+    del answers["clauses"]["premium"]
+    answers["omit"] = {
+        "premium": {
+            "reason": "The growers' own fund pays the premium.",
+            "approved_by": "Luis Ortega",
+        }
+    }
+    source = tmp_path / "answers.yaml"
+    source.write_text(yaml.safe_dump(answers, sort_keys=False), encoding="utf-8")
+    record, _ = wsr_draft(source, tmp_path / "cli")
+    required = [o["clause_id"] for o in record["omitted"] if o["required"]]
+    assert required and "premium" in required
+
+    negotiator = Negotiator(answers)
+    negotiator.run()
+    asked = [q for q in negotiator.asked if q.startswith("omission[")]
+    assert asked == [f"omission[{cid}]" for cid in required]
+    agreement = negotiator.s.user_dict["draft_result"].agreement
+    assert agreement.content_hash == record["content_hash"]
+    kept = {o.clause_id: o for o in agreement.omitted}
+    assert kept["premium"].approved_by == "Luis Ortega"
+    assert [w.path for w in agreement.warnings] == [
+        f"clauses.{cid}" for cid in required if cid != "premium"
+    ]

@@ -25,16 +25,18 @@ def expected_screens(answers: dict, record: dict) -> list[str]:
     record `wsr draft` made (not from the interview)."""
     lib = load_library()
     roles = [p["role"] for p in answers["parties"]]
-    chosen = [s["clause_id"] for s in record["sections"]]
     screens = ["intro", "start from", "programme", "term", "buyer"]
     screens += ["worker organization", "more worker organizations"] * roles.count(
         "worker_organization"
     )
     screens += ["monitor", "choose clauses"]
+    # the library's rule: an omission is asked about only when the record needs its reason
+    # (no chosen clause carries the same WSR element), or when the answers recorded one
+    recorded = answers.get("omit") or {}
     screens += [
-        f"omission[{cid}]"
-        for cid, cdef in lib.clauses.items()
-        if cdef.required is not None and cid not in chosen
+        f"omission[{o['clause_id']}]"
+        for o in record["omitted"]
+        if o["required"] or o["clause_id"] in recorded
     ]
     for section in record["sections"]:
         cid = section["clause_id"]

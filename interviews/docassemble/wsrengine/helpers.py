@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,9 +90,15 @@ def chosen_ids(ticked: Any) -> list[str]:
     return [v.id for v in adapter.clause_views(library()) if v.mandatory or v.id in picked]
 
 
-def omitted_required(ticked: Any) -> list[str]:
-    chosen = set(chosen_ids(ticked))
-    return [v.id for v in required_clauses() if v.id not in chosen]
+def omitted_required(ticked: Any, prefilled: Any = None) -> list[str]:
+    """The clauses left out whose omission screen is asked: those the library says need a
+    recorded reason and approver (no chosen clause carries the same WSR element), and those the
+    earlier answers recorded an omission for (kept, so the same answers draft the same record)."""
+    chosen = chosen_ids(ticked)
+    ask = set(adapter.omissions_to_record(library(), chosen))
+    if prefilled is not None:
+        ask |= {cid for cid in prefilled.omit if cid not in chosen}
+    return [v.id for v in adapter.clause_views(library()) if v.id in ask]
 
 
 def alternative_choices(cid: str) -> list[dict[str, str]]:
@@ -221,10 +228,24 @@ _LOOK = {
 }
 
 
+# What docassemble reads as markup even inside an HTML block: emphasis (a signature line's
+# ``______`` became italics), code, escapes, and its own ``[FILE ...]``/``[NBSP]``-style tags and
+# ``[[terms]]``, which it replaces before Markdown runs. In the text between tags each becomes
+# its character reference, which the browser shows as the character itself.
+_MARKUP = {"_": "&#95;", "*": "&#42;", "`": "&#96;", "\\": "&#92;", "[": "&#91;", "]": "&#93;"}
+_TEXT_MARKUP = re.compile(r"(<[^>]*>)|([_*`\\\[\]])")
+
+
+def inert(fragment: str) -> str:
+    """``fragment`` with every character docassemble would take as markup, outside the tags,
+    written as a character reference."""
+    return _TEXT_MARKUP.sub(lambda m: m.group(1) or _MARKUP[m.group(2)], fragment)
+
+
 def _styled(fragment: str, kind: str) -> str:
     for plain, styled in _LOOK.items():
         fragment = fragment.replace(plain, styled)
-    return f'<div class="wsr-{kind}">\n{fragment}</div>'
+    return f'<div class="wsr-{kind}">\n{inert(fragment)}</div>'
 
 
 def report_html(report: Any) -> str:
@@ -320,13 +341,21 @@ def earlier_answers_text(upload: Any, pasted: Any) -> str:
 
 def check_earlier(text: str) -> bool:
     """The earlier answers must be a file ``wsr draft`` accepts; else its problems, listed."""
+    problems = earlier_refusals(text)
+    if problems:
+        _fail("; ".join(problems), None)
+    return True
+
+
+def earlier_refusals(text: str) -> list[str]:
+    """What is wrong with the earlier answers, as lines (none when ``wsr draft`` takes them)."""
     if not text.strip():
-        _fail("Upload the answers file or paste its text.", None)
+        return ["Upload the answers file or paste its text."]
     try:
         adapter.prefill(text, library())
     except InputError as exc:
-        _fail("; ".join(problems_text(exc)), None)
-    return True
+        return problems_text(exc)
+    return []
 
 
 def problems_text(exc: InputError) -> list[str]:
