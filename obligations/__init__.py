@@ -44,6 +44,8 @@ from ._enums import (
     PowerState,
     Timing,
 )
+from ._evidence import Decision as EvidenceDecision
+from ._evidence import Piece as EvidencePiece
 from ._ledgers import (
     Accrual,
     BreachEvidence,
@@ -140,6 +142,8 @@ __all__ = [
     "Clock",
     "Event",
     "EventResult",
+    "EvidenceDecision",
+    "EvidencePiece",
     "EvidenceRef",
     "EvidenceState",
     "Flag",

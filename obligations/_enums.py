@@ -119,6 +119,13 @@ class AuditAction(StrEnum):
     # a notice to the next address (a delivery that starts a cure is its event's entry)
     NOTICE_DECIDED = "notice_decided"
     NOTICE_BOUNCED = "notice_bounced"
+    # monitors' decisions from the console (issue 12): a suspicion dismissed, evidence
+    # attached and judged, and a fulfilment reopened because all its evidence was rejected
+    BREACH_DISMISSED = "breach_dismissed"
+    EVIDENCE_SUBMITTED = "evidence_submitted"
+    EVIDENCE_ACCEPTED = "evidence_accepted"
+    EVIDENCE_REJECTED = "evidence_rejected"
+    REOPENED = "reopened"
 
 
 class Flag(StrEnum):
