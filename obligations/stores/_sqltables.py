@@ -435,3 +435,49 @@ login_attempts = Table(
     Column("at", UTCDateTime, nullable=False),
     Index("ix_login_attempts_key", "email", "address", "at"),
 )
+
+# --- migration 0007_queries (issue 12: the console's dashboard and obligation page) -------------
+
+#: the rows the dashboard counts as judged or being judged: a suspected breach, a violation, a
+#: cure (the partial index's condition; the console's queries spell it the same way)
+JUDGED_SQL = (
+    "(flags LIKE '%\"breach_suspected\"%' OR state = 'violated' OR spec_id LIKE '%.cure')"
+)
+
+CONSOLE_INDEXES = (
+    Index("ix_obligations_due_at_id", obligations.c.due_at, obligations.c.id),
+    *(
+        Index(f"ix_obligations_{column.name.removesuffix('_id')}_due_at", column, c.due_at, c.id)
+        for c in (obligations.c,)
+        for column in (c.agreement_id, c.subject, c.clause_id)
+    ),
+    Index(
+        "ix_obligations_open_watch",
+        obligations.c.due_at,
+        obligations.c.agreement_id,
+        obligations.c.subject,
+        obligations.c.clause_id,
+        obligations.c.obligor,
+        obligations.c.kind,
+        obligations.c.state,
+        sqlite_where=text(OPEN_STATES_SQL),
+        postgresql_where=text(OPEN_STATES_SQL),
+    ),
+    Index(
+        "ix_obligations_judged",
+        obligations.c.agreement_id,
+        obligations.c.subject,
+        obligations.c.clause_id,
+        obligations.c.obligor,
+        obligations.c.state,
+        obligations.c.spec_id,
+        obligations.c.flags,
+        obligations.c.due_at,
+        sqlite_where=text(JUDGED_SQL),
+        postgresql_where=text(JUDGED_SQL),
+    ),
+)
+# `bulk_load` drops and rebuilds these with the others
+OBLIGATION_INDEXES = OBLIGATION_INDEXES + CONSOLE_INDEXES
+
+Index("ix_audit_log_obligation", audit_log.c.obligation_id, audit_log.c.seq)
