@@ -191,7 +191,7 @@ obligations = Table(
 OPEN_STATES_SQL = "state IN ('created', 'in_effect', 'suspended')"
 
 #: secondary indexes; `bulk_load` drops and rebuilds them around a large load
-OBLIGATION_INDEXES = (
+OBLIGATION_INDEXES: tuple[Index, ...] = (
     Index("ix_obligations_state_due_at", obligations.c.state, obligations.c.due_at),
     # "what is due / overdue" walks this in due order and stops at LIMIT, instead of
     # collecting every open row of three states and sorting them
@@ -440,9 +440,7 @@ login_attempts = Table(
 
 #: the rows the dashboard counts as judged or being judged: a suspected breach, a violation, a
 #: cure (the partial index's condition; the console's queries spell it the same way)
-JUDGED_SQL = (
-    "(flags LIKE '%\"breach_suspected\"%' OR state = 'violated' OR spec_id LIKE '%.cure')"
-)
+JUDGED_SQL = "(flags LIKE '%\"breach_suspected\"%' OR state = 'violated' OR spec_id LIKE '%.cure')"
 
 CONSOLE_INDEXES = (
     Index("ix_obligations_due_at_id", obligations.c.due_at, obligations.c.id),
