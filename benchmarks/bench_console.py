@@ -3,7 +3,7 @@
 process on loopback — against the store query's own time (the same queries run in process).
 
     nice -n 5 .venv/bin/python -m benchmarks.bench_console [--size 1000000] [--requests 200]
-        [--concurrency 4] [--pg URL] [--no-sqlite]
+        [--concurrency 1,4] [--pg URL] [--no-sqlite]
 
 * the store: the cached realistic d3 store of ``benchmarks/_data.py`` (the newest one cached for
   ``--size``, whatever schema it was built at), copied to a private folder and migrated to this
@@ -12,11 +12,12 @@ process on loopback — against the store query's own time (the same queries run
 * the server: ``wsr --db URL --now NOW serve --port P`` (``NOW`` is ``_data.NOW``), its own
   process, a monitor user signed in through the real /login form (a session cookie) for the
   page, and an API token made as ``wsr users token`` makes one for the API;
-* the load: a second process, ``--concurrency`` threads with one keep-alive HTTP/1.1
-  connection each, ``--requests`` requests per route and variant (the dashboard unfiltered,
+* the load: a second process, ``--concurrency`` threads with one keep-alive HTTP/1.1 connection
+  each (one round per value: 1 gives the latency of one client alone, 4 the throughput with
+  requests queueing), ``--requests`` requests per route and variant (the dashboard unfiltered,
   for one agreement and for one supplier; the API's first page, a page 2,000 rows in, one
-  agreement's overdue obligations), each answer checked (200, and the ids the API gives equal
-  to what ``wsr.console.queries`` gives in process); p50 / p95 latency and throughput;
+  agreement's overdue obligations), each answer checked (200, and the ids the API gives equal to
+  what ``wsr.console.queries`` gives in process); p50 / p95 latency and throughput;
 * the floor: the same call of ``wsr.console.queries`` in the benchmark's own process (the SQL
   and the decoding of one page, no HTTP, no templates), p50 / p95 over as many runs.
 
@@ -388,30 +389,34 @@ def run(url: str, label: str, args: argparse.Namespace) -> list[str]:
     routes = routes_for(url)
     port = free_port()
     server = start_server(url, port)
+    served: list[tuple[int, list[dict[str, Any]]]] = []
     try:
         for kind, path in routes:
             if kind == "api":
                 check_api(port, token, url, path)
-        cmd = [sys.executable, "-m", "benchmarks.bench_console", "_client", "--port", str(port)]
-        cmd += ["--token", token, "--requests", str(args.requests)]
-        cmd += ["--concurrency", str(args.concurrency)]
-        for kind, path in routes:
-            cmd += ["--route", f"{kind} {path}"]
-        log(f"{label}: {len(routes)} routes × {args.requests} requests, {args.concurrency} at once")
-        done = subprocess.run(cmd, check=True, capture_output=True, text=True)
-        served = json.loads(done.stdout)
+        for threads in args.concurrency:
+            cmd = [sys.executable, "-m", "benchmarks.bench_console", "_client"]
+            cmd += ["--port", str(port), "--token", token, "--requests", str(args.requests)]
+            cmd += ["--concurrency", str(threads)]
+            for kind, path in routes:
+                cmd += ["--route", f"{kind} {path}"]
+            log(f"{label}: {len(routes)} routes × {args.requests} requests, {threads} at once")
+            done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+            served.append((threads, json.loads(done.stdout)))
     finally:
         stop_server(server)
     direct = floor(url, args.requests, routes)
     lines = []
-    for s, d in zip(served, direct, strict=True):
-        verdict = "ok" if s["p95"] < 100 else "MISSED"
-        if s["failures"]:
-            verdict += f" (failures: {s['failures']})"
-        lines.append(
-            f"| {label} | {s['kind']} | `{s['path']}` | {s['p50']:.1f} / {s['p95']:.1f} ms "
-            f"| {s['rps']:.1f} | {d['p50']:.1f} / {d['p95']:.1f} ms | {verdict} |"
-        )
+    for threads, results in served:
+        for s, d in zip(results, direct, strict=True):
+            verdict = "ok" if s["p95"] < 100 else "MISSED"
+            if s["failures"]:
+                verdict += f" (failures: {s['failures']})"
+            lines.append(
+                f"| {label} | {threads} | {s['kind']} | `{s['path']}` "
+                f"| {s['p50']:.1f} / {s['p95']:.1f} ms | {s['rps']:.1f} "
+                f"| {d['p50']:.1f} / {d['p95']:.1f} ms | {verdict} |"
+            )
     return lines
 
 
@@ -423,18 +428,24 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--size", type=int, default=1_000_000)
     ap.add_argument("--requests", type=int, default=200)
-    ap.add_argument("--concurrency", type=int, default=4)
+    ap.add_argument(
+        "--concurrency",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=[1, 4],
+        help="clients at once, one round per value (default 1,4)",
+    )
     ap.add_argument("--pg", help="a PostgreSQL server URL (scripts/pg-test-server start DIR)")
     ap.add_argument("--no-sqlite", action="store_true")
     args = ap.parse_args(argv)
     load_avg = os.getloadavg()[0]
     lines = [
         f"console benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, --size {args.size} "
-        f"--requests {args.requests} --concurrency {args.concurrency}, load {load_avg:.1f}",
+        f"--requests {args.requests} --concurrency "
+        f"{','.join(map(str, args.concurrency))}, load {load_avg:.1f}",
         "",
-        "| store | kind | request | served p50 / p95 | req/s "
+        "| store | clients | kind | request | served p50 / p95 | req/s "
         "| query in process p50 / p95 | p95 < 100 ms |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|",
     ]
     with tempfile.TemporaryDirectory(prefix="wsr-bench-console-") as tmp:
         url = prepared(args.size, Path(tmp))
