@@ -78,7 +78,7 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 #: how many suppliers the filter choices list (an agreement may cover thousands: past this a
 #: page offers a text field; the filter takes any supplier id)
-MAX_SUPPLIER_CHOICES = 1000
+MAX_SUPPLIER_CHOICES = 250
 
 _STATES = frozenset(s.value for s in LegalState)
 _NOT_CONFIRMED = (
@@ -448,12 +448,18 @@ def _read(store: Any) -> Any:
     stack = ExitStack()
     stack.enter_context(store.read())
     conn = stack.enter_context(store.connection(write=False))
+    if conn.dialect.name == "postgresql":
+        # each statement reads a few thousand index entries: starting parallel workers costs
+        # more than it saves, and on a busy server far more (measured: bench_console)
+        conn.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
     return stack, conn
 
 
-def _counts_and_weeks(
+def _figures(
     conn: Connection, where: _Where, now: datetime, *, by_supplier: bool
-) -> tuple[dict[str, int], list[Week]]:
+) -> tuple[dict[str, int], list[Week], datetime | None]:
+    """The counts, the chart and the last sweep's time: ONE statement (a round trip costs as
+    much as a figure), each figure a scalar subquery over its index."""
     bounds = [now + timedelta(days=7 * i) for i in range(CHART_WEEKS + 1)]
     params = {f"w{i}": b for i, b in enumerate(bounds)}
     w = _Where(list(where.terms), {**where.params, **params}, set(where.expanding))
@@ -466,28 +472,35 @@ def _counts_and_weeks(
     ranges = ["due_at <= :w0 AND kind <> 'prohibition'"] + [
         f"due_at > :w{i} AND due_at <= :w{i + 1}" for i in range(CHART_WEEKS)
     ]
-    sql = "SELECT " + ", ".join(
-        f"(SELECT count(*) FROM {source} WHERE {w.sql(OPEN_STATES_SQL, r)})" for r in ranges
-    )
-    row = conn.execute(w.statement(sql), w.params).one()
-    judged = (
-        f"SELECT coalesce(sum(CASE WHEN {_NOT_CONFIRMED} THEN 1 ELSE 0 END), 0), "
-        f"coalesce(sum(CASE WHEN {_CURE} AND {OPEN_STATES_SQL} THEN 1 ELSE 0 END), 0), "
-        "coalesce(sum(CASE WHEN state = 'violated' THEN 1 ELSE 0 END), 0) "
-        f"FROM obligations WHERE {where.sql(JUDGED_SQL)}"
-    )
-    suspected, cure, violated = conn.execute(where.statement(judged), where.params).one()
+    parts = [f"(SELECT count(*) FROM {source} WHERE {w.sql(OPEN_STATES_SQL, r)})" for r in ranges]
+    # the suspected, in cure and violated rows: their partial index
+    parts += [
+        f"(SELECT count(*) FROM obligations WHERE {w.sql(JUDGED_SQL, cond)})"
+        for cond in (_NOT_CONFIRMED, f"{_CURE} AND {OPEN_STATES_SQL}", "state = 'violated'")
+    ]
+    parts.append("(SELECT max(last_now) FROM scheduler_heartbeats) AS last_now")
+    stmt = w.statement("SELECT " + ", ".join(parts))
+    row = conn.execute(stmt, w.params).one()
     counts = {
         "due_soon": int(row[1]),
         "overdue": int(row[0]),
-        "breach_suspected": int(suspected),
-        "in_cure": int(cure),
-        "violated": int(violated),
+        "breach_suspected": int(row[CHART_WEEKS + 1]),
+        "in_cure": int(row[CHART_WEEKS + 2]),
+        "violated": int(row[CHART_WEEKS + 3]),
     }
     chart = [
         Week(start=bounds[i], end=bounds[i + 1], count=int(row[i + 1])) for i in range(CHART_WEEKS)
     ]
-    return counts, chart
+    last = row[CHART_WEEKS + 4]
+    as_of = None if last is None else _instant(last, conn)
+    return counts, chart, as_of
+
+
+def _instant(value: Any, conn: Connection) -> datetime:
+    """A stored instant as the store's column type reads it (SQLite: text; PG: aware)."""
+    convert = UTCDateTime().result_processor(conn.dialect, None)
+    out: datetime = convert(value) if convert is not None else value
+    return out
 
 
 def _page(
@@ -499,15 +512,22 @@ def _page(
     limit: int,
     offset: int,
 ) -> Page:
+    """One page in due order: the ids from a due-order index (to LIMIT, no row read for the
+    rows skipped), joined back to their rows, in ONE statement."""
     w = _Where(
         list(where.terms), {**where.params, "lim": limit + 1, "off": offset}, set(where.expanding)
     )
-    sql = f"SELECT id FROM obligations WHERE {w.sql()} ORDER BY due_at, id LIMIT :lim OFFSET :off"
-    ids = [r[0] for r in conn.execute(w.statement(sql), w.params)]
-    has_more = len(ids) > limit
-    ids = ids[:limit]
-    found = {o.id: o for o in _obligations(conn, ids)}
-    items = [redact_view(viewer, found[i].to_view(now)) for i in ids if i in found]
+    ids = f"SELECT id FROM obligations WHERE {w.sql()} ORDER BY due_at, id LIMIT :lim OFFSET :off"
+    columns = ", ".join(f"o.{c.name}" for c in obligations_table.columns)
+    sql = (
+        f"SELECT {columns} FROM obligations o JOIN ({ids}) page ON o.id = page.id "
+        "ORDER BY o.due_at, o.id"
+    )
+    stmt = w.statement(sql).columns(*obligations_table.columns)
+    rows = conn.execute(stmt, w.params).all()
+    has_more = len(rows) > limit
+    found = Obligation.from_fields(OBLIGATION_ROWS.fields_from_rows(rows[:limit]))
+    items = [redact_view(viewer, o.to_view(now)) for o in found]
     return Page(items=items, limit=limit, offset=offset, has_more=has_more)
 
 
@@ -558,14 +578,6 @@ def _make_choices(visible: Sequence[_Facts], scoped: Sequence[_Facts]) -> Choice
     )
 
 
-def _as_of(conn: Connection) -> datetime | None:
-    q = text("SELECT max(last_now) AS last_now FROM scheduler_heartbeats").columns(
-        last_now=UTCDateTime()
-    )
-    value: datetime | None = conn.execute(q).scalar()
-    return value
-
-
 def dashboard(
     source: ObligationService | ObligationStore,
     viewer: Viewer,
@@ -583,13 +595,10 @@ def dashboard(
     stack, conn = _read(store)
     with stack:
         visible, scoped, where = _scope(store, viewer, filters)
-        counts, weeks = _counts_and_weeks(
-            conn, where, now, by_supplier=filters.supplier is not None
-        )
+        counts, weeks, as_of = _figures(conn, where, now, by_supplier=filters.supplier is not None)
         page = _page(
             conn, viewer, _list_where(where, filters, now), now=now, limit=limit, offset=offset
         )
-        as_of = _as_of(conn)
     return Dashboard(
         now=now,
         filters=filters,
