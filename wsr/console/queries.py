@@ -497,9 +497,11 @@ def _figures(
 
 
 def _instant(value: Any, conn: Connection) -> datetime:
-    """A stored instant as the store's column type reads it (SQLite: text; PG: aware)."""
-    convert = UTCDateTime().result_processor(conn.dialect, None)
-    out: datetime = convert(value) if convert is not None else value
+    """A stored instant as read by ``max()`` (SQLite: its UTC text; PostgreSQL: aware)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    out = UTCDateTime().process_result_value(value, conn.dialect)
+    assert out is not None
     return out
 
 

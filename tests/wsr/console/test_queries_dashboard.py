@@ -305,3 +305,17 @@ def test_bad_filters_and_pages_name_the_field():
     with pytest.raises(InputError, match="limit: must be between 1 and 500"):
         parse_page(501, 0)
     assert parse_page(None, None) == (50, 0)
+
+
+def test_as_of_is_the_last_sweep_a_scheduler_recorded(world):
+    from datetime import timedelta as td
+
+    from scheduler._heartbeat import Heartbeat
+
+    service, store, made = world
+    assert dashboard(service, viewer("monitor"), now=made.now).as_of is None
+    beat = Heartbeat(store.engine, interval=td(minutes=5))
+    beat.start()
+    beat.swept(made.now - td(hours=1), {"checked": 2})
+    board = dashboard(service, viewer("monitor"), now=made.now)
+    assert board.as_of == made.now - td(hours=1)
