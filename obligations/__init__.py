@@ -46,6 +46,7 @@ from ._enums import (
 )
 from ._evidence import Decision as EvidenceDecision
 from ._evidence import Piece as EvidencePiece
+from ._evidence import pieces as evidence_pieces
 from ._ledgers import (
     Accrual,
     BreachEvidence,
@@ -169,6 +170,7 @@ __all__ = [
     "convert",
     "due_date",
     "end_of_local_day",
+    "evidence_pieces",
     "event_id",
     "make_checkpoint",
     "make_engine",

@@ -12,3 +12,39 @@ from __future__ import annotations
 from ._sqltables import agreements, api_tokens, login_attempts, sessions, users
 
 __all__ = ["agreements", "api_tokens", "login_attempts", "sessions", "users"]
+
+# -- queries (issue 12): what the dashboard and the obligation page read, and how ---------------
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .._model import Obligation
+from ._rowmap import OBLIGATION_ROWS
+from ._sqltables import (
+    JUDGED_SQL,
+    OPEN_STATES_SQL,
+    UTCDateTime,
+    audit_log,
+    notice_events,
+    notices,
+    obligations,
+    scheduler_heartbeats,
+)
+
+
+def obligations_from_rows(rows: Iterable[Sequence[Any]]) -> list[Obligation]:
+    """The obligations of rows of ``select(obligations)`` (every column, in table order), as
+    the store itself decodes them."""
+    return Obligation.from_fields(OBLIGATION_ROWS.fields_from_rows(rows))
+
+
+__all__ += [
+    "JUDGED_SQL",
+    "OPEN_STATES_SQL",
+    "UTCDateTime",
+    "audit_log",
+    "notice_events",
+    "notices",
+    "obligations",
+    "obligations_from_rows",
+    "scheduler_heartbeats",
+]

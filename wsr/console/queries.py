@@ -33,19 +33,23 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select, text
 
 from clauses import InputError, NotFound, Problem
-from obligations import LegalState, Obligation, ObligationService, ObligationStore
-from obligations._evidence import pieces
-from obligations._lifecycle import allowed_actions
-from obligations.stores._rowmap import OBLIGATION_ROWS
-from obligations.stores._sqltables import (
+from obligations import (
+    LegalState,
+    Obligation,
+    ObligationService,
+    ObligationStore,
+    evidence_pieces,
+)
+from obligations.stores.tables import (
     JUDGED_SQL,
     OPEN_STATES_SQL,
     UTCDateTime,
     audit_log,
     notice_events,
     notices,
+    obligations_from_rows,
 )
-from obligations.stores._sqltables import obligations as obligations_table
+from obligations.stores.tables import obligations as obligations_table
 
 from ._access import Action, Viewer, may_see_agreement, may_write, redact_view
 
@@ -528,7 +532,7 @@ def _page(
     stmt = w.statement(sql).columns(*obligations_table.columns)
     rows = conn.execute(stmt, w.params).all()
     has_more = len(rows) > limit
-    found = Obligation.from_fields(OBLIGATION_ROWS.fields_from_rows(rows[:limit]))
+    found = obligations_from_rows(rows[:limit])
     items = [redact_view(viewer, o.to_view(now)) for o in found]
     return Page(items=items, limit=limit, offset=offset, has_more=has_more)
 
@@ -538,7 +542,7 @@ def _obligations(conn: Connection, ids: Sequence[str]) -> list[Obligation]:
         return []
     q = select(obligations_table).where(obligations_table.c.id.in_(list(ids)))
     rows = conn.execute(q).all()
-    return Obligation.from_fields(OBLIGATION_ROWS.fields_from_rows(rows))
+    return obligations_from_rows(rows)
 
 
 _CHOICES: dict[tuple[tuple[str, ...], tuple[str, ...]], Choices] = {}
@@ -744,7 +748,7 @@ def _actions(viewer: Viewer, ob: Obligation, now: datetime) -> dict[str, list[st
     if may_write(viewer, Action.EVIDENCE):
         out["evidence_add"] = [ob.id]
     if may_write(viewer, Action.EVIDENCE_DECISIONS):
-        waiting = [str(p.number) for p in pieces(ob) if p.decision is None]
+        waiting = [str(p.number) for p in evidence_pieces(ob) if p.decision is None]
         if waiting:
             out["evidence_accept"] = waiting
             out["evidence_reject"] = waiting
@@ -753,7 +757,7 @@ def _actions(viewer: Viewer, ob: Obligation, now: datetime) -> dict[str, list[st
             out["breach_confirm"] = [ob.id]
         if suspected:
             out["breach_dismiss"] = [ob.id]
-    if may_write(viewer, Action.WAIVE) and "discharge" in allowed_actions(ob.state):
+    if may_write(viewer, Action.WAIVE) and ob.state is LegalState.IN_EFFECT:  # discharge
         out["waive"] = [ob.id]
     if may_write(viewer, Action.POWERS):
         available = [
@@ -801,6 +805,6 @@ def obligation_detail(
         clause=facts.sections.get(ob.section),
         history=history,
         notices=sent,
-        evidence=[redact_view(viewer, p.to_json()) for p in pieces(ob)],
+        evidence=[redact_view(viewer, p.to_json()) for p in evidence_pieces(ob)],
         actions=_actions(viewer, ob, now),
     )
