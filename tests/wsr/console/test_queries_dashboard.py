@@ -240,7 +240,7 @@ def test_the_obligation_page(world):
     ]
     assert detail.history[-1]["action"] == "evidence_submitted"
     assert detail.history[-1]["changes"] == {
-        "evidence": {"before": log[-2].after["evidence"], "after": "submitted"}
+        "evidence": {"before": log[-1].before["evidence"], "after": "submitted"}
     }
     [piece] = detail.evidence
     assert (piece["filename"], piece["state"], piece["decision"]) == ("wire.pdf", "submitted", None)
