@@ -44,6 +44,9 @@ from ._enums import (
     PowerState,
     Timing,
 )
+from ._evidence import Decision as EvidenceDecision
+from ._evidence import Piece as EvidencePiece
+from ._evidence import pieces as evidence_pieces
 from ._ledgers import (
     Accrual,
     BreachEvidence,
@@ -148,6 +151,8 @@ __all__ = [
     "Clock",
     "Event",
     "EventResult",
+    "EvidenceDecision",
+    "EvidencePiece",
     "EvidenceRef",
     "EvidenceState",
     "FastReadStore",
@@ -175,6 +180,7 @@ __all__ = [
     "convert",
     "due_date",
     "end_of_local_day",
+    "evidence_pieces",
     "event_id",
     "fast_views",
     "make_checkpoint",

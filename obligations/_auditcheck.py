@@ -19,6 +19,7 @@ import attrs
 
 from clauses import NotFound, Problem, canonical_json
 
+from ._evidence import DECISION
 from ._model import AuditEntry
 from .abc import ObligationStore
 
@@ -147,7 +148,10 @@ def _evidence(
     wanted: dict[str, list[dict[str, Any]]] = {}
     for oid, (_, after) in logged_obs.items():
         refs = (after.get("data") or {}).get("evidence") or []
-        wanted[oid] = [dict(r) for r in refs if isinstance(r, Mapping)]
+        # a monitor's decision is kept beside the ref (obligations._evidence), not in the link
+        wanted[oid] = [
+            {k: v for k, v in r.items() if k != DECISION} for r in refs if isinstance(r, Mapping)
+        ]
     have: dict[str, list[dict[str, Any]]] = {}
     for ref in store.all_evidence():
         if ref.obligation_id in logged_obs or ref.obligation_id in stored_obs:

@@ -15,8 +15,8 @@ from clauses._schema import SettleBy
 from ._calendar import add_months
 from ._compile import new_instance
 from ._context import AgreementContext
-from ._enums import FINAL, OPEN, AgreementStatus, AuditAction, Flag
-from ._lifecycle import annotate, move
+from ._enums import FINAL, OPEN, AgreementStatus, AuditAction, Flag, LegalState
+from ._lifecycle import annotate, audit, move
 from ._model import AuditEntry, Obligation
 from ._outcome import ListLookup, Outcome, Work
 from ._powers import KEY as AVAILABLE
@@ -188,6 +188,45 @@ def start_cure(
         + (", ".join(cure_powers) or "no powers named")
     )
     return created
+
+
+#: ``data`` key of the dismissals of suspected breaches (each: at, on, reason, by)
+DISMISSALS = "breach_dismissals"
+
+
+def dismiss_breach(
+    ob: Obligation, *, on: date, reason: str, at: datetime, actor: str
+) -> tuple[Obligation, AuditEntry]:
+    """A person dismisses a suspected breach: the flag goes, the legal state stays.
+
+    Only a suspicion can be dismissed: one already confirmed (violated, or ``breach_confirmed``)
+    is a decision made, and nothing suspected means nothing to dismiss. The dismissal is kept
+    on the obligation (``data["breach_dismissals"]``) with its date, reason and actor; a later
+    event that breaks the duty again raises a new suspicion, and the sweep's lateness rule
+    (``escalation: suspect_after_days``) does not raise again a lateness a person has already
+    judged (one dismissed after the duty passed its threshold; ``obligations._escalation``).
+    """
+    if CONFIRMED in ob.flags or ob.state is LegalState.VIOLATED:
+        raise Conflict(
+            ob.id,
+            f"the breach of {ob.id} was already confirmed; a confirmed breach is not dismissed "
+            "(nothing changed)",
+        )
+    if BREACH not in ob.flags:
+        raise Conflict(ob.id, f"{ob.id} has no suspected breach to dismiss; nothing changed")
+    if not reason.strip():
+        raise InputError.single("reason", "say why the suspicion is dismissed; it is recorded")
+    dismissal = {"at": at.isoformat(), "on": on.isoformat(), "reason": reason, "by": actor}
+    data = {**ob.data, DISMISSALS: [*ob.data.get(DISMISSALS, ()), dismissal]}
+    after = annotate(ob, at=at, flags=ob.flags - {BREACH}, data=data)
+    return after, audit(
+        ob, after, action=AuditAction.BREACH_DISMISSED, at=at, actor=actor, reason=reason
+    )
+
+
+def dismissed_since(ob: Obligation, instant: datetime) -> bool:
+    """Whether a person dismissed a suspected breach of ``ob`` at or after ``instant``."""
+    return any(datetime.fromisoformat(d["at"]) >= instant for d in ob.data.get(DISMISSALS, ()))
 
 
 def waive(

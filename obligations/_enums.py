@@ -125,6 +125,13 @@ class AuditAction(StrEnum):
     DRAFT_STATUS = "draft_status"
     CLAUSE_COMMENTED = "clause_commented"
     CLAUSE_DECIDED = "clause_decided"
+    # monitors' decisions from the console (issue 12): a suspicion dismissed, evidence
+    # attached and judged, and a fulfilment reopened because all its evidence was rejected
+    BREACH_DISMISSED = "breach_dismissed"
+    EVIDENCE_SUBMITTED = "evidence_submitted"
+    EVIDENCE_ACCEPTED = "evidence_accepted"
+    EVIDENCE_REJECTED = "evidence_rejected"
+    REOPENED = "reopened"
 
 
 class Flag(StrEnum):

@@ -16,7 +16,7 @@ from clauses import BoundSpec, InputError
 
 from ._calendar import end_of_local_day
 from ._context import AgreementContext
-from ._decisions import start_cure
+from ._decisions import dismissed_since, start_cure
 from ._enums import AuditAction, Flag, LegalState
 from ._lifecycle import annotate
 from ._model import Obligation
@@ -53,7 +53,10 @@ class EscalationRule(Rule):
         for ob in map(work.current, open_):
             if ob.state is not LegalState.IN_EFFECT or judged & ob.flags:
                 continue
-            if now < end_of_local_day(ob.due + timedelta(days=days), ctx.tz):
+            threshold = end_of_local_day(ob.due + timedelta(days=days), ctx.tz)
+            if now < threshold:
+                continue
+            if dismissed_since(ob, threshold):  # a person judged this lateness already
                 continue
             after = annotate(ob, at=now, flags=ob.flags | {Flag.BREACH_SUSPECTED.value})
             reason = (

@@ -11,8 +11,12 @@
 Only ``in_effect`` may become fulfilled, violated or discharged; ``terminated`` is reachable
 from in_effect and suspended; ``created`` can only be activated or expire (discharged). The
 four final states absorb: every move out of them raises :class:`clauses.InvalidTransition`
-and changes nothing. Rules never violate an obligation — they raise ``breach_suspected`` and a
-person confirms — so ``violate`` is only ever called on behalf of a named actor.
+and changes nothing — with ONE declared exception, ``reopen`` (fulfilled → in_effect): a
+person's record of performance rests on its evidence, and when a monitor rejects all of it the
+record was wrong, so the duty is owed again (:mod:`obligations._evidence` is its only caller;
+docs/design.md "Evidence decisions"). Violated, discharged and terminated never reopen.
+Rules never violate an obligation — they raise ``breach_suspected`` and a person confirms —
+so ``violate`` is only ever called on behalf of a named actor.
 
 Every move is recorded as an :class:`AuditEntry` whose ``before``/``after`` are complete
 ``to_dict()`` snapshots; :func:`replay` rebuilds the current state of every obligation from
@@ -42,6 +46,8 @@ TRANSITIONS: Mapping[str, Mapping[LegalState, LegalState]] = {
     "discharge": {_S.IN_EFFECT: _S.DISCHARGED},
     "expire": {_S.CREATED: _S.DISCHARGED},
     "terminate": {_S.IN_EFFECT: _S.TERMINATED, _S.SUSPENDED: _S.TERMINATED},
+    # the one move out of a final state: a fulfilment whose evidence was all rejected
+    "reopen": {_S.FULFILLED: _S.IN_EFFECT},
 }
 ACTIONS: tuple[str, ...] = tuple(TRANSITIONS)
 
@@ -55,7 +61,11 @@ AUDIT_ACTION: Mapping[str, AuditAction] = {
     "discharge": AuditAction.DISCHARGED,
     "expire": AuditAction.EXPIRED,
     "terminate": AuditAction.TERMINATED,
+    "reopen": AuditAction.REOPENED,
 }
+
+#: (action, from state) pairs that leave a final state: the declared exceptions to absorbing
+REOPENING: frozenset[tuple[str, LegalState]] = frozenset({("reopen", _S.FULFILLED)})
 
 
 def allowed_actions(state: LegalState) -> list[str]:
@@ -80,11 +90,16 @@ def transition(
         raise ValueError(f"unknown lifecycle action {action!r} (known: {', '.join(ACTIONS)})")
     target = moves.get(ob.state)
     if target is None:
-        allowed = [AUDIT_ACTION[a] for a in allowed_actions(ob.state)]
+        # a reopening is never offered as an alternative: only a rejection of evidence does it
+        allowed = [
+            AUDIT_ACTION[a] for a in allowed_actions(ob.state) if (a, ob.state) not in REOPENING
+        ]
         raise InvalidTransition(ob.id, ob.state.value, AUDIT_ACTION[action], allowed=allowed)
     data = dict(ob.data)
     if reason and target.is_final:
         data["reason"] = reason
+    elif ob.state.is_final:  # reopened: the closing reason no longer describes it
+        data.pop("reason", None)
     fields: dict[str, Any] = {"data": data, **(changes or {})}
     return ob.evolved(state=target, updated_at=at, **fields)
 

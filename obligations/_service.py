@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from clauses import Agreement, Conflict, InputError, NotFound
+from clauses import Agreement, Conflict, InputError, NotFound, Problem, text_problem
+from clauses._inputfile import LIMITS, InputKind
 from clauses._vocabulary import EVENTS, determinations
 
 from ._advance import (
@@ -34,7 +35,7 @@ from ._bulk import gc_paused
 from ._calendar import local_date
 from ._compile import compile_instances
 from ._context import AgreementContext, initial_term_end
-from ._decisions import confirm_breach, fulfil, may_fulfil, waive
+from ._decisions import confirm_breach, dismiss_breach, fulfil, may_fulfil, waive
 from ._enums import OPEN, AgreementStatus, LegalState
 from ._events import (
     check_signed_on,
@@ -44,6 +45,10 @@ from ._events import (
     shown_on,
     validate_event,
 )
+from ._evidence import Piece
+from ._evidence import attach as attach_evidence
+from ._evidence import decide as decide_evidence
+from ._evidence import pieces as evidence_pieces
 from ._ledgers import with_evidence
 from ._lifecycle import birth
 from ._meaning import before_obligation, unmet
@@ -80,6 +85,9 @@ __all__ = [
 ]
 
 _TICK = timedelta(microseconds=1)
+
+#: the largest evidence file, as ``wsr fulfil --evidence`` reads one
+MAX_EVIDENCE_BYTES = LIMITS[InputKind.EVIDENCE]
 
 #: events a monitoring body declares once about a supplier; they apply to every buyer's agreement
 #: (declared in the event registry: ``EventType.determination``)
@@ -905,6 +913,99 @@ class ObligationService:
             self.store.update_obligations([after])
             self.store.append_audit([entry])
             return after
+
+    # -- monitors' decisions from the console (issue 12) ----------------------------------
+    def dismiss_breach(
+        self, obligation_id: str, *, on: date | str, reason: str, now: datetime
+    ) -> Obligation:
+        """A person dismisses a suspected breach (the flag goes; the legal state stays)."""
+        now = _aware(now)
+        with self.store.transaction():
+            self._in_time_order(now)
+            ob, tracked = self._obligation_at(obligation_id, now)
+            day = self._on(on, tracked, now)
+            after, entry = dismiss_breach(ob, on=day, reason=reason, at=now, actor=self.actor)
+            self.store.update_obligations([after])
+            self.store.append_audit([entry])
+            return after
+
+    def add_evidence(
+        self, obligation_id: str, *, filename: str, content: bytes, note: str, now: datetime
+    ) -> Obligation:
+        """Attach evidence to an obligation without fulfilling it (stored by hash); it awaits
+        a monitor's decision (:meth:`decide_evidence`)."""
+        now = _aware(now)
+        problems = []
+        if not filename.strip() or "/" in filename or "\\" in filename:
+            problems.append(("filename", "give the file's own name (no folders)"))
+        elif (bad := text_problem(filename)) is not None:
+            problems.append(("filename", f"the file name {bad}"))
+        if not content:
+            problems.append(("file", "the file is empty; attach the evidence itself"))
+        elif len(content) > MAX_EVIDENCE_BYTES:
+            problems.append(
+                ("file", f"{len(content):,} bytes; evidence files are at most "
+                 f"{MAX_EVIDENCE_BYTES >> 20} MiB")
+            )  # fmt: skip
+        if (bad := text_problem(note)) is not None:
+            problems.append(("note", bad))
+        if problems:
+            raise InputError([Problem(path, message) for path, message in problems])
+        with self.store.transaction():
+            self._in_time_order(now)
+            ob, _tracked = self._obligation_at(obligation_id, now)
+            ref = self.store.put_evidence(
+                content, filename=filename, obligation_id=ob.id, note=note, submitted_at=now
+            )
+            after, entry = attach_evidence(ob, ref, at=now, actor=self.actor)
+            self.store.update_obligations([after])
+            self.store.append_audit([entry])
+            return after
+
+    def decide_evidence(
+        self,
+        obligation_id: str,
+        *,
+        accept: bool,
+        reason: str,
+        now: datetime,
+        piece: int | None = None,
+    ) -> Obligation:
+        """Accept or reject an obligation's evidence awaiting a decision (or one ``piece``,
+        1-based). Rejecting all the evidence of a person's fulfilment reopens it
+        (:mod:`obligations._evidence`); on an agreement that has ended, what reopens closes
+        again with the agreement, as a late-recorded fact's obligations do."""
+        now = _aware(now)
+        with self.store.transaction():
+            self._in_time_order(now)
+            ob, tracked = self._obligation_at(obligation_id, now)
+            spec = self._context(tracked).spec(ob.spec_id)
+            try:
+                may_fulfil(spec, ob)
+            except Conflict:
+                reopenable = False
+            else:
+                reopenable = True
+            after, entries, _messages = decide_evidence(
+                ob,
+                accept=accept,
+                reason=reason,
+                piece=piece,
+                reopenable=reopenable,
+                at=now,
+                actor=self.actor,
+            )
+            self.store.update_obligations([after])
+            self.store.append_audit(entries)
+            if after.state is not ob.state:
+                closed = {o.id: o for o in self._close_ended(tracked, now)}
+                after = closed.get(after.id, after)
+            return after
+
+    def evidence(self, obligation_id: str) -> list[Piece]:
+        """The obligation's evidence, oldest first, each with its decision (a read)."""
+        with self.store.read():
+            return evidence_pieces(self.store.get_obligation(obligation_id))
 
     # -- time --------------------------------------------------------------------------------
     def sweep(self, *, now: datetime) -> SweepResult:

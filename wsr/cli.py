@@ -101,6 +101,7 @@ def _register() -> None:
         _cmd_delivery,
         _cmd_demo,
         _cmd_draft,
+        _cmd_evidence,
         _cmd_library,
         _cmd_notices,
         _cmd_obligations,

@@ -191,7 +191,7 @@ obligations = Table(
 OPEN_STATES_SQL = "state IN ('created', 'in_effect', 'suspended')"
 
 #: secondary indexes; `bulk_load` drops and rebuilds them around a large load
-OBLIGATION_INDEXES = (
+OBLIGATION_INDEXES: tuple[Index, ...] = (
     Index("ix_obligations_state_due_at", obligations.c.state, obligations.c.due_at),
     # "what is due / overdue" walks this in due order and stops at LIMIT, instead of
     # collecting every open row of three states and sorting them
@@ -524,3 +524,47 @@ clause_decisions = Table(
     ),
     Index("ix_clause_decisions_draft", "draft_id", "id"),
 )
+
+# --- migration 0007_queries (issue 12: the console's dashboard and obligation page) -------------
+
+#: the rows the dashboard counts as judged or being judged: a suspected breach, a violation, a
+#: cure (the partial index's condition; the console's queries spell it the same way)
+JUDGED_SQL = "(flags LIKE '%\"breach_suspected\"%' OR state = 'violated' OR spec_id LIKE '%.cure')"
+
+CONSOLE_INDEXES = (
+    Index("ix_obligations_due_at_id", obligations.c.due_at, obligations.c.id),
+    *(
+        Index(f"ix_obligations_{column.name.removesuffix('_id')}_due_at", column, c.due_at, c.id)
+        for c in (obligations.c,)
+        for column in (c.agreement_id, c.subject, c.clause_id)
+    ),
+    Index(
+        "ix_obligations_open_watch",
+        obligations.c.due_at,
+        obligations.c.agreement_id,
+        obligations.c.subject,
+        obligations.c.clause_id,
+        obligations.c.obligor,
+        obligations.c.kind,
+        obligations.c.state,
+        sqlite_where=text(OPEN_STATES_SQL),
+        postgresql_where=text(OPEN_STATES_SQL),
+    ),
+    Index(
+        "ix_obligations_judged",
+        obligations.c.agreement_id,
+        obligations.c.subject,
+        obligations.c.clause_id,
+        obligations.c.obligor,
+        obligations.c.state,
+        obligations.c.spec_id,
+        obligations.c.flags,
+        obligations.c.due_at,
+        sqlite_where=text(JUDGED_SQL),
+        postgresql_where=text(JUDGED_SQL),
+    ),
+)
+# `bulk_load` drops and rebuilds these with the others
+OBLIGATION_INDEXES = OBLIGATION_INDEXES + CONSOLE_INDEXES
+
+Index("ix_audit_log_obligation", audit_log.c.obligation_id, audit_log.c.seq)

@@ -16,7 +16,35 @@ from ._sqltables import agreements, api_tokens, login_attempts, sessions, users
 # arbitration bundle shows (written by the scheduler, read here)
 from ._sqltables import feed_tokens, notice_events, notice_follows, notices, webhook_requests
 
+# isort: split
+# -- review (issue 12): drafts in review, their moves, comments and clause decisions
+from ._sqltables import clause_comments, clause_decisions, draft_status_changes, drafts
+
+# isort: split
+# -- queries (issue 12): what the dashboard and the obligation page read, and how ---------------
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .._model import Obligation
+from ._rowmap import OBLIGATION_ROWS
+from ._sqltables import (
+    JUDGED_SQL,
+    OPEN_STATES_SQL,
+    UTCDateTime,
+    audit_log,
+    obligations,
+    scheduler_heartbeats,
+)
+
+
+def obligations_from_rows(rows: Iterable[Sequence[Any]]) -> list[Obligation]:
+    """The obligations of rows of ``select(obligations)`` (every column, in table order), as
+    the store itself decodes them."""
+    return Obligation.from_fields(OBLIGATION_ROWS.fields_from_rows(rows))
+
+
 __all__ = [
+    # web
     "agreements",
     "api_tokens",
     "login_attempts",
@@ -28,10 +56,17 @@ __all__ = [
     "notice_follows",
     "notices",
     "webhook_requests",
+    # review
+    "clause_comments",
+    "clause_decisions",
+    "draft_status_changes",
+    "drafts",
+    # queries
+    "JUDGED_SQL",
+    "OPEN_STATES_SQL",
+    "UTCDateTime",
+    "audit_log",
+    "obligations",
+    "obligations_from_rows",
+    "scheduler_heartbeats",
 ]
-
-# isort: split
-# -- review (issue 12): drafts in review, their moves, comments and clause decisions
-from ._sqltables import clause_comments, clause_decisions, draft_status_changes, drafts
-
-__all__ += ["clause_comments", "clause_decisions", "draft_status_changes", "drafts"]

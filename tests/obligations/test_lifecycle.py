@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 from clauses import InvalidTransition
 from obligations import FINAL, LegalState, Obligation, replay, transition
 from obligations._audit import link, verify_chain
-from obligations._lifecycle import ACTIONS, TRANSITIONS, allowed_actions, annotate, birth, move
+from obligations._lifecycle import (
+    ACTIONS,
+    REOPENING,
+    TRANSITIONS,
+    allowed_actions,
+    annotate,
+    birth,
+    move,
+)
 
 T0 = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 S = LegalState
@@ -117,7 +125,26 @@ def test_final_states_absorb(sequence):
                 continue
             assert before.state not in TRANSITIONS[action]
         else:
-            assert before.state not in FINAL, f"{action} left final state {before.state}"
+            # the one declared way out of a final state (obligations._lifecycle.REOPENING)
+            if (action, before.state) not in REOPENING:
+                assert before.state not in FINAL, f"{action} left final state {before.state}"
+
+
+def test_only_a_fulfilment_reopens():
+    assert REOPENING == {("reopen", S.FULFILLED)}
+    assert TRANSITIONS["reopen"] == {S.FULFILLED: S.IN_EFFECT}
+    for state in FINAL - {S.FULFILLED}:
+        ob = Obligation.from_dict({**created().to_dict(), "state": state.value})
+        with pytest.raises(InvalidTransition):
+            transition(ob, "reopen", at=T0)
+    done = transition(transition(created(), "activate", at=T0), "fulfil", at=T0, reason="paid")
+    assert done.data["reason"] == "paid"
+    again = transition(done, "reopen", at=T0)
+    assert again.state is S.IN_EFFECT and "reason" not in again.data
+    # a reopening is not offered as an alternative when another move is refused
+    with pytest.raises(InvalidTransition) as info:
+        transition(done, "fulfil", at=T0)
+    assert "reopen" not in str(info.value)
 
 
 @given(st.sampled_from(list(S)), actions)
