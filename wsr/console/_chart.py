@@ -50,7 +50,9 @@ def weeks_from(
             if 0 <= k < weeks and day >= today:
                 into[k] += 1
     return [
-        WeekBar(start=first + timedelta(weeks=k), count=counts[k], flagged=min(marked[k], counts[k]))
+        WeekBar(
+            start=first + timedelta(weeks=k), count=counts[k], flagged=min(marked[k], counts[k])
+        )
         for k in range(weeks)
     ]
 

@@ -65,9 +65,7 @@ def rows_from_form(form: Mapping[str, Any]) -> list[Row]:
             for k, v in form.items()
             if k.startswith(prefix_old) and k not in (f"r{old}.type", f"r{old}.on")
         }
-        rows.append(
-            Row(index=new, type=type_, on=str(form.get(f"r{old}.on", "")), values=values)
-        )
+        rows.append(Row(index=new, type=type_, on=str(form.get(f"r{old}.on", "")), values=values))
         if len(rows) == MAX_ROWS:
             break
     return rows
@@ -99,7 +97,9 @@ def owed_by_party(obligations: Sequence[Obligation], record: Agreement) -> list[
     order = {"buyer": 0, "supplier": 1, "monitor": 2, "worker_organization": 3}
     return [
         Owed(party=party, role=role, obligations=sorted(obs, key=lambda o: (o.due_at, o.id)))
-        for (role, party), obs in sorted(groups.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0][1]))
+        for (role, party), obs in sorted(
+            groups.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0][1])
+        )
     ]
 
 

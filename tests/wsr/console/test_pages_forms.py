@@ -1,4 +1,4 @@
-"""The generated event forms and the what-if rows: built from the registry, checked by the engine."""
+"""The generated event forms and the what-if rows: from the registry, checked by the engine."""
 
 from __future__ import annotations
 
@@ -7,8 +7,14 @@ from datetime import UTC, date, datetime
 import pytest
 
 from clauses import InputError, Problem
-from clauses._vocabulary import EVENTS, EventField, EventType, FieldType, register_event_type
-from clauses._vocabulary import unregister_event_type
+from clauses._vocabulary import (
+    EVENTS,
+    EventField,
+    EventType,
+    FieldType,
+    register_event_type,
+    unregister_event_type,
+)
 from obligations import ObligationService
 from obligations.stores.memory import MemoryObligationStore
 from tests.obligations.factories import fair_food
@@ -42,13 +48,18 @@ def test_a_new_registry_entry_appears_in_the_form() -> None:
 
 
 def test_purchase_fields_widgets_and_help() -> None:
-    fields = {f.name: f for f in event_fields("purchase_recorded", currency="USD", suppliers=SUPPLIERS)}
+    fields = {
+        f.name: f for f in event_fields("purchase_recorded", currency="USD", suppliers=SUPPLIERS)
+    }
     assert list(fields) == ["supplier", "quantity", "unit"]
     assert fields["supplier"].widget == "select"
     assert fields["supplier"].choices[0] == ("", "choose…")
     assert ("GROWER-G", "GROWER-G — GROWER-G Farms") in fields["supplier"].choices
     assert [v for v, _ in fields["unit"].choices] == ["", "cwt", "kg", "lb", "unit"]
-    assert fields["quantity"].help == "How much was bought. A number, not negative (e.g. 1200 or 12.5)."
+    assert (
+        fields["quantity"].help
+        == "How much was bought. A number, not negative (e.g. 1200 or 12.5)."
+    )
     assert all(f.required for f in fields.values())
 
 
@@ -177,7 +188,9 @@ def test_run_whatif_answers_and_groups_what_each_party_owes(tracked) -> None:
     for group in groups:
         dues = [o.due_at for o in group.obligations]
         assert dues == sorted(dues)
-        assert all(o.state.value in ("created", "in_effect", "suspended") for o in group.obligations)
+        assert all(
+            o.state.value in ("created", "in_effect", "suspended") for o in group.obligations
+        )
 
 
 def test_run_whatif_says_which_row_the_engine_refused(tracked) -> None:
