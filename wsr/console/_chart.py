@@ -84,6 +84,7 @@ def deadline_chart(
     width: int = 720,
     height: int = 240,
     chart_id: str = "deadline-chart",
+    axis_label: str = "week beginning (Monday)",
 ) -> str:
     """SVG markup for a bar chart of ``bars`` (one bar per week, left to right).
 
@@ -157,7 +158,7 @@ def deadline_chart(
     out.append(
         f'<line class="axis" x1="{left}" x2="{width - right}" y1="{base_y}" y2="{base_y}" />'
         f'<text class="axis-label" x="{left + plot_w / 2:.1f}" y="{height - 6}" '
-        'text-anchor="middle">week beginning (Monday)</text>'
+        f'text-anchor="middle">{escape(axis_label)}</text>'
     )
     out.append("</svg>")
     return "".join(out)

@@ -8,10 +8,18 @@ from fastapi import APIRouter
 
 from .api_core import router as api_core  # web
 from .auth import router as auth  # web
-from .home import router as home  # web
+from .agreement import router as agreement  # pages
+from .dashboard import router as dashboard  # pages
+from .events import router as events  # pages
+from .obligation import router as obligation  # pages
+from .whatif import router as whatif  # pages
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth,  # web: /login /logout
-    home,  # web: / (a placeholder until pages' dashboard replaces it)
     api_core,  # web: /api/agreements, /api/obligations, /api/library, /api/notices
+    dashboard,  # pages: / (the dashboard; replaces web's placeholder home page)
+    agreement,  # pages: /agreements/{id}
+    events,  # pages: /agreements/{id}/events/new|fields|{event id}, …/events, …/payroll
+    whatif,  # pages: /agreements/{id}/whatif
+    obligation,  # pages: /obligations/{id} and its actions
 )

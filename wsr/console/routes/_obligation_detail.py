@@ -1,159 +1,132 @@
-"""What the obligation page shows, as the viewer may see it: the obligation at ``now``, the
-clause text and section it comes from, its history, its notices with their delivery evidence,
-its evidence with the decisions, its powers. Call inside a unit of work on the store."""
+"""The obligation page's context, from :func:`wsr.console.queries.obligation_detail` (the one
+read the page and ``/api/obligations/{id}`` share): the obligation, the clause text and section
+it comes from, its history, its notices with their delivery evidence, its evidence with the
+decisions, and which actions the viewer may take now."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from clauses import NotFound
 from obligations import ObligationService
-from obligations._enums import OPEN, LegalState
 
-from .._access import Viewer, redact_view
-from ._pagekit import seen_agreement
+from .. import queries
+from .._access import Viewer
+from ._pagekit import seen_agreement, shown
 
-
-def _at(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="minutes")
-    return "" if value is None else str(value)
+#: history fields shown as before → after, in this order
+_CHANGES = ("state", "flags", "evidence", "paid", "fulfilled_on", "late", "due")
 
 
-def _history(
-    service: ObligationService, viewer: Viewer, ob_id: str, agreement_id: str
-) -> list[dict[str, str]]:
-    out = []
-    for e in service.store.audit_entries(agreement_id):
-        if e.obligation_id != ob_id:
-            continue
-        before, after = (e.before or {}).get("state"), (e.after or {}).get("state")
-        change = f"{before} → {after}" if before and after and before != after else ""
-        out.append(
-            {
-                "at": _at(e.at),
-                "actor": e.actor,
-                "action": e.action,
-                "reason": e.reason,
-                "change": change,
-            }
-        )
-    return out
+def _change(changes: dict[str, Any]) -> str:
+    parts = []
+    for name in _CHANGES:
+        if name in changes:
+            before, after = changes[name].get("before"), changes[name].get("after")
+            parts.append(f"{name} {shown(before)} → {shown(after)}")
+    return "; ".join(parts)
 
 
-def _notices(service: ObligationService, ob_id: str) -> list[dict[str, Any]]:
-    import sqlalchemy as sa
-
-    from obligations.stores._sqltables import notice_events, notices
-
-    store = service.store
-    engine = getattr(store, "engine", None)
-    if engine is None:
-        return []
-    q = (
-        sa.select(notices)
-        .where(notices.c.obligation_id == ob_id)
-        .order_by(notices.c.decided_at, notices.c.id)
-    )
-    out = []
-    with store.connection(write=False) as conn:  # type: ignore[attr-defined]
-        rows = [dict(r._mapping) for r in conn.execute(q)]
-        for row in rows:
-            evs = conn.execute(
-                sa.select(notice_events.c.event, notice_events.c.event_at)
-                .where(notice_events.c.notice_id == row["id"])
-                .order_by(notice_events.c.event_at)
-            ).all()
-            out.append(
-                {
-                    "id": row["id"],
-                    "kind": str(row["step"]).replace("_", " "),
-                    "to": f"{row['recipient_name']} <{row['recipient']}>",
-                    "state": row["state"] + (f", {row['delivery']}" if row.get("delivery") else ""),
-                    "sent_at": _at(row.get("sent_at")),
-                    "deliveries": [{"event": ev, "at": _at(at), "detail": ""} for ev, at in evs],
-                }
-            )
-    return out
-
-
-def _evidence(service: ObligationService, ob_id: str) -> list[dict[str, Any]]:
-    out = []
-    for piece in service.evidence(ob_id):
-        ref, decision = piece.ref, piece.decision
-        out.append(
-            {
-                "number": piece.number,
-                "filename": ref.filename,
-                "sha256": ref.sha256,
-                "size": ref.size,
-                "note": ref.note,
-                "submitted_at": _at(ref.submitted_at),
-                "decision": None
-                if decision is None
-                else {
-                    "state": decision.state.value,
-                    "reason": decision.reason,
-                    "by": decision.by,
-                    "at": _at(decision.at),
-                },
-            }
-        )
-    return out
+def _short(at: str | None) -> str:
+    """An ISO instant to the minute (the page's history is read by people)."""
+    if not at:
+        return ""
+    try:
+        return datetime.fromisoformat(at).isoformat(timespec="minutes")
+    except ValueError:
+        return at
 
 
 def detail(
     service: ObligationService, viewer: Viewer, obligation_id: str, now: datetime
 ) -> dict[str, Any]:
-    """The page's context (NotFound for an obligation the viewer may not see)."""
-    ob = service.store.get_obligation(obligation_id)
-    try:
-        seen = seen_agreement(service, viewer, ob.agreement_id, now)
-    except NotFound:
-        raise NotFound("obligation", obligation_id) from None
-    view = redact_view(viewer, ob.to_view(now))
-    try:
-        section = seen.record.section(ob.clause_id)
-    except KeyError:
-        clause = None
-    else:
+    """The page's context; NotFound for an obligation that does not exist or that the viewer
+    may not see (the same answer)."""
+    found = queries.obligation_detail(service, obligation_id, viewer, now=now)
+    view = found.obligation
+    seen = seen_agreement(service, viewer, view["agreement_id"], now)
+    clause = None
+    if found.clause is not None:
         clause = {
-            "number": section.number,
-            "title": section.title,
-            "clause_id": section.clause_id,
-            "clause_version": section.clause_version,
-            "alternative": section.alternative,
-            "paragraphs": [{"number": p.number, "text": p.text} for p in section.paragraphs],
+            "number": found.clause.section,
+            "title": found.clause.title,
+            "clause_id": found.clause.clause_id,
+            "clause_version": found.clause.clause_version,
+            "alternative": next(
+                (s.alternative for s in seen.record.sections if s.number == found.clause.section),
+                "",
+            ),
+            "paragraphs": [{"number": n, "text": t} for n, t in found.clause.paragraphs],
         }
+    actions = found.actions
+    waiting = set(actions.get("evidence_accept", ())) | set(actions.get("evidence_reject", ()))
+    evidence = [
+        {
+            "number": e["number"],
+            "filename": e["filename"],
+            "sha256": e["sha256"],
+            "size": e["size"],
+            "note": e.get("note", ""),
+            "submitted_at": _short(e.get("submitted_at")),
+            "decision": None
+            if e.get("decision") is None
+            else {**e["decision"], "at": _short(e["decision"].get("at"))},
+            "decidable": str(e["number"]) in waiting,
+        }
+        for e in found.evidence
+    ]
+    exercisable = set(actions.get("power_exercise", ()))
     powers = [
         {
-            "ref": f"{ob.id}/{p.get('id')}",
-            "title": p.get("title", p.get("id")),
+            "ref": p["id"],
+            "title": p.get("title", p["id"]),
             "action": p.get("action", ""),
             "against": p.get("against", ""),
-            "state": p.get("state", "available"),
-            "exercised_on": p.get("exercised_on", ""),
+            "state": p.get("state", ""),
+            "exercised_on": p.get("exercised_on") or "",
+            "exercisable": p["id"] in exercisable or p.get("power") in exercisable,
         }
         for p in view.get("powers", ())
     ]
-    flags = set(view.get("flags", ()))
-    is_open = ob.state in OPEN
+    notices = [
+        {
+            "id": n["id"],
+            "kind": str(n.get("step", "")).replace("_", " "),
+            "to": f"{n.get('recipient_name', '')} <{n.get('recipient', '')}>",
+            "state": n.get("state", "") + (f", {n['delivery']}" if n.get("delivery") else ""),
+            "sent_at": _short(n.get("sent_at")),
+            "deliveries": [
+                {"event": d["event"], "at": _short(d["at"]), "detail": ""}
+                for d in n.get("delivery_events", ())
+            ],
+        }
+        for n in found.notices
+    ]
+    history = [
+        {
+            "at": _short(h.get("at")),
+            "actor": h.get("actor", ""),
+            "action": h.get("action", ""),
+            "reason": h.get("reason", ""),
+            "change": _change(h.get("changes", {})),
+        }
+        for h in found.history
+    ]
     return {
         "ob": view,
-        "agreement": seen.head(),
-        "obligor": seen.party_name(ob.obligor, ob.subject),
-        "beneficiary": seen.party_name(ob.beneficiary, ob.subject),
+        "agreement": {"id": seen.id, "title": seen.tracked.title},
+        "obligor": seen.party_name(view["obligor"], view.get("subject")),
+        "beneficiary": seen.party_name(view["beneficiary"], view.get("subject")),
         "clause": clause,
-        "history": _history(service, viewer, ob.id, ob.agreement_id),
-        "notices": _notices(service, ob.id),
-        "evidence": _evidence(service, ob.id),
+        "history": history,
+        "notices": notices,
+        "evidence": evidence,
         "powers": powers,
         "can": {
-            "confirm": "breach_suspected" in flags
-            or (ob.state is LegalState.IN_EFFECT and view.get("timing") == "overdue"),
-            "dismiss": "breach_suspected" in flags,
-            "waive": is_open,
+            "upload": "evidence_add" in actions,
+            "confirm": "breach_confirm" in actions,
+            "dismiss": "breach_dismiss" in actions,
+            "waive": "waive" in actions,
         },
         "today": seen.today(now).isoformat(),
     }

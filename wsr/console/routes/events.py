@@ -33,6 +33,8 @@ router = APIRouter(include_in_schema=False)
 
 #: the problems a form shows beside its inputs (a missing agreement is a 404 page instead)
 FORM_ERRORS = (InputError, Conflict, InvalidTransition)
+#: at most this many messages ride in the flash cookie (the event page shows what it did)
+FLASHED = 6
 #: CLI spellings of the same inputs
 RENAMED = {"--on": "on", "--supplier": "supplier", "--set": "type", "--period": "period"}
 
@@ -151,7 +153,7 @@ def _record(
             f"{'s' if len(results) != 1 else ''} covering {fields.get('supplier')}."
         )
     messages += [m for r in results for m in r.messages]
-    console_of(request).flash(response, *messages)
+    console_of(request).flash(response, *messages[:FLASHED])
     return response
 
 
@@ -216,7 +218,7 @@ def _payroll(
     console_of(request).flash(
         response,
         f"Imported the payroll of {values.get('supplier')} ({len(payroll.lines)} lines).",
-        *result.messages,
+        *result.messages[: FLASHED - 1],
     )
     return response
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -35,14 +36,21 @@ RENAMED = {"--reason": "reason", "--on": "on", "--note": "note", "--evidence": "
 
 
 def _may(viewer: Viewer) -> dict[str, bool]:
-    return {
-        "evidence": may_write(viewer, Action.EVIDENCE),
-        "decide": may_write(viewer, Action.EVIDENCE_DECISIONS),
-        "breach": may_write(viewer, Action.BREACH),
-        "waive": may_write(viewer, Action.WAIVE),
-        "powers": may_write(viewer, Action.POWERS),
-        "events": may_write(viewer, Action.EVENTS),
-    }
+    return {"events": may_write(viewer, Action.EVENTS)}
+
+
+def _forms(ctx: dict[str, Any]) -> set[str]:
+    """The action forms the page shows (the same conditions as the template)."""
+    can = ctx["can"]
+    shown = {f"decide-{e['number']}" for e in ctx["evidence"] if e["decidable"]}
+    shown |= {f"power-{k}" for k, p in enumerate(ctx["powers"], start=1) if p["exercisable"]}
+    if can["upload"]:
+        shown.add("evidence")
+    if can["confirm"] or can["dismiss"]:
+        shown.add("breach")
+    if can["waive"]:
+        shown.add("waive")
+    return shown
 
 
 def _page(
@@ -59,14 +67,21 @@ def _page(
 ) -> Response:
     with service.store.read():
         ctx = detail(service, viewer, obligation_id, now)
+    placed = placed or Placed()
+    if posted and posted not in _forms(ctx):
+        # the form is gone (the state moved on): its messages go above, none is lost
+        placed.general += [
+            f"{name}: {message}" for name, ms in placed.fields.items() for message in ms
+        ]
+        placed.fields = {}
     return render(
         request,
         "pages/obligation.html",
         status_code=status_code,
         may=_may(viewer),
         posted=posted,
-        field_errors=placed.fields if placed else {},
-        general=placed.general if placed else [],
+        field_errors=placed.fields,
+        general=placed.general,
         values=values or {},
         **ctx,
     )
