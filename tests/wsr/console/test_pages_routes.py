@@ -99,9 +99,10 @@ def test_dashboard_pages_through_the_list(client_for) -> None:
     first = html(client.get("/"))
     [nxt] = first.cssselect(".pager a[rel=next]")
     second = html(client.get(nxt.get("href")))
-    ids = lambda root: [
-        r.get("data-obligation") for r in root.cssselect("#results tr[data-obligation]")
-    ]  # noqa: E731
+
+    def ids(root: Any) -> list[str]:
+        return [r.get("data-obligation") for r in root.cssselect("#results tr[data-obligation]")]
+
     assert ids(second) and not set(ids(first)) & set(ids(second))
     assert second.cssselect(".pager a[rel=prev]")
 
@@ -451,9 +452,12 @@ def test_complaint_event_page_hides_the_complainant_from_counsel(client_for, see
 def test_payroll_import_errors_are_the_clis_on_the_file_field(
     client_for, seeded, capsys, tmp_path: Path
 ) -> None:
-    before = snapshot(seeded.db_url)
-    bad = b"worker_ref,period_start,period_end,pay_date,earnings,premium\nW1,2026-04-06,2026-04-12,not-a-date,100,1\n"
+    bad = (
+        b"worker_ref,period_start,period_end,pay_date,earnings,premium\n"
+        b"W1,2026-04-06,2026-04-12,not-a-date,100,1\n"
+    )
     client = client_for("monitor")
+    before = snapshot(seeded.db_url)
     answer = client.post(
         f"/agreements/{seeded.fair_food}/payroll",
         data={"csrf_token": client.csrf, "supplier": "GROWER-A"},

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from .agreement import router as agreement  # pages
 from .api_core import router as api_core  # web
 from .auth import router as auth  # web
-from .agreement import router as agreement  # pages
 from .dashboard import router as dashboard  # pages
 from .events import router as events  # pages
 from .obligation import router as obligation  # pages

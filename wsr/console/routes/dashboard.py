@@ -87,7 +87,7 @@ def dashboard(
     bars = [WeekBar(start=w.label, count=w.count) for w in dash.weeks]
     rows = dash.page.items
     showing = dict(COUNTS).get(filters.show or "", "")
-    ctx = {
+    ctx: dict[str, Any] = {
         "counts": counts,
         "chart": Markup(
             deadline_chart(bars, title=f"Deadlines per week ({scope})", axis_label="week from")
@@ -107,8 +107,8 @@ def dashboard(
         "showing": showing,
         "unshow_href": _href(narrowing),
         "rows": rows,
-        "summary": f"{'Only ' + showing + ': ' if showing else ''}obligations of {scope}, "
-        "in due order",
+        "summary": (f"Only {showing}: o" if showing else "O")
+        + f"bligations of {scope}, in due order",
         "as_of": dash.as_of.isoformat(timespec="minutes") if dash.as_of else "",
         "first_row": offset + 1 if rows else 0,
         "last_row": offset + len(rows),
