@@ -76,7 +76,8 @@ def test_monitor_main_journey(live_server: str, seeded, users, page: Page, tmp_p
     assert chart.bounding_box()["height"] > 100
     expect(page.locator(".count-overdue .n")).to_have_text(re.compile(r"^\d+$"))
     expect(page.locator(".who")).to_contain_text(monitor.email)
-    page.screenshot(path=shots / "monitor-1-dashboard.png", full_page=True)
+    page.screenshot(path=shots / "monitor-1-dashboard.png")  # what fits the screen
+    page.screenshot(path=shots / "monitor-1-dashboard-full.png", full_page=True)
 
     # 2. filter to one agreement: htmx refreshes the dashboard in place and keeps the URL
     rows_before = page.locator("#results tbody tr[data-obligation]").count()
@@ -142,6 +143,14 @@ def test_monitor_main_journey(live_server: str, seeded, users, page: Page, tmp_p
     assert new_rows.count() >= 1
     expect(new_rows.first).to_contain_text("GROWER-B")
     page.screenshot(path=shots / "monitor-5-suspension-recorded.png", full_page=True)
+
+    # the new duty is on the dashboard, and in the chart's first weeks
+    page.goto(f"{live_server}/?supplier=GROWER-B&clause=sourcing_cutoff")
+    row = page.locator("#results tr[data-obligation]", has_text="Stop purchasing")
+    expect(row.first).to_contain_text("GROWER-B")
+    week = page.locator("svg.chart g.bar").first
+    assert int(week.get_attribute("data-count") or "0") >= 1
+    page.screenshot(path=shots / "monitor-5b-dashboard-new-duty.png")
 
     # 6. what if the buyer bought from the suspended supplier? (nothing saved)
     page.goto(f"{live_server}/agreements/{seeded.fair_food}/whatif")

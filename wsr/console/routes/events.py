@@ -127,7 +127,10 @@ def _record(
     etype = EVENTS.get(type_)
     fields = posted_fields(type_, values)
     on = values.get("on", "")
-    across = bool(etype and etype.determination) and values.get("scope", "all") != "one"
+    # a determination binds every buyer: recorded so unless the monitor chose this agreement only
+    default_scope = "all" if may_write(viewer, Action.DETERMINATIONS) else "one"
+    scope = values.get("scope", default_scope)
+    across = bool(etype and etype.determination) and scope != "one"
     if across and not may_write(viewer, Action.DETERMINATIONS):
         raise Forbidden(f"a {viewer.role.value} may not record a monitor's determination")
     try:
