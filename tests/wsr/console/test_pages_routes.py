@@ -579,3 +579,65 @@ def test_whatif_add_and_remove_rows(client_for, seeded) -> None:
     )
     [row] = removed.cssselect("fieldset.row")
     assert row.cssselect("option[selected]")[0].get("value") == "purchase_recorded"
+
+
+def test_payroll_import_records_the_payroll_and_checks_it(client_for, seeded) -> None:
+    good = (
+        b"worker_ref,period_start,period_end,pay_date,earnings,premium\n"
+        b"W-001,2026-01-05,2026-01-11,2026-02-06,600.00,1200.00\n"
+        b"W-002,2026-01-05,2026-01-11,2026-02-06,600.00,1225.00\n"
+    )
+    client = client_for("monitor")
+    done = client.post(
+        f"/agreements/{seeded.fair_food}/payroll",
+        data={"csrf_token": client.csrf, "supplier": "GROWER-A"},
+        files={"file": ("january.csv", good, "text/csv")},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    page = client.get(done.headers["location"])
+    assert "Imported the payroll of GROWER-A (2 lines)." in page.text
+    assert "Payroll recorded on 2026-02-06" in page.text
+
+
+def test_rejecting_evidence_with_a_reason(client_for, seeded) -> None:
+    client = client_for("monitor")
+    url = f"/obligations/{seeded.premium}"
+    client.post(
+        f"{url}/evidence",
+        data={"csrf_token": client.csrf},
+        files={"file": ("blurry.jpg", b"\xff\xd8\xff not really a photo", "image/jpeg")},
+    )
+    done = client.post(
+        f"{url}/evidence/1/decision",
+        data={"csrf_token": client.csrf, "decision": "reject", "reason": "unreadable scan"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    root = html(client.get(url))
+    [piece] = root.cssselect("table.evidence tr[data-piece]")
+    assert "rejected" in piece.text_content() and "unreadable scan" in piece.text_content()
+    assert not piece.cssselect("form")  # decided: no more buttons
+
+
+def test_notices_of_the_obligation_are_listed_with_their_state(
+    client_for, seeded, capsys, tmp_path: Path, monkeypatch
+) -> None:
+    from scheduler._record import list_notices
+
+    monkeypatch.setenv("WSR_OUTBOX", str(tmp_path / "outbox"))
+    with pytest.raises(SystemExit) as swept:
+        main(["--db", seeded.db_url, "--now", seeded.now.isoformat(), "sweep"])
+    assert swept.value.code == 0, capsys.readouterr().err
+    store = open_store(seeded.db_url)
+    try:
+        sent = list_notices(store, agreement_id=seeded.fair_food)
+    finally:
+        store.engine.dispose()
+    assert sent, "the sweep at NOW decides notices for the overdue duties"
+    notice = sent[0]
+    root = html(client_for("monitor").get(f"/obligations/{notice['obligation_id']}"))
+    rows = root.cssselect("table.notices tbody tr")
+    assert rows
+    text = " ".join(r.text_content() for r in rows)
+    assert notice["id"] in text and notice["recipient"] in text and notice["state"] in text
