@@ -641,3 +641,15 @@ def test_notices_of_the_obligation_are_listed_with_their_state(
     assert rows
     text = " ".join(r.text_content() for r in rows)
     assert notice["id"] in text and notice["recipient"] in text and notice["state"] in text
+
+
+def test_a_determination_without_supplier_says_the_supplier_is_required(client_for, seeded):
+    client = client_for("monitor")
+    answer = client.post(
+        f"/agreements/{seeded.fair_food}/events",
+        data={"csrf_token": client.csrf, "type": "supplier_suspended", "on": "2026-04-17"},
+    )
+    assert answer.status_code == 422
+    assert field_errors(answer, "form.event-form") == {
+        "supplier": ["required for supplier_suspended"]
+    }

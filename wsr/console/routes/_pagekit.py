@@ -3,6 +3,7 @@ values. Routes stay thin: they read the request, call the service or the queries
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -52,11 +53,26 @@ def seen_agreement(
     answer as for an id that does not exist). Call inside a unit of work on the store."""
     tracked = service.store.get_agreement(agreement_id)
     check_agreement(viewer, agreement_id, tracked.record_json)
-    try:
-        record = Agreement.from_json(tracked.record_json)
-    except ValueError:
-        raise NotFound("agreement", agreement_id, hint="its stored record cannot be read") from None
+    record = _RECORDS.get(tracked.id)
+    if record is None:
+        try:
+            record = Agreement.from_json(tracked.record_json)
+        except ValueError:
+            raise NotFound(
+                "agreement", agreement_id, hint="its stored record cannot be read"
+            ) from None
+        with _LOCK:
+            if len(_RECORDS) >= _MAX_RECORDS:
+                _RECORDS.clear()
+            _RECORDS[tracked.id] = record
     return Seen(tracked=status_at(tracked, record, now), record=record)
+
+
+#: parsed agreement records by id: an agreement's id is the hash of its record, so a record
+#: once read never changes (a large one takes a noticeable time to validate on every page)
+_RECORDS: dict[str, Agreement] = {}
+_MAX_RECORDS = 256
+_LOCK = threading.Lock()
 
 
 def text_fields(form: FormData) -> dict[str, str]:

@@ -133,6 +133,10 @@ def _record(
     across = bool(etype and etype.determination) and scope != "one"
     if across and not may_write(viewer, Action.DETERMINATIONS):
         raise Forbidden(f"a {viewer.role.value} may not record a monitor's determination")
+    if across and not fields.get("supplier"):
+        # no supplier, no determination to spread: the engine's own refusal on this agreement
+        # says what is missing (``supplier: required for …``), as `wsr event` does
+        across = False
     try:
         if across:
             results = service.record_determination(
