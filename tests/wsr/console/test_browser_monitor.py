@@ -172,3 +172,19 @@ def test_monitor_main_journey(live_server: str, seeded, users, page: Page, tmp_p
     # nothing was saved: the agreement's events are as before the what-if
     page.goto(f"{live_server}/agreements/{seeded.fair_food}")
     expect(page.locator("ul.events")).not_to_contain_text("2026-04-19")
+
+
+def test_counsel_reads_an_obligation_but_is_offered_no_action(
+    live_server: str, seeded, users, page: Page
+) -> None:
+    counsel = users["counsel"]
+    sign_in(page, live_server, counsel.email, counsel.password)
+    expect(page.locator("svg.chart")).to_be_visible()
+    page.goto(f"{live_server}/obligations/{seeded.complaint_obligation}")
+    expect(page.get_by_role("heading", name="Where it comes from")).to_be_visible()
+    assert page.locator("form[method=post][action^='/obligations/']").count() == 0
+    body = page.locator("body").inner_text()
+    assert not [ref for ref in seeded.complainant_refs if ref in body]
+    page.screenshot(path=artifacts() / "counsel-obligation.png", full_page=True)
+    page.goto(f"{live_server}/obligations/{seeded.other_obligation}")
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()

@@ -19,6 +19,10 @@ _CHANGES = ("state", "flags", "evidence", "paid", "fulfilled_on", "late", "due")
 
 
 def _change(changes: dict[str, Any]) -> str:
+    """What an entry changed, before → after ("" for the entry that created the obligation:
+    it had no before, and its after is the page itself)."""
+    if changes and all(c.get("before") is None for c in changes.values()):
+        return ""
     parts = []
     for name in _CHANGES:
         if name in changes:
