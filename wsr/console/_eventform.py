@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from clauses._vocabulary import EVENTS, UNITS, EventType, FieldType
+from clauses import EVENTS, UNITS, EventType, FieldType
 
 __all__ = [
     "FormField",

@@ -15,8 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from clauses import Agreement, EngineError, Problem
-from obligations import Hypothetical, Obligation, ObligationService, WhatIfResult
-from obligations._enums import OPEN
+from obligations import OPEN, Hypothetical, Obligation, ObligationService, WhatIfResult
 
 from ._eventform import posted_fields
 

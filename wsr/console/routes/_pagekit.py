@@ -12,9 +12,7 @@ from typing import Any
 from starlette.datastructures import FormData, UploadFile
 
 from clauses import Agreement, NotFound
-from obligations import ObligationService, TrackedAgreement
-from obligations._advance import status_at
-from obligations._calendar import local_date
+from obligations import ObligationService, TrackedAgreement, local_date, status_at
 
 from .._access import Viewer
 from .._deps import check_agreement

@@ -16,9 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from clauses import Conflict, InputError, InvalidTransition, NotFound
-from clauses._inputfile import LIMITS, InputKind
-from clauses._vocabulary import EVENTS
+from clauses import EVENTS, LIMITS, Conflict, InputError, InputKind, InvalidTransition, NotFound
 from obligations import ObligationService
 
 from .._access import Action, Viewer, may_write, redact_event

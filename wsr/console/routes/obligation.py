@@ -17,8 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from clauses import Conflict, InputError, InvalidTransition
-from clauses._inputfile import LIMITS, InputKind
+from clauses import LIMITS, Conflict, InputError, InputKind, InvalidTransition
 from obligations import Obligation, ObligationService
 
 from .._access import Action, Viewer, may_write

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from clauses._vocabulary import EVENTS
+from clauses import EVENTS
 from obligations import Obligation, ObligationService, WhatIfResult
 
 from .._access import Viewer, redact_view
