@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from html import escape
 
-__all__ = ["WeekBar", "deadline_chart", "week_start", "weeks_from"]
+__all__ = ["WeekBar", "deadline_chart"]
 
 
 @dataclass(frozen=True)
@@ -24,37 +24,6 @@ class WeekBar:
     count: int
     #: of those, how many are already flagged (breach suspected, in cure); drawn darker
     flagged: int = 0
-
-
-def week_start(day: date) -> date:
-    """The Monday of the ISO week ``day`` is in (the agreements' periods use ISO weeks)."""
-    return day - timedelta(days=day.weekday())
-
-
-def weeks_from(
-    today: date, dues: Sequence[date], *, weeks: int = 12, flagged: Sequence[date] = ()
-) -> list[WeekBar]:
-    """Count due dates into the ``weeks`` ISO weeks from the one containing ``today``.
-
-    Dates outside the window are not counted (overdue deadlines have their own count on the
-    dashboard). Every week appears, with 0 when nothing is due, so the axis is continuous.
-    """
-    if weeks < 1:
-        raise ValueError("weeks must be at least 1")
-    first = week_start(today)
-    counts = [0] * weeks
-    marked = [0] * weeks
-    for due, into in ((dues, counts), (flagged, marked)):
-        for day in due:
-            k = (day - first).days // 7
-            if 0 <= k < weeks and day >= today:
-                into[k] += 1
-    return [
-        WeekBar(
-            start=first + timedelta(weeks=k), count=counts[k], flagged=min(marked[k], counts[k])
-        )
-        for k in range(weeks)
-    ]
 
 
 def _ticks(top: int) -> list[int]:

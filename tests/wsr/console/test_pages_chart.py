@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wsr.console._chart import WeekBar, _ticks, deadline_chart, week_start, weeks_from
+from wsr.console._chart import WeekBar, _ticks, deadline_chart
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 MONDAY = date(2026, 3, 9)
@@ -90,35 +90,14 @@ def test_no_weeks_is_refused() -> None:
         deadline_chart([])
 
 
-def test_weeks_from_counts_into_iso_weeks_from_today() -> None:
-    today = date(2026, 3, 11)  # a Wednesday
-    dues = [
-        date(2026, 3, 10),  # this week but already past: overdue, not counted
-        date(2026, 3, 11),
-        date(2026, 3, 15),  # Sunday, same week
-        date(2026, 3, 16),  # next Monday
-        date(2026, 5, 31),  # last day of week 12
-        date(2026, 6, 1),  # week 13: outside
-    ]
-    bars = weeks_from(today, dues, flagged=[date(2026, 3, 16)])
-    assert len(bars) == 12
-    assert bars[0].start == date(2026, 3, 9)
-    assert [b.count for b in bars] == [2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]
-    assert [b.flagged for b in bars][:2] == [0, 1]
-    with pytest.raises(ValueError):
-        weeks_from(today, dues, weeks=0)
-
-
-@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)))
-def test_week_start_is_the_monday_on_or_before(day: date) -> None:
-    start = week_start(day)
-    assert start.weekday() == 0
-    assert 0 <= (day - start).days < 7
-
-
 @given(st.integers(min_value=0, max_value=10_000_000))
 def test_ticks_cover_the_top_in_at_most_six_lines(top: int) -> None:
     ticks = _ticks(top)
     assert ticks[0] == 0 and ticks[-1] >= top
     assert 2 <= len(ticks) <= 6
     assert len({b - a for a, b in zip(ticks, ticks[1:], strict=False)}) == 1
+
+
+def test_the_axis_is_labelled_as_asked() -> None:
+    root = parse(deadline_chart(twelve([1] * 12), axis_label="week from <now>"))
+    assert root.findtext("svg:text[@class='axis-label']", namespaces=NS) == "week from <now>"
