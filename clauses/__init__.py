@@ -60,9 +60,13 @@ from ._variables import describe_floor, fmt_decimal, to_json_value
 from ._vocabulary import (
     EVENT_FIELDS,
     EVENT_REQUIRED,
+    EVENTS,  # the event registry (the console generates its event forms from it)
     PARTY_ROLES,
     RULE_KEYWORDS,
     SPEC_ROLES,
+    UNITS,
+    EventType,
+    FieldType,
     Role,
 )
 
@@ -102,6 +106,10 @@ __all__ = [
     "require_complete",
     "EVENT_FIELDS",
     "EVENT_REQUIRED",
+    "EVENTS",
+    "UNITS",
+    "EventType",
+    "FieldType",
     "PARTY_ROLES",
     "RULE_KEYWORDS",
     "SCHEMA_VERSION",

@@ -16,7 +16,12 @@ from __future__ import annotations
 import importlib as _importlib
 import typing as _typing
 
-from ._advance import AdvanceOutcome, AgreementState, advance
+from ._advance import (
+    AdvanceOutcome,
+    AgreementState,
+    advance,
+    status_at,  # the console shows an agreement's status at now
+)
 from ._audit import (
     GENESIS,
     AuditHead,
@@ -31,7 +36,12 @@ from ._audit import (
 )
 from ._auditcheck import reconcile
 from ._auditkey import AuditKey
-from ._calendar import due_date, end_of_local_day, period_of
+from ._calendar import (
+    due_date,
+    end_of_local_day,
+    local_date,  # the console's default dates are the agreement's today
+    period_of,
+)
 from ._compile import HORIZON, compile_agreement
 from ._enums import (
     FINAL,
@@ -172,6 +182,8 @@ __all__ = [
     "TrackedAgreement",
     "WhatIfResult",
     "advance",
+    "status_at",
+    "local_date",
     "apply_event",
     "calendar_feed",
     "calendar_sequences",

@@ -71,6 +71,18 @@ OPEN_READ: dict[str, int | tuple[int, int]] = {**dict.fromkeys(VIEWERS[:-1], 200
 #: the public routes (sign-in form, the OpenAPI description and its docs, static files)
 PUBLIC: dict[str, int | tuple[int, int]] = dict.fromkeys(VIEWERS, 200)
 
+#: pages (stream pages): a page read is an agreement read, and nobody signed in is sent to
+#: the sign-in form (303); the events forms are for the roles that record events
+PAGE_READ: dict[str, int | tuple[int, int]] = {**AGREEMENT_READ, "anonymous": 303}
+PAGE_EVENTS: dict[str, int | tuple[int, int]] = {
+    "admin": 200,
+    "monitor": 200,
+    "negotiator": 403,
+    "counsel": 403,
+    "counsel_other": 403,
+    "anonymous": 303,
+}
+
 ADD_EVIDENCE = 201 if hasattr(ObligationService, "add_evidence") else 409
 
 
@@ -368,6 +380,71 @@ ROWS: dict[tuple[str, str], Row] = {
         },
         "page",
     ),
+    # -- pages: the monitoring pages (dashboard row above) --------------------------------------
+    **{
+        ("GET", path): Row(lambda s, t, p=path: Call(_page_url(s, t, p)), PAGE_READ, "page")
+        for path in (
+            "/agreements/{agreement_id}",
+            "/agreements/{agreement_id}/events/{event_id}",
+            "/agreements/{agreement_id}/whatif",
+            "/agreements/{agreement_id}/whatif/fields",
+            "/obligations/{obligation_id}",
+        )
+    },
+    **{
+        ("GET", path): Row(lambda s, t, p=path: Call(_page_url(s, t, p)), PAGE_EVENTS, "page")
+        for path in (
+            "/agreements/{agreement_id}/events/new",
+            "/agreements/{agreement_id}/events/fields",
+        )
+    },
+    # a what-if is a read: every viewer who may see the agreement (a row added, nothing saved)
+    ("POST", "/agreements/{agreement_id}/whatif"): Row(
+        lambda s, t: Call(f"/agreements/{agreement_of(s, t)}/whatif", {"data": {"action": "add"}}),
+        PAGE_READ,
+        "page",
+    ),
+    ("POST", "/agreements/{agreement_id}/events"): Row(
+        lambda s, t: Call(
+            f"/agreements/{agreement_of(s, t)}/events",
+            {
+                "data": {
+                    "type": "complaint_filed",
+                    "on": "2026-04-18",
+                    "supplier": supplier_of(s, t),
+                    "category": "wages",
+                }
+            },
+        ),
+        {**PAGE_EVENTS, "admin": 303, "monitor": 303},
+        "page",
+    ),
+    # no file: the form comes back with the message on the file input
+    ("POST", "/agreements/{agreement_id}/payroll"): Row(
+        lambda s, t: Call(f"/agreements/{agreement_of(s, t)}/payroll", {"data": {}}),
+        {**PAGE_EVENTS, "admin": 422, "monitor": 422},
+        "page",
+    ),
+    ("POST", "/obligations/{obligation_id}/evidence"): Row(
+        lambda s, t: Call(
+            f"/obligations/{obligation_of(s, t)}/evidence",
+            {"files": {"file": ("report.pdf", b"%PDF-1.4 audit report", "application/pdf")}},
+        ),
+        {**PAGE_EVENTS, "admin": 303, "monitor": 303},
+        "page",
+    ),
+    # the decisions without a reason: refused by the engine's (the CLI's) check, 422
+    **{
+        ("POST", f"/obligations/{{obligation_id}}/{action}"): Row(
+            lambda s, t, a=action: Call(
+                f"/obligations/{obligation_of(s, t)}/{a.replace('{piece}', '1')}",
+                {"data": {"reason": "", "on": "2026-04-20", "decision": "dismiss"}},
+            ),
+            {**PAGE_EVENTS, "admin": 422, "monitor": 422},
+            "page",
+        )
+        for action in ("evidence/{piece}/decision", "breach", "waive", "powers")
+    },
 }
 
 # -- bundle: arbitration bundle downloads and personal calendar feeds ---------------------------
@@ -465,6 +542,23 @@ ROWS.update(
         ("GET", "/calendar/{secret}.ics"): Row(_feed, dict.fromkeys(VIEWERS, (200, 404)), "page"),
     }
 )
+
+
+def _page_url(s: Seeded, target: str, path: str) -> str:
+    """A page's URL for the target agreement (its first event, its no-retaliation duty)."""
+    from obligations import open_store
+
+    agreement = agreement_of(s, target)
+    url = path.replace("{agreement_id}", agreement)
+    url = url.replace("{obligation_id}", obligation_of(s, target))
+    if "{event_id}" in url:
+        store = open_store(s.db_url)
+        try:
+            first = store.list_events(agreement)[0].id
+        finally:
+            store.engine.dispose()
+        url = url.replace("{event_id}", str(first))
+    return url
 
 
 def console_routes(app: Any) -> set[tuple[str, str]]:
