@@ -6,10 +6,11 @@ example agreements, one user of each role, signed-in clients and API clients, a 
 * ``seeded`` — :class:`Seeded`: the Fair-Food-style and the Bangladesh-Accord-style example
   agreements drafted from ``examples/`` and tracked, the demo's season of events on the first
   (purchases, a payment, a payroll, a suspension, a complaint with ``complainant_ref`` C-0147,
-  a reinstatement) and a complaint plus a retaliation finding on the second, then a sweep at
-  :data:`NOW` that sends the notices due into an outbox folder; and the :data:`USERS`.
-  Built once per session and copied per test (fast, and each test may write). ``seed(url)``
-  does the same on any database (``seeded_pg`` uses it on PostgreSQL).
+  a reinstatement) and a complaint plus a retaliation finding on the second, at :data:`NOW`;
+  and the :data:`USERS`. Built once per session and copied per test (fast, and each test may
+  write). ``seed(url)`` does the same on any database (``seeded_pg`` uses it on PostgreSQL).
+* ``seeded_notices`` — the same, then the scheduler's sweep at NOW, which decides the notices
+  due and sends them into an outbox folder (``send_notices(url)`` does it on any database).
 * ``users`` — role name -> :class:`Person` (email, password, role, brand): ``admin``,
   ``monitor``, ``negotiator``, ``counsel`` (the buyer of the fair-food agreement) and
   ``counsel_other`` (a brand party to no seeded agreement).
@@ -115,8 +116,6 @@ def _draft(name: str) -> Any:
 def seed(url: str, *, now: datetime = NOW) -> Seeded:
     """Track the two example agreements on ``url`` with their events, and add :data:`USERS`."""
     from obligations import ObligationService, open_store
-    from scheduler import sweep
-    from scheduler.notify import OutboxNotifier
     from wsr._cmd_demo import SEASON
     from wsr.console._auth import hash_password
     from wsr.console._users import add_user
@@ -153,10 +152,6 @@ def seed(url: str, *, now: datetime = NOW) -> Seeded:
         ):
             with store.transaction():
                 service.record_event(acc.agreement_id, kind, on=day, fields=fields, now=now)
-        # the sweep at NOW decides the notices due and sends them into an outbox folder
-        with tempfile.TemporaryDirectory() as box:
-            notifier = OutboxNotifier(Path(box), from_email="notices@wsr-engine.invalid")
-            sweep(store, notifier, now=now, actor="seed", console_url="http://localhost:8000")
         with store.read():
             watched = [
                 next(
@@ -245,6 +240,27 @@ def seeded(_seed_template: tuple[Path, Seeded], tmp_path: Path) -> Seeded:
 @pytest.fixture
 def seeded_pg(console_pg: str) -> Seeded:
     return seed(console_pg)
+
+
+def send_notices(url: str, *, now: datetime = NOW) -> None:
+    """The scheduler's sweep at ``now``: the notices due, sent into a throw-away outbox."""
+    from obligations import open_store
+    from scheduler import sweep
+    from scheduler.notify import OutboxNotifier
+
+    store = open_store(url)
+    try:
+        with tempfile.TemporaryDirectory() as box:
+            notifier = OutboxNotifier(Path(box), from_email="notices@wsr-engine.invalid")
+            sweep(store, notifier, now=now, actor="seed", console_url="http://localhost:8000")
+    finally:
+        store.engine.dispose()
+
+
+@pytest.fixture
+def seeded_notices(seeded: Seeded) -> Seeded:
+    send_notices(seeded.db_url, now=seeded.now)
+    return seeded
 
 
 @pytest.fixture

@@ -200,7 +200,8 @@ def test_library(api_for):
     assert api.get("/api/library/nope").json()["errors"][0]["path"] == "clauses.nope"
 
 
-def test_notices_with_their_delivery_state(api_for, seeded):
+def test_notices_with_their_delivery_state(seeded_notices, api_for):
+    seeded = seeded_notices
     listed = api_for("monitor").get("/api/notices").json()
     assert listed and {n["state"] for n in listed} == {"sent"}
     assert {n["provider"] for n in listed} == {"outbox"}
@@ -271,7 +272,7 @@ def test_the_api_on_postgres(seeded_pg, tmp_path):
     """Reads, a write audited as the user and the brand's redaction, on a real PostgreSQL."""
     from fastapi.testclient import TestClient
 
-    from tests.wsr.console.conftest import make_token, settings_for
+    from tests.wsr.console.conftest import make_token, send_notices, settings_for
     from wsr.console import create_app
 
     app = create_app(settings_for(seeded_pg.db_url, tmp_path), clock=lambda: seeded_pg.now)
@@ -308,6 +309,8 @@ def test_the_api_on_postgres(seeded_pg, tmp_path):
         detail = counsel.get(f"/api/obligations/{seeded_pg.complaint_obligation}")
         assert detail.status_code == 200 and "C-0147" not in detail.text
         assert counsel.get(f"/api/agreements/{seeded_pg.accord}").status_code == 404
-        assert counsel.get("/api/notices").json()
+        send_notices(seeded_pg.db_url, now=seeded_pg.now)
+        notices = counsel.get("/api/notices").json()
+        assert notices and {n["agreement_id"] for n in notices} == {seeded_pg.fair_food}
     finally:
         app.state.console.store.engine.dispose()
