@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from obligations import ObligationService
 from tests.wsr.console.conftest import COMPLAINANT_REFS, RETALIATION_TEXT, Seeded
 
 #: the viewers: one of each role, counsel of the fair-food buyer, counsel of no brand, nobody
@@ -83,7 +82,7 @@ PAGE_EVENTS: dict[str, int | tuple[int, int]] = {
     "anonymous": 303,
 }
 
-ADD_EVIDENCE = 201 if hasattr(ObligationService, "add_evidence") else 409
+ADD_EVIDENCE = 201
 
 
 # -- review: drafts in review, made on first use in each test's database -----------------------

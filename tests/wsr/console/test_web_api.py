@@ -139,7 +139,7 @@ def test_obligation_filters_and_pages(api_for, seeded):
     api = api_for("monitor")
     everything = api.get("/api/obligations", params={"limit": 500}).json()
     views = everything["items"]
-    assert everything["total"] == len(views) > 50
+    assert len(views) > 50 and everything["has_more"] is False
     assert [v["due"] for v in views] == sorted(v["due"] for v in views)
     for name, key, value in [
         ("agreement", "agreement_id", seeded.accord),
@@ -157,9 +157,17 @@ def test_obligation_filters_and_pages(api_for, seeded):
     first = api.get("/api/obligations", params={"limit": 5}).json()
     second = api.get("/api/obligations", params={"limit": 5, "offset": 5}).json()
     assert [v["id"] for v in first["items"] + second["items"]] == [v["id"] for v in views[:10]]
+    # the seeded store was swept at NOW, so the stored rows are what `wsr obligations` shows
     overdue = api.get("/api/obligations", params={"overdue": True, "limit": 500}).json()
-    cli_overdue = ObligationService(open_store(seeded.db_url)).views(now=NOW, overdue=True)
+    store = open_store(seeded.db_url)
+    try:
+        cli_overdue = ObligationService(store).views(now=NOW, overdue=True)
+    finally:
+        store.engine.dispose()
+    assert cli_overdue
     assert {v["id"] for v in overdue["items"]} == {v["id"] for v in cli_overdue}
+    shown = api.get("/api/obligations", params={"show": "overdue", "limit": 500}).json()
+    assert shown == overdue
 
 
 @pytest.mark.parametrize(
@@ -168,10 +176,10 @@ def test_obligation_filters_and_pages(api_for, seeded):
         ({"limit": 0}, "limit"),
         ({"limit": 501}, "limit"),
         ({"offset": -1}, "offset"),
-        ({"due_within": -1}, "due_within"),
-        ({"due_within": "soon"}, "due_within"),
+        ({"limit": "many"}, "limit"),
         ({"state": "asleep"}, "state"),
-        ({"overdue": True, "due_within": 3}, "overdue"),
+        ({"show": "everything"}, "show"),
+        ({"overdue": True, "show": "due_soon"}, "overdue"),
     ],
 )
 def test_bad_filters_are_422_naming_the_parameter(api_for, params, path):
@@ -180,14 +188,17 @@ def test_bad_filters_are_422_naming_the_parameter(api_for, params, path):
     assert [e["path"] for e in answer.json()["errors"]] == [path]
 
 
-def test_obligation_detail_has_its_history_redacted_for_counsel(api_for, seeded):
+def test_obligation_detail(api_for, seeded):
     full = api_for("monitor").get(f"/api/obligations/{seeded.complaint_obligation}").json()
     assert full["obligation"]["clause_id"] == "non_retaliation"
+    assert full["clause"]["clause_id"] == "non_retaliation" and full["clause"]["paragraphs"]
+    assert full["agreement"]["id"] == seeded.fair_food
     assert [h["action"] for h in full["history"]][:1] == ["created"]
-    assert "C-0147" in json.dumps(full)
     shown = api_for("counsel").get(f"/api/obligations/{seeded.complaint_obligation}").json()
     assert [h["action"] for h in shown["history"]] == [h["action"] for h in full["history"]]
     assert "C-0147" not in json.dumps(shown)
+    assert shown["actions"] == {}  # counsel may do nothing to an obligation
+    assert "waive" in full["actions"]
 
 
 def test_library(api_for):
@@ -218,10 +229,6 @@ def test_evidence_larger_than_25_mib_is_refused(api_for, seeded):
     assert answer.json()["errors"][0]["path"] == "file"
 
 
-@pytest.mark.skipif(
-    not hasattr(ObligationService, "add_evidence"),
-    reason="ObligationService.add_evidence comes with the queries stream",
-)
 def test_evidence_upload_is_stored_and_audited(api_for, seeded):
     answer = api_for("monitor").post(
         f"/api/obligations/{seeded.premium}/evidence",
@@ -284,7 +291,7 @@ def test_the_api_on_postgres(seeded_pg, tmp_path):
 
         monitor, counsel = api("monitor"), api("counsel")
         listed = monitor.get("/api/obligations", params={"limit": 500}).json()
-        assert listed["total"] > 50
+        assert len(listed["items"]) > 50 and not listed["has_more"]
         made = monitor.post(
             f"/api/agreements/{seeded_pg.fair_food}/events",
             json={

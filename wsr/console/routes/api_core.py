@@ -19,8 +19,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 
-from clauses import Conflict, InputError, NotFound
-from obligations import LegalState, ObligationService, TrackedAgreement
+from clauses import InputError
+from obligations import ObligationService, TrackedAgreement
 
 from .._access import (
     Action,
@@ -66,10 +66,8 @@ router = APIRouter(prefix="/api", tags=["core"], responses=ERRORS)
 
 #: the largest evidence file, as ``wsr fulfil --evidence`` allows (clauses' input limits)
 MAX_EVIDENCE = 25 << 20
-#: the longest page of obligations one call returns
+#: the longest page of obligations one call returns (as the dashboard's queries allow)
 MAX_LIMIT = 500
-#: the widest due_within window, as ``wsr obligations --due-within`` allows
-MAX_DUE_WITHIN = 36_600
 
 
 # -- models -------------------------------------------------------------------------------------
@@ -138,35 +136,41 @@ class ObligationView(BaseModel):
 
 
 class ObligationPage(BaseModel):
-    total: int
+    """One page of the list in due order; ``has_more``: a next page exists."""
+
+    items: list[ObligationView]
     limit: int
     offset: int
-    items: list[ObligationView]
+    has_more: bool
 
 
-class AuditOut(BaseModel):
-    seq: int | None
-    at: str
-    recorded_at: str | None
-    actor: str
-    action: str
-    reason: str
-    before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = None
+class Paragraph(BaseModel):
+    number: str
+    text: str
 
 
-class EvidenceOut(BaseModel):
-    sha256: str
-    filename: str
-    size: int
-    submitted_at: str
-    note: str = ""
+class ClauseText(BaseModel):
+    """The clause an obligation comes from, as the signed agreement gives it."""
+
+    clause_id: str
+    clause_version: str
+    section: str
+    title: str
+    paragraphs: list[Paragraph]
 
 
 class ObligationDetail(BaseModel):
+    """One obligation's page (``wsr.console.queries.obligation_detail``): the obligation, its
+    agreement, the clause text and section, the audit history, the notices with their delivery
+    events, the evidence with decisions, and what the viewer may do now."""
+
     obligation: ObligationView
-    history: list[AuditOut]
-    evidence: list[EvidenceOut]
+    agreement: dict[str, Any]
+    clause: ClauseText | None = None
+    history: list[dict[str, Any]]
+    notices: list[dict[str, Any]]
+    evidence: list[dict[str, Any]]
+    actions: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class EventIn(BaseModel):
@@ -370,84 +374,42 @@ def list_obligations(
     supplier: str | None = Query(None, description="Only obligations about this supplier id."),
     clause: str | None = Query(None, description="Only obligations of this clause id."),
     obligor: str | None = Query(None, description="Only obligations owed by this party role."),
-    state: LegalState | None = Query(None, description="Only obligations in this state."),
-    due_within: int | None = Query(
-        None, ge=0, le=MAX_DUE_WITHIN, description="Open, due within this many days."
+    state: str | None = Query(None, description="A legal state, or `open`."),
+    show: str | None = Query(
+        None,
+        description="One of the dashboard's counts: due_soon, overdue, breach_suspected, "
+        "in_cure, violated.",
     ),
-    overdue: bool = Query(False, description="Open and past due."),
-    limit: int = Query(100, ge=1, le=MAX_LIMIT),
+    overdue: bool = Query(False, description="Open and past due (the same as show=overdue)."),
+    limit: int = Query(50, ge=1, le=MAX_LIMIT),
     offset: int = Query(0, ge=0, le=10_000_000),
     viewer: Viewer = Depends(get_viewer),
     service: ObligationService = Depends(get_service),
     now: datetime = Depends(get_now),
-) -> ObligationPage:
-    """Obligations the viewer may see, by due date, filtered as ``wsr obligations`` and the
-    dashboard filter them."""
-    if overdue and due_within is not None:
-        raise InputError.single("overdue", "give either overdue or due_within, not both")
-    with service.store.read():
-        if agreement is not None:
-            agreements = [_seen(service, viewer, agreement)]
-        else:
-            agreements = _visible(service, viewer, now)
-        if buyer is not None:
-            agreements = [a for a in agreements if buyer in buyer_names(a.record_json)]
-        views: list[dict[str, Any]] = []
-        for tracked in agreements:
-            views += service.views(
-                now=now, agreement_id=tracked.id, due_within=due_within, overdue=overdue
-            )
-    views = [
-        v
-        for v in views
-        if (supplier is None or v["subject"] == supplier)
-        and (clause is None or v["clause_id"] == clause)
-        and (obligor is None or v["obligor"] == obligor)
-        and (state is None or v["state"] == state.value)
-    ]
-    views.sort(key=lambda v: (v["due"], v["id"]))
-    page = views[offset : offset + limit]
-    return ObligationPage(
-        total=len(views), limit=limit, offset=offset, items=[_view(viewer, v) for v in page]
+) -> dict[str, Any]:
+    """Obligations the viewer may see, in due order, filtered as the dashboard filters them
+    (the same code path: :func:`wsr.console.queries.obligations_page`)."""
+    from .. import queries
+
+    if overdue:
+        if show not in (None, "overdue"):
+            raise InputError.single("overdue", "give either overdue or show, not both")
+        show = "overdue"
+    filters = queries.parse_filters(
+        {
+            "agreement": agreement,
+            "buyer": buyer,
+            "supplier": supplier,
+            "clause": clause,
+            "obligor": obligor,
+            "state": state,
+            "show": show,
+        }
     )
-
-
-def _history(viewer: Viewer, service: ObligationService, ob: Any) -> list[AuditOut]:
-    return [
-        AuditOut(
-            seq=e.seq,
-            at=e.at.isoformat(),
-            recorded_at=_iso(e.recorded_at),
-            actor=e.actor,
-            action=e.action,
-            reason=e.reason,
-            before=None if e.before is None else redact_view(viewer, e.before),
-            after=None if e.after is None else redact_view(viewer, e.after),
-        )
-        for e in service.store.audit_entries(ob.agreement_id)
-        if e.obligation_id == ob.id
-    ]
-
-
-def _evidence(service: ObligationService, obligation_id: str) -> list[EvidenceOut]:
-    return [
-        EvidenceOut(
-            sha256=r.sha256,
-            filename=r.filename,
-            size=r.size,
-            submitted_at=r.submitted_at.isoformat(),
-            note=r.note,
-        )
-        for r in service.store.list_evidence(obligation_id)
-    ]
-
-
-def _obligation(service: ObligationService, viewer: Viewer, obligation_id: str) -> Any:
-    ob = service.store.get_obligation(obligation_id)
-    tracked = service.store.get_agreement(ob.agreement_id)
-    if not may_see_agreement(viewer, tracked.record_json):
-        raise NotFound("obligation", obligation_id)
-    return ob
+    page = queries.obligations_page(
+        service, viewer, now=now, filters=filters, limit=limit, offset=offset
+    )
+    return page.to_json()
 
 
 @router.get("/obligations/{obligation_id}", response_model=ObligationDetail)
@@ -456,16 +418,12 @@ def get_obligation(
     viewer: Viewer = Depends(get_viewer),
     service: ObligationService = Depends(get_service),
     now: datetime = Depends(get_now),
-) -> ObligationDetail:
-    """One obligation as stored (a sweep brings stored rows to now), its audit history and
-    its evidence."""
-    with service.store.read():
-        ob = _obligation(service, viewer, obligation_id)
-        return ObligationDetail(
-            obligation=_view(viewer, ob.to_view(now)),
-            history=_history(viewer, service, ob),
-            evidence=_evidence(service, ob.id),
-        )
+) -> dict[str, Any]:
+    """One obligation with the clause it comes from, its history, notices and evidence (the
+    obligation page's code path: :func:`wsr.console.queries.obligation_detail`)."""
+    from .. import queries
+
+    return queries.obligation_detail(service, obligation_id, viewer, now=now).to_json()
 
 
 async def _read_upload(file: UploadFile) -> bytes:
@@ -495,26 +453,24 @@ async def add_evidence(
     viewer: Viewer = Depends(require_action(Action.EVIDENCE)),
     service: ObligationService = Depends(get_service),
     now: datetime = Depends(get_now),
-) -> ObligationDetail:
-    """Attach evidence to an obligation without fulfilling it; it awaits a monitor's decision."""
+) -> dict[str, Any]:
+    """Attach evidence to an obligation without fulfilling it; it awaits a monitor's decision
+    (``wsr evidence add``); answers the obligation's page as it is afterwards."""
     from starlette.concurrency import run_in_threadpool
 
     content = await _read_upload(file)
     filename = file.filename or ""
 
-    def store() -> ObligationDetail:
+    def store() -> dict[str, Any]:
+        from .. import queries
+
         with service.store.transaction():
-            _obligation(service, viewer, obligation_id)
-            # ObligationService.add_evidence comes with the `queries` stream (issue 12)
-            attach = getattr(service, "add_evidence", None)
-            if attach is None:
-                raise Conflict("file", "this engine cannot attach evidence on its own yet")
-            after = attach(obligation_id, filename=filename, content=content, note=note, now=now)
-            return ObligationDetail(
-                obligation=_view(viewer, after.to_view(now)),
-                history=_history(viewer, service, after),
-                evidence=_evidence(service, after.id),
+            # not found, or another brand's: the same answer, before anything is stored
+            queries.obligation_detail(service, obligation_id, viewer, now=now)
+            service.add_evidence(
+                obligation_id, filename=filename, content=content, note=note, now=now
             )
+        return queries.obligation_detail(service, obligation_id, viewer, now=now).to_json()
 
     return await run_in_threadpool(store)
 
