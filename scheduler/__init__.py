@@ -3,27 +3,92 @@
 Sits between the engine and the notifiers (``wsr → scheduler → obligations → clauses``): the
 decision step is pure (the state at ``now`` in, the notices due out), the recording and the
 dispatch loop are the thin I/O around it, and the notifiers (``scheduler.notify``) only send.
+
+Public names are imported from their modules on first use (PEP 562, the ``_LAZY`` table): the
+outbox modules bring SQLAlchemy, which a command that only decides or renders does not need.
 """
 
 from __future__ import annotations
 
-# -- delivery (issue 10, second half): the message contract --------------------------------------
-from ._delivery_events import DeliveryEvent, DeliveryHooks, Recorded, record_request
-from ._heartbeat import Heartbeat, Liveness, scheduler_status
-from ._message import Notifier, OutgoingMessage, Reconciler, SendOutcome, SendResult
-from ._service import SendingStopped, ServiceReport, run_service
-from ._webhook import webhook_app
+import importlib as _importlib
+import typing as _typing
 
-# isort: split
-# -- notices (issue 10, first half): deciding, recording and dispatching notices ---------------
-from ._decide import DEFAULT_REMINDERS, OVERDUE_EVERY, AgreementState, decide
-from ._delivered import on_bounce, on_delivered
-from ._dispatch import DispatchReport, dispatch, reconcile
-from ._lock import SchedulerBusy, single_scheduler
-from ._model import Decision, Follower, NoticeState, Party, Recipient, Role, Step, notice_id
-from ._record import follow, list_notices, record_notices
-from ._render import message_sha256, render
-from ._sweep import NoticeSweep, sweep
+if _typing.TYPE_CHECKING:  # what mypy and editors see; at run time, `_LAZY` below
+    from ._decide import DEFAULT_REMINDERS, OVERDUE_EVERY, AgreementState, decide
+    from ._delivered import on_bounce, on_delivered
+    from ._delivery_events import DeliveryEvent, DeliveryHooks, Recorded, record_request
+    from ._dispatch import DispatchReport, dispatch, reconcile
+    from ._heartbeat import Heartbeat, Liveness, scheduler_status
+    from ._lock import SchedulerBusy, single_scheduler
+    from ._message import Notifier, OutgoingMessage, Reconciler, SendOutcome, SendResult
+    from ._model import Decision, Follower, NoticeState, Party, Recipient, Role, Step, notice_id
+    from ._record import follow, list_notices, record_notices
+    from ._render import message_sha256, render
+    from ._service import SendingStopped, ServiceReport, run_service
+    from ._sweep import NoticeSweep, sweep
+    from ._webhook import webhook_app
+
+#: public name -> the module defining it (``module:name`` where the name differs), imported
+#: on first use (PEP 562): a command pays only for the modules it touches. One name per line.
+_LAZY: dict[str, str] = {
+    "DeliveryEvent": "._delivery_events",
+    "DeliveryHooks": "._delivery_events",
+    "Recorded": "._delivery_events",
+    "record_request": "._delivery_events",
+    "Heartbeat": "._heartbeat",
+    "Liveness": "._heartbeat",
+    "scheduler_status": "._heartbeat",
+    "Notifier": "._message",
+    "OutgoingMessage": "._message",
+    "Reconciler": "._message",
+    "SendOutcome": "._message",
+    "SendResult": "._message",
+    "SendingStopped": "._service",
+    "ServiceReport": "._service",
+    "run_service": "._service",
+    "webhook_app": "._webhook",
+    "DEFAULT_REMINDERS": "._decide",
+    "OVERDUE_EVERY": "._decide",
+    "AgreementState": "._decide",
+    "decide": "._decide",
+    "on_bounce": "._delivered",
+    "on_delivered": "._delivered",
+    "DispatchReport": "._dispatch",
+    "dispatch": "._dispatch",
+    "reconcile": "._dispatch",
+    "SchedulerBusy": "._lock",
+    "single_scheduler": "._lock",
+    "Decision": "._model",
+    "Follower": "._model",
+    "NoticeState": "._model",
+    "Party": "._model",
+    "Recipient": "._model",
+    "Role": "._model",
+    "Step": "._model",
+    "notice_id": "._model",
+    "follow": "._record",
+    "list_notices": "._record",
+    "record_notices": "._record",
+    "message_sha256": "._render",
+    "render": "._render",
+    "NoticeSweep": "._sweep",
+    "sweep": "._sweep",
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, _, attr = target.partition(":")
+    value = getattr(_importlib.import_module(module, __name__), attr or name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     # notices

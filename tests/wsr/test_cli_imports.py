@@ -37,6 +37,7 @@ LAST_STDERR: list[str] = [""]
 
 PROBE = """
 import json, sys
+PRELUDE
 from wsr.cli import main
 try:
     main(sys.argv[1:])
@@ -47,12 +48,13 @@ print("\\n" + json.dumps({"code": code, "loaded": heavy}))
 """
 
 
-def loaded_by(*argv: str, cwd: Path) -> tuple[int, list[str], str]:
-    """(exit code, heavy packages imported, stdout) of ``wsr ARGV`` in a fresh interpreter.
+def loaded_by(*argv: str, cwd: Path, prelude: str = "") -> tuple[int, list[str], str]:
+    """(exit code, heavy packages imported, stdout) of ``wsr ARGV`` in a fresh interpreter,
+    after running ``prelude`` (a statement) in it.
 
     Standard error is kept on :data:`LAST_STDERR` for the tests that look at messages.
     """
-    code = PROBE.replace("HEAVY", repr(json.dumps(HEAVY)))
+    code = PROBE.replace("HEAVY", repr(json.dumps(HEAVY))).replace("PRELUDE", prelude)
     done = subprocess.run(
         [sys.executable, "-c", code, *argv],
         cwd=cwd,
@@ -84,6 +86,48 @@ def test_help_loads_no_engine_package(argv, tmp_path):
     assert code == 0
     assert out.startswith("Usage: ")
     assert loaded == []
+
+
+#: what the engine packages' modules import (checked with ``python -X importtime``): none of it
+#: is needed to print help, so none of it may be loaded by ``wsr --help`` or ``wsr draft --help``
+DEPENDENCIES = (
+    "sqlalchemy",
+    "alembic",
+    "icalendar",
+    "holidays",
+    "psycopg",
+    "docxtpl",
+    "docx",
+    "jinja2",
+    "pydantic",
+)
+
+
+@pytest.mark.parametrize("package", DEPENDENCIES)
+def test_the_probe_sees_a_dependency_imported_before_help(package, tmp_path):
+    """The help tests above are not vacuous: a dependency imported on the way in is reported."""
+    code, loaded, _ = loaded_by("draft", "--help", cwd=tmp_path, prelude=f"import {package}")
+    assert code == 0
+    assert package in loaded
+
+
+def test_importing_the_engine_packages_loads_none_of_their_dependencies(tmp_path):
+    """``clauses``, ``obligations``, ``obligations.stores`` and ``scheduler`` import their
+    modules on first use (PEP 562), so importing them, or the CLI after them, costs nothing."""
+    prelude = "import clauses, obligations, obligations.stores, scheduler"
+    code, loaded, out = loaded_by("--help", cwd=tmp_path, prelude=prelude)
+    assert code == 0
+    assert out.startswith("Usage: ")
+    assert sorted(set(loaded) - {"clauses", "obligations"}) == []
+
+
+def test_one_name_imports_only_its_own_module(tmp_path):
+    """A name resolves through the package's table to its module and nothing else: the
+    listings' read path gets the DBAPI reader without SQLAlchemy or the document packages."""
+    prelude = "from obligations import open_fast; from clauses import Problem"
+    code, loaded, _ = loaded_by("--help", cwd=tmp_path, prelude=prelude)
+    assert code == 0
+    assert "sqlalchemy" not in loaded and "jinja2" not in loaded and "docx" not in loaded
 
 
 def test_payroll_import_help_still_lists_the_engines_columns(tmp_path):
