@@ -63,7 +63,7 @@ SCHEMA_VERSION = 2
 
 
 class _Rec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class PartyRec(_Rec):

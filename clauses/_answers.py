@@ -64,7 +64,7 @@ SUPPLIER_FIELDS = ("id", "name", "country")
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class AgreementInfo(_Frozen):

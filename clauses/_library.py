@@ -304,17 +304,54 @@ def load_library(path: Path | None = None) -> Library:
     """Load every ``*.yaml`` clause file under ``path`` (default: the shipped library).
 
     Raises :class:`LibraryError` listing every file that fails YAML parsing or the schema.
+    Files that load are parsed and validated once per content: the result is kept in the
+    compiled cache (``_cache``) under the hash of every file's name and text, which also
+    selects the cache entry of the library's compiled templates.
     """
+    from ._cache import cached, content_key
+    from ._templating import _STORE
+
     root = Path(path) if path is not None else DEFAULT_LIBRARY
     if not root.is_dir():
         raise LibraryError([Problem(display_path(root), "not a directory of clause files")])
+    texts: dict[str, str] = {}
+    for file in sorted(root.glob("*.yaml")):
+        try:
+            texts[file.name] = read_input_text(file, InputKind.CLAUSE, where=display_path(file))
+        except InputError:  # not a regular file, too large, not UTF-8: reported below
+            return _load_texts(root, None)
+    key = content_key("library", [(name, text.encode()) for name, text in texts.items()])
+    defs, names, fingerprint = cached("library", key, lambda: _parsed_library(root, texts))
+    _STORE.bind(key)
+    files = {cid: display_path(root / name) for cid, name in names.items()}
+    return Library(clauses=defs, files=files, root=root, fingerprint=fingerprint)
+
+
+def _parsed_library(
+    root: Path, texts: dict[str, str]
+) -> tuple[dict[str, ClauseDef], dict[str, str], str]:
+    """What the cache keeps of a library: its clauses in order, each one's file name (not its
+    display path, which depends on the working directory) and the fingerprint."""
+    library = _load_texts(root, texts)
+    by_name = {display_path(root / name): name for name in texts}
+    names = {cid: by_name[where] for cid, where in library.files.items()}
+    return library.clauses, names, library.fingerprint
+
+
+def _load_texts(root: Path, texts: dict[str, str] | None) -> Library:
+    """Parse and validate the clause files (their texts when already read)."""
     problems: list[Problem] = []
     defs: dict[str, ClauseDef] = {}
     files: dict[str, str] = {}
-    for file in sorted(root.glob("*.yaml")):
+    for file in sorted(root.glob("*.yaml")) if texts is None else [root / n for n in texts]:
         where = display_path(file)
         try:
-            data = load_yaml_text(read_input_text(file, InputKind.CLAUSE, where=where), where)
+            text = (
+                texts[file.name]
+                if texts is not None
+                else read_input_text(file, InputKind.CLAUSE, where=where)
+            )
+            data = load_yaml_text(text, where)
         except _YamlSyntax as exc:
             problems.append(exc.problem)
             continue

@@ -21,6 +21,7 @@ from jinja2 import StrictUndefined, meta, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
+from ._cache import code_store
 from ._codes import COUNTRY_NAMES
 from ._exceptions import TemplateError
 from ._variables import _Bad, fmt_decimal, to_decimal
@@ -317,17 +318,31 @@ def _parsed(source: str) -> nodes.Template:
     return parse(source)
 
 
+#: compiled clause templates across processes (``_cache``): bound to the loaded library's entry
+_STORE = code_store("templates")
+
+
 @functools.lru_cache(maxsize=4096)
 def _template_names(source: str) -> frozenset[str]:
+    found = _STORE.get(source)
+    if found is not None and isinstance(found[0], frozenset):
+        return found[0]
     return frozenset(meta.find_undeclared_variables(_parsed(source))) - TEMPLATE_GLOBALS
 
 
 @functools.lru_cache(maxsize=4096)
 def _compiled(source: str) -> jinja2.Template:
     # Compiled from the parsed tree, not parsed again. Jinja's optimizer may fold constants
-    # in that tree while compiling, so its names are read (and cached) first.
-    _template_names(source)
-    return ENV.from_string(_parsed(source))
+    # in that tree while compiling, so its names are read (and cached) first. The code is what
+    # ``ENV.from_string`` would build the template from; it is kept in the compiled cache with
+    # the names, so the next process neither parses nor compiles this source.
+    found = _STORE.get(source)
+    code = _STORE.code(found) if found is not None else None
+    if code is None:
+        names = _template_names(source)
+        code = ENV.compile(_parsed(source))
+        _STORE.add(source, names, code=code)
+    return ENV.template_class.from_code(ENV, code, ENV.make_globals(None), None)
 
 
 def template_calls(source: str) -> list[tuple[str, str, int]]:

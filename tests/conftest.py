@@ -29,6 +29,9 @@ def _audit_keys_stay_in_the_test(
     the developer's own ``~/.config``; a WSR_AUDIT_KEY_FILE from the shell is ignored."""
     monkeypatch.delenv("WSR_AUDIT_KEY_FILE", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+    # the compiled drafting cache (clauses/_cache.py) of this session, not ~/.cache: shared by
+    # the session's tests, so most drafts in the suite also run from the cache
+    monkeypatch.setenv("WSR_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "compiled-cache"))
 
 
 @pytest.hookimpl(wrapper=True)

@@ -39,6 +39,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from .._agreement import Agreement, DefinedTermRec, PartyRec
+from .._cache import code_store, content_key
 from .._paper import MARGIN, PAGE_SIZES, Paper
 from .._references import SECTION_REF, bookmark_name
 from .._templating import count_filter, country_filter
@@ -339,12 +340,28 @@ def _template_bytes(path: Path) -> bytes:
     return path.read_bytes()
 
 
+#: the house template across processes (``_cache``): each part's preprocessed XML, by raw XML
+_PATCHED = code_store("docx-xml")
+#: and the code the environment below compiled each preprocessed part to, by its text
+_CODE = code_store("docx-code")
+
+
+@lru_cache(maxsize=1)
+def _docxtpl_version() -> str:
+    import docxtpl
+
+    return str(getattr(docxtpl, "__version__", "?"))
+
+
 class _CompilingOnceEnvironment(SandboxedEnvironment):
-    """A sandbox that compiles each distinct template source once per process.
+    """A sandbox that compiles each distinct template source once per process, and keeps the
+    code in the compiled cache so the next process does not compile it either.
 
     docxtpl hands the same preprocessed XML of the house template to ``from_string`` on every
     render; compiling it again each time was a fifth of a 500-supplier render. Compiled
-    templates hold no render state, so sharing them is safe.
+    templates hold no render state, so sharing them is safe. The code is what
+    ``SandboxedEnvironment.from_string`` builds its template from; it is only taken from (and
+    given to) the cache with autoescape on, the setting it was compiled under.
     """
 
     MAX_CACHED = 64
@@ -361,8 +378,18 @@ class _CompilingOnceEnvironment(SandboxedEnvironment):
         if found is None:
             if len(self._compiled) >= self.MAX_CACHED:
                 self._compiled.clear()
-            found = self._compiled[source] = super().from_string(source)
+            found = self._compiled[source] = self._from_code(source)
         return found
+
+    def _from_code(self, source: str) -> Any:
+        if self.autoescape is not True:
+            return super().from_string(source)
+        stored = _CODE.get(source)
+        code = _CODE.code(stored) if stored is not None else None
+        if code is None:
+            code = self.compile(source)
+            _CODE.add(source, code=code)
+        return self.template_class.from_code(self, code, self.make_globals(None), None)
 
 
 _JINJA_ENV = _CompilingOnceEnvironment()
@@ -375,10 +402,16 @@ _EMPTY_RUN = re.compile(
 
 class _HouseTemplate(DocxTemplate):  # type: ignore[misc]
     """docxtpl without the empty runs its run tags leave behind (the redline counts runs, and
-    Word keeps them as clutter)."""
+    Word keeps them as clutter). The preprocessing is a pure function of the part's XML, so its
+    result is kept in the compiled cache by that XML."""
 
     def patch_xml(self, src_xml: str) -> str:
-        return _EMPTY_RUN.sub("", super().patch_xml(src_xml))
+        stored = _PATCHED.get(src_xml)
+        if stored is not None and isinstance(stored[0], str):
+            return stored[0]
+        patched = _EMPTY_RUN.sub("", super().patch_xml(src_xml))
+        _PATCHED.add(src_xml, patched)
+        return patched
 
 
 #: what docxtpl's ``resolve_listing`` turns into runs, breaks and paragraphs
@@ -435,7 +468,11 @@ def render_template(
 
     The page is ``paper`` (else the context's ``paper``, else Letter).
     """
-    tpl = _HouseDocxTemplate(io.BytesIO(_template_bytes(template)))
+    data = _template_bytes(template)
+    key = content_key("docx", [("template", data), ("docxtpl", _docxtpl_version().encode())])
+    _PATCHED.bind(key)
+    _CODE.bind(key)
+    tpl = _HouseDocxTemplate(io.BytesIO(data))
     tpl.render(_complete(context), jinja_env=_JINJA_ENV, autoescape=True)
     props = tpl.docx.core_properties
     props.title = title
