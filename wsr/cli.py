@@ -204,8 +204,27 @@ def _command() -> typer.core.TyperGroup:
         help_option = group.get_help_option(Context(group))  # made once, then cached on it
         if help_option is not None:
             plain(help_option, bool)
-        groups.extend(c for c in getattr(group, "commands", {}).values() if hasattr(c, "commands"))
+        for sub in getattr(group, "commands", {}).values():
+            if hasattr(sub, "commands"):
+                groups.append(sub)
+            for param in sub.params:
+                if _is_text(param):
+                    plain(param, str)
     return command
+
+
+def _is_text(param: Any) -> bool:
+    """A plain ``str`` option or argument: its value arrives from click as the text typed, and
+    typer's pydantic ``str`` adapter returns it unchanged, so building one per option (what
+    ``wsr draft`` spent on its ``--out``/``--format``/``--name``) is skipped. Options with a
+    parser, a click type, a file annotation or a default that is not text keep typer's path."""
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is None or descriptor.annotation is not str or descriptor.file_annotation:
+        return False
+    info = descriptor.parameter_info
+    if getattr(info, "parser", None) is not None or getattr(info, "click_type", None) is not None:
+        return False
+    return param.default is None or isinstance(param.default, str)
 
 
 def main(argv: list[str] | None = None) -> None:
