@@ -4,30 +4,36 @@ A and B are whole processes, one render per process, started alternately run by 
 
 * **A, the engine**: ``wsr draft A.yaml --out DIR --format docx`` — start Python, import the CLI,
   load the clause library, read and validate the answers, assemble the record, write the JSON
-  record and render the house-template DOCX;
+  record and render the house-template DOCX. Twice: **cold**, with the compiled cache off
+  (``WSR_CACHE_DIR=off``: everything parsed, validated and compiled as if for the first time),
+  and **warm**, from a compiled cache an earlier draft filled (``clauses/_cache.py``: the loaded
+  library, the compiled clause templates and the house template);
 * **B, the floor**: start Python, import docxtpl, read the finished template context from a JSON
   file and render it into a minimal docxtpl template (python-docx's default document: no house
   styles, numbering, fonts or settings) that produces **the same final text** — title, parties,
   recital, definitions, every section and clause paragraph, the supplier schedule table,
   signature blocks, record line, header and footer — then save it.
 
-Before timing, both DOCX files are read back and their text compared paragraph by paragraph
-(body, table cells, header, footer); the benchmark refuses to time two documents that differ.
+Before timing, the DOCX files are read back and their text compared paragraph by paragraph
+(body, table cells, header, footer); the benchmark refuses to time documents that differ, and
+the cold and warm engine files (DOCX and record) must be byte-identical.
 The suppliers are varied (names with ampersands and apostrophes, several countries), so
 escaping is on the path as it is for real supplier lists.
 
     python -m benchmarks.bench_draft [--suppliers 500] [--runs 11]
 
-Prints min / median / max of each side, the ratio of medians (goal: engine ≤ 1.2 × floor), and
-each side's max RSS.
+Prints min / median / max of each side, the ratio of medians to the floor's (goal: engine
+≤ 1.2 × floor), each side's max RSS and the load average.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -242,18 +248,26 @@ def check_same_text(engine: Path, floor: Path) -> int:
 # -- timing -------------------------------------------------------------------------------------
 
 
-def run(cmd: list[str]) -> float:
-    """Wall seconds of one whole process."""
+def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system) of one whole process.
+
+    The CPU time is the child's own (``RUSAGE_CHILDREN`` before and after): on a loaded machine
+    it moves far less than the wall time, so it is reported beside it.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
-def max_rss(cmd: list[str]) -> float:
+def max_rss(cmd: list[str], env: dict[str, str] | None = None) -> float:
     """Peak RSS (MiB) of one run, by GNU time: a child's own ``ru_maxrss`` would include this
     benchmark's memory at the fork."""
     done = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True, check=True
+        ["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True, check=True, env=env
     )
     return int(done.stderr.strip().splitlines()[-1]) / 1024
 
@@ -266,6 +280,12 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--suppliers", type=int, default=500)
     ap.add_argument("--runs", type=int, default=11)
+    ap.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="also time `wsr draft` from this other source tree (e.g. `git archive main`, "
+        "byte-compiled), cold",
+    )
     args = ap.parse_args(argv)
 
     from clauses import assemble, load_library, parse_answers
@@ -281,35 +301,74 @@ def main(argv: list[str] | None = None) -> None:
     template = tmp / "floor-template.docx"
     build_floor_template(template)
 
-    out = tmp / "out"
-    engine_cmd = [str(WSR), "draft", str(answers), "--out", str(out), "--format", "docx"]
+    cold_env = {**os.environ, "WSR_CACHE_DIR": "off"}
+    warm_env = {**os.environ, "WSR_CACHE_DIR": str(tmp / "cache")}
+    cold_cmd = [str(WSR), "draft", str(answers), "--out", str(tmp / "cold"), "--format", "docx"]
+    warm_cmd = [str(WSR), "draft", str(answers), "--out", str(tmp / "warm"), "--format", "docx"]
     floor_docx = tmp / "floor.docx"
     floor_cmd = [sys.executable, "-c", FLOOR, str(context_file), str(template), str(floor_docx)]
 
-    run(engine_cmd)
+    run(cold_cmd, cold_env)
+    run(warm_cmd, warm_env)  # fills the cache
+    run(warm_cmd, warm_env)  # drafts from it
     run(floor_cmd)
-    (engine_docx,) = out.glob(f"*-{agreement.id}.docx")  # wsr draft names it <title slug>-<id>
+    cold_files = {p.name: p.read_bytes() for p in (tmp / "cold").iterdir()}
+    warm_files = {p.name: p.read_bytes() for p in (tmp / "warm").iterdir()}
+    if cold_files != warm_files:
+        raise SystemExit("the warm draft differs from the cold one: not timing")
+    (engine_docx,) = (tmp / "cold").glob(f"*-{agreement.id}.docx")  # <title slug>-<id>.docx
     paragraphs = check_same_text(engine_docx, floor_docx)
 
-    eng: list[float] = []
-    flo: list[float] = []
+    sides: list[tuple[str, list[str], dict[str, str] | None]] = [
+        ("cold", cold_cmd, cold_env),
+        ("warm", warm_cmd, warm_env),
+        ("floor", floor_cmd, None),
+    ]
+    labels = {
+        "cold": "A engine, cold: `WSR_CACHE_DIR=off wsr draft … --format docx`",
+        "warm": "A engine, warm: `wsr draft … --format docx` from the compiled cache",
+        "floor": "B floor: python + docxtpl render of the same text",
+    }
+    if args.baseline:
+        base_env = {**cold_env, "PYTHONPATH": str(Path(args.baseline).resolve())}
+        entry = "import sys; from wsr.cli import main; main()"
+        base_cmd = [sys.executable, "-c", entry, *cold_cmd[1:4], str(tmp / "base"), *cold_cmd[5:]]
+        run(base_cmd, base_env)
+        base_files = {p.name: p.read_bytes() for p in (tmp / "base").iterdir()}
+        if base_files != cold_files:  # another engine may differ in bytes, never in text
+            (base_docx,) = (tmp / "base").glob(f"*-{agreement.id}.docx")
+            check_same_text(base_docx, floor_docx)
+        sides.insert(0, ("baseline", base_cmd, base_env))
+        labels["baseline"] = f"baseline `{args.baseline}`, `wsr draft … --format docx`"
+    times: dict[str, list[float]] = {name: [] for name, _, _ in sides}
+    cpus: dict[str, list[float]] = {name: [] for name, _, _ in sides}
     for i in range(args.runs):  # alternate, and alternate which goes first
-        pair = [(eng, engine_cmd), (flo, floor_cmd)]
-        for times, cmd in pair if i % 2 == 0 else pair[::-1]:
-            times.append(run(cmd))
-    eng_rss, flo_rss = max_rss(engine_cmd), max_rss(floor_cmd)
-    ratio = statistics.median(eng) / statistics.median(flo)
+        for name, cmd, env in sides if i % 2 == 0 else sides[::-1]:
+            wall, cpu = run(cmd, env)
+            times[name].append(wall)
+            cpus[name].append(cpu)
+    rss = {name: max_rss(cmd, env) for name, cmd, env in sides}
+    floor = statistics.median(times["floor"])
+    floor_cpu = statistics.median(cpus["floor"])
     print(
         f"## Drafting: Accord-style example, {args.suppliers} suppliers, "
         f"{paragraphs} paragraphs of identical text, {args.runs} runs of each, alternated"
     )
     print()
-    print("| figure | min / median / max |")
-    print("|---|---|")
-    print(f"| A engine: `wsr draft … --format docx` (whole process) | {fmt(eng)} |")
-    print(f"| B floor: python + docxtpl render of the same text (whole process) | {fmt(flo)} |")
-    print(f"| ratio of medians A / B (goal ≤ 1.2) | {ratio:.2f} |")
-    print(f"| max RSS, engine / floor process | {eng_rss:.0f} / {flo_rss:.0f} MiB |")
+    print(
+        "| figure | wall min / median / max | × floor (goal ≤ 1.2) "
+        "| CPU median | CPU × floor | max RSS |"
+    )
+    print("|---|---|---|---|---|---|")
+    for name, _, _ in sides:
+        ratio = statistics.median(times[name]) / floor
+        cpu = statistics.median(cpus[name])
+        print(
+            f"| {labels[name]} | {fmt(times[name])} | ×{ratio:.2f} | {cpu:.3f} s "
+            f"| ×{cpu / floor_cpu:.2f} | {rss[name]:.0f} MiB |"
+        )
+    print()
+    print(f"load average after the runs: {Path('/proc/loadavg').read_text().split()[:3]}")
 
 
 if __name__ == "__main__":
