@@ -38,7 +38,6 @@ import os
 import pickle
 import stat
 import sys
-import tempfile
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -125,6 +124,8 @@ def write_entry(kind: str, key: str, entry: dict[str, Any]) -> bool:
     folder = cache_dir()
     if folder is None:
         return False
+    import tempfile  # only a draft that fills the cache pays for importing it
+
     data = pickle.dumps({**entry, "format": FORMAT, "key": key}, protocol=pickle.HIGHEST_PROTOCOL)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{kind}-", suffix=".tmp")
     try:
