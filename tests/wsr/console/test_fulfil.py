@@ -105,10 +105,11 @@ def test_api_fulfil_records_it_in_the_audit_log_as_the_user(world: tuple[Seeded,
     ("body", "path", "message"),
     [
         ({}, "on", "Field required"),
+        ({"on": " "}, "on", "give the date it was performed (YYYY-MM-DD)"),
         ({"on": "someday"}, "on", "'someday' is not an ISO date"),
         ({"on": "2026-04-17", "note": "a\x00b"}, "note", "control character"),
     ],
-    ids=["no-date", "bad-date", "bad-note"],
+    ids=["no-date", "blank-date", "bad-date", "bad-note"],
 )
 def test_api_fulfil_bad_input_is_422_naming_the_field(
     world: tuple[Seeded, Any], body: dict[str, str], path: str, message: str

@@ -32,13 +32,16 @@ class Fulfilment(BaseModel):
     note: str = Field("", description="A note for the record.")
 
 
-def check_fulfilment(note: str, evidence: tuple[str, bytes] | None) -> None:
+def check_fulfilment(on: str, note: str, evidence: tuple[str, bytes] | None) -> None:
     """The CLI's checks before the store is opened (``wsr fulfil --note/--evidence``), with its
-    messages on the console's inputs (``note``, ``file``): text a document can hold, and a
-    named, non-empty evidence file within the evidence limit."""
+    messages on the console's inputs (``on``, ``note``, ``file``): a date (``--on`` is required
+    there; a blank one here would read "'' is not an ISO date"), text a document can hold, and
+    a named, non-empty evidence file within the evidence limit."""
     from clauses import LIMITS, InputError, InputKind, text_problem
     from wsr._cmd_obligations import check_text
 
+    if not on.strip():
+        raise InputError.single("on", "give the date it was performed (YYYY-MM-DD)")
     check_text(note, "note")
     if evidence is None:
         return
@@ -66,7 +69,7 @@ async def fulfil_obligation(
     from .. import queries
 
     def store() -> dict[str, Any]:
-        check_fulfilment(body.note, None)
+        check_fulfilment(body.on, body.note, None)
         service = act.service
         with service.store.transaction():
             # not found, or another brand's: the same answer, before anything is written

@@ -198,7 +198,7 @@ async def fulfil(obligation_id: str, act: Acting = Depends(acting(Action.FULFIL)
     on, note = values.get("on", ""), values.get("note", "")
 
     def action() -> Obligation:
-        check_fulfilment(note, attached)
+        check_fulfilment(on, note, attached)
         return act.service.fulfil(obligation_id, on=on, evidence=attached, note=note, now=act.now)
 
     return await _act(
