@@ -7,7 +7,8 @@ the executable, asks dpkg which package owns both (``dpkg -S``) and that package
 pointing at an empty folder, so no downloaded browser could be found even by accident, and
 launches that executable; the browser it reports must be the package's version.
 
-Browser tests mark themselves with ``pytestmark = needs_chromium`` and take :func:`browser`.
+Browser tests mark themselves with ``pytestmark = needs_chromium``, take :func:`browser`, and
+save screenshots in :func:`screenshots` for a person to look at.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 import pytest
 
 WRAPPER = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[3]
 PACKAGE = "chromium"
 
 
@@ -138,3 +140,11 @@ def browser(**launch: Any) -> Iterator[Any]:
                 os.environ.pop("PLAYWRIGHT_BROWSERS_PATH", None)
             else:
                 os.environ["PLAYWRIGHT_BROWSERS_PATH"] = saved
+
+
+def screenshots() -> Path:
+    """``test-artifacts/console/`` (under ``WSR_TEST_ARTIFACTS`` when set), made if missing."""
+    base = os.environ.get("WSR_TEST_ARTIFACTS")
+    folder = (Path(base) if base else ROOT / "test-artifacts") / "console"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

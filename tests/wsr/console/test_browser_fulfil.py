@@ -5,29 +5,18 @@ evidence file; the page shows the obligation fulfilled and the file. Screenshots
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
 from obligations import open_store
 from tests.wsr.console._chromium import browser as debian_chromium
-from tests.wsr.console._chromium import needs_chromium
+from tests.wsr.console._chromium import needs_chromium, screenshots
 
 playwright = pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import expect  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[3]
-
 pytestmark = needs_chromium
-
-
-def _shots() -> Path:
-    base = os.environ.get("WSR_TEST_ARTIFACTS")
-    folder = (Path(base) if base else ROOT / "test-artifacts") / "console"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def _flowdown(db_url: str, agreement_id: str) -> str:
@@ -63,7 +52,7 @@ def test_monitor_records_fulfilment_with_evidence(live_server, seeded, users, tm
         expect(refused.locator(".field-error")).to_have_text(
             "give the date it was performed (YYYY-MM-DD)"
         )
-        page.screenshot(path=_shots() / "fulfil-1-form.png", full_page=True)
+        page.screenshot(path=screenshots() / "fulfil-1-form.png", full_page=True)
         form.locator("input[name=on]").fill("2026-04-17")
         form.locator("textarea[name=note]").fill("signed by every supplier")
         form.locator("input[name=file]").set_input_files(str(proof))
@@ -71,7 +60,7 @@ def test_monitor_records_fulfilment_with_evidence(live_server, seeded, users, tm
         expect(page.locator("body")).to_contain_text("Fulfilment recorded with its evidence.")
         expect(page.locator(".badge.state-fulfilled").first).to_be_visible()
         expect(page.locator("body")).to_contain_text("signed-flowdown.pdf")
-        page.screenshot(path=_shots() / "fulfil-2-done.png", full_page=True)
+        page.screenshot(path=screenshots() / "fulfil-2-done.png", full_page=True)
     store = open_store(seeded.db_url)
     try:
         with store.read():
