@@ -25,16 +25,17 @@ the store changes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ._bundle_evidence import Exhibit, ExhibitIndex, evidence_refs, make_exhibits
+
 if TYPE_CHECKING:
     from clauses import Agreement, SectionRec
-    from obligations import AuditEntry, Event, EvidenceRef, Obligation, TrackedAgreement
+    from obligations import AuditEntry, Event, Obligation, TrackedAgreement
     from obligations.stores.sqlalchemy import SqlAlchemyObligationStore
     from wsr.console._access import Viewer
 
@@ -54,6 +55,9 @@ _KIND_ORDER = {
 
 #: audit actions that are a person's decision about evidence (the console's evidence review)
 _EVIDENCE_DECISIONS = frozenset({"evidence_accepted", "evidence_rejected"})
+#: the audit actions whose chronology line names the exhibit concerned: the decisions, and
+#: the filings (an upload, a fulfilment with a file)
+_NAMING = _EVIDENCE_DECISIONS | {"evidence_submitted", "fulfilled"}
 #: the obligation fields a chronology entry reports the change of
 _CHANGED = ("state", "due", "evidence", "flags", "paid")
 
@@ -81,30 +85,6 @@ class Entry:
             "actor": self.actor,
             "source": self.source,
         }
-
-
-@attrs.frozen(kw_only=True)
-class Exhibit:
-    """One evidence file; ``content`` None when it is withheld from this viewer."""
-
-    number: str
-    filename: str
-    sha256: str
-    size: int
-    obligation_id: str
-    submitted_at: datetime
-    note: str
-    content: bytes | None
-    withheld: str = ""
-
-    @property
-    def looks_like_pdf(self) -> bool:
-        return self.content is not None and self.content.lstrip()[:5] == b"%PDF-"
-
-    def zip_name(self) -> str:
-        """Its name in the ZIP: the number, then the file name made safe for every system."""
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", self.filename).strip("._") or "file"
-        return f"exhibits/{self.number}-{safe[:100]}"
 
 
 @attrs.frozen(kw_only=True)
@@ -206,6 +186,13 @@ class _Redactor:
 
         return redact_event(self.viewer, event.type, fields)
 
+    def withhold(self, values: Sequence[str]) -> None:
+        """Withhold these texts too (a withheld exhibit's file name and note)."""
+        if self.viewer is None:
+            return
+        more = {v for v in values if v.strip()}
+        self._values = sorted(set(self._values) | more, key=len, reverse=True)
+
     def text(self, value: str) -> str:
         for secret in self._values:
             if secret in value:
@@ -257,9 +244,12 @@ def _named(snapshot: Mapping[str, Any] | None) -> str:
     return f": {snapshot.get('title', '')}" + (f" — {subject}" if subject else "")
 
 
-def _audit_lines(entries: Sequence[AuditEntry], redact: _Redactor) -> list[Entry]:
+def _audit_lines(
+    entries: Sequence[AuditEntry], redact: _Redactor, exhibits: ExhibitIndex | None = None
+) -> list[Entry]:
     """The audit log as chronology lines. An obligation's birth is two entries (created, then
-    in effect at the same instant); they read as one line."""
+    in effect at the same instant); they read as one line. An evidence line names its exhibit
+    (number, file as shown, SHA-256) when ``exhibits`` has it."""
     out: list[Entry] = []
     born: dict[str, AuditEntry] = {}
     for entry in entries:
@@ -274,14 +264,16 @@ def _audit_lines(entries: Sequence[AuditEntry], redact: _Redactor) -> list[Entry
             continue
         if first is not None:
             out.append(_audit_entry(first, redact))  # type: ignore[arg-type]
-        line = _audit_entry(entry, redact)
+        line = _audit_entry(entry, redact, exhibits)
         if line is not None:
             out.append(line)
     out.extend(_audit_entry(first, redact) for first in born.values())  # type: ignore[misc]
     return out
 
 
-def _audit_entry(entry: AuditEntry, redact: _Redactor) -> Entry | None:
+def _audit_entry(
+    entry: AuditEntry, redact: _Redactor, exhibits: ExhibitIndex | None = None
+) -> Entry | None:
     action = entry.action
     if action == "event_recorded":
         return None  # the event itself is in the chronology, dated when it happened
@@ -295,6 +287,11 @@ def _audit_entry(entry: AuditEntry, redact: _Redactor) -> Entry | None:
         ) != entry.after.get("evidence")
         if action in _EVIDENCE_DECISIONS or (evidence_moved and action != "fulfilled"):
             kind = "decision"
+        named = exhibits.decided(entry) if exhibits is not None and action in _NAMING else None
+        if named is not None:
+            verb = action.removeprefix("evidence_").replace("_", " ")
+            what = f"evidence {named.number} {verb}: {named.filename}" + _named(entry.after)
+            detail = f"SHA-256 {named.sha256}" + (f"; {detail}" if detail else "")
     if action.startswith("notice_"):
         kind = "notice"
     if entry.reason:
@@ -444,43 +441,6 @@ def _notice_entries(notice: Notice) -> list[Entry]:
     return out
 
 
-def _exhibits(
-    store: SqlAlchemyObligationStore,
-    refs: Sequence[EvidenceRef],
-    obligations: Mapping[str, Obligation],
-    redact: _Redactor,
-) -> list[Exhibit]:
-    out: list[Exhibit] = []
-    for n, ref in enumerate(sorted(refs, key=lambda r: (r.submitted_at, r.obligation_id)), 1):
-        ob = obligations.get(ref.obligation_id)
-        confidential = (
-            ob is not None
-            and ob.trigger_event_id is not None
-            and ob.trigger_event_id in redact.confidential_events
-        )
-        filename = redact.text(ref.filename)
-        if confidential:
-            filename = f"evidence {n}"
-        out.append(
-            Exhibit(
-                number=f"E{n}",
-                filename=filename,
-                sha256=ref.sha256,
-                size=ref.size,
-                obligation_id=ref.obligation_id,
-                submitted_at=ref.submitted_at,
-                note="" if confidential else redact.text(ref.note),
-                content=None if confidential else store.evidence_content(ref.sha256),
-                withheld=(
-                    "withheld: confidential complaint material (the monitor holds the original)"
-                    if confidential
-                    else ""
-                ),
-            )
-        )
-    return out
-
-
 def _evidence_entry(ex: Exhibit) -> Entry:
     note = f"; note: {ex.note}" if ex.note else ""
     return Entry(
@@ -570,15 +530,16 @@ def load_bundle(
         redact = _Redactor(viewer, events)
         in_scope = [scope] if scope is not None else obligations
         ids = {o.id for o in in_scope}
-        refs = [r for r in store.all_evidence() if r.obligation_id in ids]
-        exhibits = _exhibits(store, refs, by_id, redact)
+        exhibits = make_exhibits(store, evidence_refs(store, in_scope), by_id, redact)
         notice_rows = _notices(store, agreement_id, ids if scope is not None else None)
     chronology = [
         _event_entry(ev, redact) for ev in events if scope is None or _concerns(ev, scope)
     ]
     chronology.extend(
         _audit_lines(
-            [e for e in entries if scope is None or e.obligation_id in (None, scope.id)], redact
+            [e for e in entries if scope is None or e.obligation_id in (None, scope.id)],
+            redact,
+            ExhibitIndex(exhibits),
         )
     )
     notices = [_notice(r, redact) for r in notice_rows]

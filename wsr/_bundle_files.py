@@ -29,7 +29,8 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from ._bundle import Bundle, Exhibit
+from ._bundle import Bundle
+from ._bundle_evidence import Exhibit
 
 #: characters XML 1.0 (and so a DOCX) cannot hold; replaced so a typed note never breaks it
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -86,11 +87,26 @@ def write_bundle(bundle: Bundle, out_dir: Path) -> list[Path]:
     return [out_dir / pdf_name, out_dir / zip_name]
 
 
+#: why a bundle's PDF cannot be made here, and the remedy (``wsr bundle`` and the console's
+#: downloads say the same; the console adds that the ZIP does not need it)
+NO_LIBREOFFICE = (
+    "LibreOffice is not installed, and the bundle's PDF is made with it: install the Debian "
+    "package libreoffice-writer-nogui (apt-get install libreoffice-writer-nogui)"
+)
+
+
 def build_pdf(bundle: Bundle, placed: list[tuple[_Placed, Any]] | None = None) -> bytes:
-    """The bundle's PDF: the document itself, then each readable PDF exhibit."""
+    """The bundle's PDF: the document itself, then each readable PDF exhibit. ToolMissing
+    (:data:`NO_LIBREOFFICE`) before anything is rendered where LibreOffice is not installed."""
     from pypdf import PdfReader, PdfWriter
 
-    from clauses.render.pdf import render_pdf
+    from clauses import ToolMissing
+    from clauses.render.pdf import render_pdf, soffice_path
+
+    try:
+        soffice_path()
+    except ToolMissing:
+        raise ToolMissing(NO_LIBREOFFICE) from None
 
     if placed is None:
         placed = [_place(ex) for ex in bundle.exhibits]

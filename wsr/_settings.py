@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,6 +28,44 @@ class Settings:
         if self.now_text is None:
             return datetime.now(UTC)
         return parse_now(self.now_text)
+
+    def to_json(self) -> str:
+        """The settings as one JSON text, for the console's worker processes
+        (:func:`wsr.console.app.app_from_environment` reads it back with :meth:`from_json`)."""
+        return json.dumps(
+            {
+                "db_url": self.db_url,
+                "now_text": self.now_text,
+                "outbox": str(self.outbox),
+                "console_url": self.console_url,
+                "console_secret": self.console_secret,
+                "webhook_key": self.webhook_key,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Settings:
+        """What :meth:`to_json` wrote; ValueError naming the key for anything else."""
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("the settings are not a JSON object")
+        for key in ("db_url", "outbox", "console_url"):
+            if not isinstance(data.get(key), str):
+                raise ValueError(f"{key}: a string is required")
+        for key in ("now_text", "console_secret", "webhook_key"):
+            if data.get(key) is not None and not isinstance(data[key], str):
+                raise ValueError(f"{key}: a string or null is required")
+        return cls(
+            db_url=data["db_url"],
+            now_text=data.get("now_text"),
+            outbox=Path(data["outbox"]),
+            console_url=data["console_url"],
+            console_secret=data.get("console_secret"),
+            webhook_key=data.get("webhook_key"),
+        )
+
+    def with_secret(self, secret: str) -> Settings:
+        return replace(self, console_secret=secret)
 
 
 def parse_now(text: str) -> datetime:

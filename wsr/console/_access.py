@@ -43,6 +43,12 @@ class Action(StrEnum):
     DETERMINATIONS = "determinations"  # a supplier determination across agreements
     EVIDENCE = "evidence"  # upload evidence to an obligation
     EVIDENCE_DECISIONS = "evidence_decisions"  # accept or reject evidence
+    #: record that an obligation was performed (``wsr fulfil``), optionally with evidence.
+    #: Who decides evidence decides this: recording performance settles the obligation on
+    #: the record as accepting its evidence would, so it is the monitoring body's (monitor,
+    #: admin). A negotiator drafts and tracks but decides no evidence; counsel speaks for the
+    #: brand, often the obligor, and may not settle its own brand's obligations.
+    FULFIL = "fulfil"
     BREACH = "breach"  # confirm or dismiss a suspected breach
     WAIVE = "waive"
     POWERS = "powers"  # exercise a power (suspend, terminate, ...)
@@ -63,6 +69,7 @@ _MONITOR = frozenset(
         Action.DETERMINATIONS,
         Action.EVIDENCE,
         Action.EVIDENCE_DECISIONS,
+        Action.FULFIL,
         Action.BREACH,
         Action.WAIVE,
         Action.POWERS,

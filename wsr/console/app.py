@@ -5,10 +5,17 @@ with :func:`obligations.open_store` (a new database is migrated, an old one refu
 command that upgrades it). The routers of every console stream come from
 :data:`wsr.console.routes.ROUTERS`; the scheduler's SendGrid webhook is served at
 ``/webhooks/sendgrid`` by the scheduler's own Starlette app, unchanged.
+
+``wsr serve --workers N`` runs N uvicorn worker processes; uvicorn starts each one from an
+import string, so each builds its app with :func:`app_from_environment` from the settings the
+parent put in :data:`WORKER_SETTINGS` (one JSON variable). Nothing a worker keeps in memory
+matters to the next request: sessions, CSRF tokens and the login rate limit are in the
+database, and every worker signs cookies with the same secret (the parent's).
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -32,6 +39,8 @@ from ._auth import Signer, cookie_secure, wall_clock
 from ._templates import FLASH_COOKIE
 
 STATIC = Path(__file__).parent / "static"
+#: the environment variable a worker process reads its settings from (``Settings.to_json``)
+WORKER_SETTINGS = "WSR_CONSOLE_WORKER_SETTINGS"
 WEBHOOK_PATH = "/webhooks/sendgrid"
 
 
@@ -150,3 +159,19 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
         app.include_router(router)
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one ``wsr serve --workers`` process (uvicorn's ``factory=True`` calls it):
+    the settings are :data:`WORKER_SETTINGS`, which ``wsr serve`` sets. Every worker must sign
+    with the same secret, so settings without one are refused rather than given a new one."""
+    text = os.environ.get(WORKER_SETTINGS)
+    if not text:
+        raise RuntimeError(f"{WORKER_SETTINGS} is not set; start the console with `wsr serve`")
+    try:
+        settings = Settings.from_json(text)
+    except ValueError as exc:
+        raise RuntimeError(f"{WORKER_SETTINGS}: {exc}") from None
+    if not settings.console_secret:
+        raise RuntimeError(f"{WORKER_SETTINGS}: console_secret is required (the workers share one)")
+    return create_app(settings)

@@ -543,6 +543,35 @@ ROWS.update(
 )
 
 
+# -- console: fulfil (monitors and admins: the roles that decide evidence) --------------------
+# the targets are no-retaliation duties, which no person's record settles: the engine refuses
+# with its reason (409 from the API, the form again with it from the page) — nothing written
+ROWS.update(
+    {
+        ("POST", "/api/obligations/{obligation_id}/fulfil"): Row(
+            lambda s, t: Call(
+                f"/api/obligations/{obligation_of(s, t)}/fulfil", {"json": {"on": "2026-04-19"}}
+            ),
+            {
+                "admin": 409,
+                "monitor": 409,
+                "negotiator": 403,
+                "counsel": 403,
+                "counsel_other": 403,
+                "anonymous": 401,
+            },
+        ),
+        ("POST", "/obligations/{obligation_id}/fulfil"): Row(
+            lambda s, t: Call(
+                f"/obligations/{obligation_of(s, t)}/fulfil", {"data": {"on": "2026-04-19"}}
+            ),
+            {**PAGE_EVENTS, "admin": 422, "monitor": 422},
+            "page",
+        ),
+    }
+)
+
+
 def _page_url(s: Seeded, target: str, path: str) -> str:
     """A page's URL for the target agreement (its first event, its no-retaliation duty)."""
     from obligations import open_store

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import urllib.error
 import urllib.request
 import zipfile
@@ -17,11 +16,11 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
+from tests.wsr.console._chromium import browser as debian_chromium
+from tests.wsr.console._chromium import needs_chromium
 from tests.wsr.console.conftest import COMPLAINANT_REFS, ROOT
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
+pytestmark = needs_chromium
 
 
 def _shots() -> Path:
@@ -33,12 +32,8 @@ def _shots() -> Path:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM)
+    with debian_chromium() as launched:  # Debian's package, never a download
         yield launched
-        launched.close()
 
 
 def _get(url: str) -> tuple[int, bytes]:

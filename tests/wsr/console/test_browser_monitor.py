@@ -12,21 +12,20 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.wsr.console._chromium import browser as debian_chromium
+from tests.wsr.console._chromium import needs_chromium
+
 playwright = pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[3]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (apt install chromium)"
-)
+pytestmark = needs_chromium
 
 
 def artifacts() -> Path:
@@ -38,10 +37,8 @@ def artifacts() -> Path:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM)
+    with debian_chromium() as launched:  # Debian's package, never a download
         yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -13,33 +13,30 @@ Screenshots are saved in ``test-artifacts/console/`` for a person to look at.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.wsr.console._chromium import browser as debian_chromium
+from tests.wsr.console._chromium import needs_chromium
+
 playwright = pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
 from obligations import open_store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[3]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ANSWERS = Path(__file__).resolve().parents[1] / "fixtures" / "review_answers.yaml"
 SHOTS = ROOT / "test-artifacts" / "console"
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (apt install chromium)"
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM)
+    with debian_chromium() as launched:  # Debian's package, never a download
         yield launched
-        launched.close()
 
 
 def sign_in(browser: Browser, base: str, person) -> Page:

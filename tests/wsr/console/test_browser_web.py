@@ -6,17 +6,16 @@ Screenshots go to ``test-artifacts/console/`` (``WSR_TEST_ARTIFACTS`` to move th
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+from tests.wsr.console._chromium import browser as debian_chromium
+from tests.wsr.console._chromium import needs_chromium
+
 ROOT = Path(__file__).resolve().parents[3]
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"
-)
+pytestmark = needs_chromium
 
 
 def shots() -> Path:
@@ -28,14 +27,8 @@ def shots() -> Path:
 
 @pytest.fixture
 def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM)
-        try:
-            yield browser.new_page(viewport={"width": 1100, "height": 700})
-        finally:
-            browser.close()
+    with debian_chromium() as browser:  # Debian's package, never a download
+        yield browser.new_page(viewport={"width": 1100, "height": 700})
 
 
 def test_counsel_signs_in_sees_its_brand_and_signs_out(page, live_server, seeded, users):

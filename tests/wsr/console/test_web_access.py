@@ -127,6 +127,7 @@ EXPECTED = {
         Action.DETERMINATIONS,
         Action.EVIDENCE,
         Action.EVIDENCE_DECISIONS,
+        Action.FULFIL,  # who decides evidence records performance (console brief)
         Action.BREACH,
         Action.WAIVE,
         Action.POWERS,
@@ -154,7 +155,7 @@ def test_write_matrix(role, action):
 
 
 def test_counsel_never_records_events_or_decides_evidence():
-    for action in ("events", "determinations", "evidence_decisions", "breach", "users"):
+    for action in ("events", "determinations", "evidence_decisions", "fulfil", "breach", "users"):
         assert not may_write(COUNSEL, action)
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from .agreement import router as agreement  # pages
 from .api_core import router as api_core  # web
+from .api_fulfil import router as api_fulfil  # console
 from .api_review import router as api_review  # review
 from .auth import router as auth  # web
 from .bundle import router as bundle  # bundle
@@ -21,6 +22,7 @@ from .whatif import router as whatif  # pages
 ROUTERS: tuple[APIRouter, ...] = (
     auth,  # web: /login /logout
     api_core,  # web: /api/agreements, /api/obligations, /api/library, /api/notices
+    api_fulfil,  # console: POST /api/obligations/{id}/fulfil
     bundle,  # bundle: /agreements/{id}/bundle(.pdf|.zip), /obligations/{id}/bundle.pdf|.zip
     calendar,  # bundle: /calendar (feed URLs), /calendar/<secret>.ics
     review,  # review: /review pages (drafts, clause-by-clause review, downloads)

@@ -1,21 +1,76 @@
-"""What the monitoring pages share: the agreement as the viewer may see it, form data, shown
-values. Routes stay thin: they read the request, call the service or the queries, render."""
+"""What the monitoring pages share: who is acting (:func:`acting`, the dependencies every
+write route takes), the agreement as the viewer may see it, form data, shown values. Routes
+stay thin: they read the request, call the service or the queries, render."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from fastapi import APIRouter, Depends, Request, Response
 from starlette.datastructures import FormData, UploadFile
 
 from clauses import Agreement, NotFound
 from obligations import ObligationService, TrackedAgreement, local_date, status_at
 
-from .._access import Viewer
-from .._deps import check_agreement
+from .._access import Action, Viewer
+from .._deps import check_agreement, csrf_check, get_now, get_service, require_action
+
+_Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Acting:
+    """A request to act: who asks (allowed the action), the service acting as them, ``now``."""
+
+    request: Request
+    viewer: Viewer
+    service: ObligationService
+    now: datetime
+
+    async def values(self) -> dict[str, str]:
+        """The posted form's text inputs (without the CSRF token)."""
+        values = text_fields(await self.request.form())
+        values.pop("csrf_token", None)
+        return values
+
+
+def acting(action: Action, *, csrf: bool = True) -> Callable[..., Acting]:
+    """The dependency of a route doing ``action``: 403 for the roles the write matrix does not
+    give it, and for a page POST the session's CSRF token (``csrf=False`` for downloads)."""
+    allowed = require_action(action.value)
+
+    def acts(
+        request: Request,
+        viewer: Viewer = Depends(allowed),
+        service: ObligationService = Depends(get_service),
+        now: datetime = Depends(get_now),
+        _csrf: None = Depends(csrf_check if csrf else _no_check),
+    ) -> Acting:
+        return Acting(request=request, viewer=viewer, service=service, now=now)
+
+    return acts
+
+
+def _no_check() -> None:
+    """A read (a download) carries no CSRF token."""
+
+
+def download(
+    router: APIRouter, path: str, responses: dict[int | str, dict[str, Any]]
+) -> Callable[[_Endpoint], _Endpoint]:
+    """Serve a file download at ``path`` for pages and at ``/api`` + ``path`` for programs
+    (only that one in the OpenAPI description, with ``responses``): one endpoint, both routes."""
+
+    def register(endpoint: _Endpoint) -> _Endpoint:
+        router.get(f"/api{path}", response_class=Response, responses=responses)(endpoint)
+        router.get(path, response_class=Response, include_in_schema=False)(endpoint)
+        return endpoint
+
+    return register
 
 
 @dataclass(frozen=True)

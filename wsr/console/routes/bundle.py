@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from obligations import LegalState, ObligationService
@@ -24,11 +24,14 @@ from ..._bundle_files import build_pdf, build_zip
 from .._access import Action, Viewer
 from .._deps import check_agreement, console_of, get_now, require_action
 from .._templates import render
-from .api_core import ERRORS
+from ._pagekit import Acting, acting, download
+from .api_core import ERRORS, Errors
 
 router = APIRouter(tags=["bundles"])
 
 _viewer = require_action(Action.BUNDLES.value)
+#: a download: the roles that may have bundles (a GET: no CSRF token)
+_ASKS = acting(Action.BUNDLES, csrf=False)
 
 
 def _documented(media: str, what: str) -> dict[int | str, dict[str, object]]:
@@ -37,7 +40,10 @@ def _documented(media: str, what: str) -> dict[int | str, dict[str, object]]:
     return {200: {"description": what, "content": {media: body}}, **ERRORS}
 
 
-_PDF = _documented("application/pdf", "The bundle's PDF.")
+_PDF = {
+    **_documented("application/pdf", "The bundle's PDF."),
+    503: {"model": Errors, "description": "LibreOffice, which makes the PDF, is not installed."},
+}
 _ZIP = _documented("application/zip", "The originals with manifest.json.")
 
 
@@ -94,7 +100,15 @@ def _download(data: bytes, name: str, media: str) -> Response:
 
 
 def _pdf(bundle: Bundle) -> Response:
-    return _download(build_pdf(bundle), f"{bundle.stem}.pdf", "application/pdf")
+    """The PDF, or 503 saying LibreOffice is needed and how to install it (the ZIP is made
+    without it), as ``wsr bundle`` refuses."""
+    from clauses import ToolMissing
+
+    try:
+        data = build_pdf(bundle)
+    except ToolMissing as exc:
+        raise HTTPException(503, f"{exc}; the ZIP download works without it") from None
+    return _download(data, f"{bundle.stem}.pdf", "application/pdf")
 
 
 def _zip(bundle: Bundle) -> Response:
@@ -132,61 +146,33 @@ def bundle_page(
     )
 
 
-@router.get("/api/agreements/{agreement_id}/bundle.pdf", response_class=Response, responses=_PDF)
-@router.get(
-    "/agreements/{agreement_id}/bundle.pdf", response_class=Response, include_in_schema=False
-)
-def agreement_bundle_pdf(
-    agreement_id: str,
-    viewer: Viewer = Depends(_viewer),
-    store: SqlAlchemyObligationStore = Depends(_store),
-    now: datetime = Depends(get_now),
-) -> Response:
+@download(router, "/agreements/{agreement_id}/bundle.pdf", _PDF)
+def agreement_bundle_pdf(agreement_id: str, act: Acting = Depends(_ASKS)) -> Response:
     """The agreement's arbitration bundle as a PDF (chronology, notices and their delivery
     evidence, exhibits with SHA-256, the agreement as signed), PDF exhibits appended."""
-    return _pdf(_load(store, viewer, agreement_id, now))
+    return _pdf(_load(_store(act.request), act.viewer, agreement_id, act.now))
 
 
-@router.get("/api/agreements/{agreement_id}/bundle.zip", response_class=Response, responses=_ZIP)
-@router.get(
-    "/agreements/{agreement_id}/bundle.zip", response_class=Response, include_in_schema=False
-)
-def agreement_bundle_zip(
-    agreement_id: str,
-    viewer: Viewer = Depends(_viewer),
-    store: SqlAlchemyObligationStore = Depends(_store),
-    now: datetime = Depends(get_now),
-) -> Response:
+@download(router, "/agreements/{agreement_id}/bundle.zip", _ZIP)
+def agreement_bundle_zip(agreement_id: str, act: Acting = Depends(_ASKS)) -> Response:
     """The originals of the agreement's bundle (record, exhibits, notices as sent, the
     chronology) with ``manifest.json`` naming each file's SHA-256."""
-    return _zip(_load(store, viewer, agreement_id, now))
+    return _zip(_load(_store(act.request), act.viewer, agreement_id, act.now))
 
 
-@router.get("/api/obligations/{obligation_id}/bundle.pdf", response_class=Response, responses=_PDF)
-@router.get(
-    "/obligations/{obligation_id}/bundle.pdf", response_class=Response, include_in_schema=False
-)
-def obligation_bundle_pdf(
-    obligation_id: str,
-    viewer: Viewer = Depends(_viewer),
-    store: SqlAlchemyObligationStore = Depends(_store),
-    now: datetime = Depends(get_now),
-) -> Response:
+def _obligation_bundle(act: Acting, obligation_id: str) -> Bundle:
+    store = _store(act.request)
+    agreement_id = _agreement_of(store, act.viewer, obligation_id)
+    return _load(store, act.viewer, agreement_id, act.now, obligation_id)
+
+
+@download(router, "/obligations/{obligation_id}/bundle.pdf", _PDF)
+def obligation_bundle_pdf(obligation_id: str, act: Acting = Depends(_ASKS)) -> Response:
     """The bundle of one obligation in dispute, as a PDF."""
-    agreement_id = _agreement_of(store, viewer, obligation_id)
-    return _pdf(_load(store, viewer, agreement_id, now, obligation_id))
+    return _pdf(_obligation_bundle(act, obligation_id))
 
 
-@router.get("/api/obligations/{obligation_id}/bundle.zip", response_class=Response, responses=_ZIP)
-@router.get(
-    "/obligations/{obligation_id}/bundle.zip", response_class=Response, include_in_schema=False
-)
-def obligation_bundle_zip(
-    obligation_id: str,
-    viewer: Viewer = Depends(_viewer),
-    store: SqlAlchemyObligationStore = Depends(_store),
-    now: datetime = Depends(get_now),
-) -> Response:
+@download(router, "/obligations/{obligation_id}/bundle.zip", _ZIP)
+def obligation_bundle_zip(obligation_id: str, act: Acting = Depends(_ASKS)) -> Response:
     """The originals of one obligation's bundle with their manifest."""
-    agreement_id = _agreement_of(store, viewer, obligation_id)
-    return _zip(_load(store, viewer, agreement_id, now, obligation_id))
+    return _zip(_obligation_bundle(act, obligation_id))

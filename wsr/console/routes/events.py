@@ -20,12 +20,12 @@ from clauses import EVENTS, LIMITS, Conflict, InputError, InputKind, InvalidTran
 from obligations import ObligationService
 
 from .._access import Action, Viewer, may_write, redact_event
-from .._deps import console_of, csrf_check, get_now, get_service, get_viewer, require_action
+from .._deps import console_of, get_now, get_service, get_viewer
 from .._errors import Forbidden
 from .._eventform import event_fields, event_types
 from .._placed import Placed, place, problems_of
 from .._templates import render
-from ._pagekit import Seen, seen_agreement, shown, text_fields, upload
+from ._pagekit import Acting, Seen, acting, seen_agreement, shown, upload
 
 router = APIRouter(include_in_schema=False)
 
@@ -77,36 +77,27 @@ def _form_context(
     }
 
 
+#: the forms are for the roles that record events (a GET: no CSRF token)
+_ASKS = acting(Action.EVENTS, csrf=False)
+
+
+def _empty_form(act: Acting, agreement_id: str, template: str) -> Response:
+    values = dict(act.request.query_params)
+    with act.service.store.read():
+        seen = seen_agreement(act.service, act.viewer, agreement_id, act.now)
+    ctx = _form_context(seen, act.viewer, act.now, values=values)
+    return render(act.request, template, **ctx)
+
+
 @router.get("/agreements/{agreement_id}/events/new")
-def new_event(
-    request: Request,
-    agreement_id: str,
-    viewer: Viewer = Depends(require_action(Action.EVENTS)),
-    service: ObligationService = Depends(get_service),
-    now: datetime = Depends(get_now),
-) -> Response:
-    values = dict(request.query_params)
-    with service.store.read():
-        seen = seen_agreement(service, viewer, agreement_id, now)
-    return render(
-        request, "pages/events_new.html", **_form_context(seen, viewer, now, values=values)
-    )
+def new_event(agreement_id: str, act: Acting = Depends(_ASKS)) -> Response:
+    return _empty_form(act, agreement_id, "pages/events_new.html")
 
 
 @router.get("/agreements/{agreement_id}/events/fields")
-def event_type_fields(
-    request: Request,
-    agreement_id: str,
-    viewer: Viewer = Depends(require_action(Action.EVENTS)),
-    service: ObligationService = Depends(get_service),
-    now: datetime = Depends(get_now),
-) -> Response:
+def event_type_fields(agreement_id: str, act: Acting = Depends(_ASKS)) -> Response:
     """The fields of the chosen type (htmx swaps them in when the select changes)."""
-    values = dict(request.query_params)
-    with service.store.read():
-        seen = seen_agreement(service, viewer, agreement_id, now)
-    ctx = _form_context(seen, viewer, now, values=values)
-    return render(request, "pages/_event_fields.html", **ctx)
+    return _empty_form(act, agreement_id, "pages/_event_fields.html")
 
 
 def _record(
@@ -163,17 +154,11 @@ def _record(
 
 
 @router.post("/agreements/{agreement_id}/events")
-async def record_event(
-    request: Request,
-    agreement_id: str,
-    viewer: Viewer = Depends(require_action(Action.EVENTS)),
-    service: ObligationService = Depends(get_service),
-    now: datetime = Depends(get_now),
-    _csrf: None = Depends(csrf_check),
-) -> Response:
-    values = text_fields(await request.form())
-    values.pop("csrf_token", None)
-    return await run_in_threadpool(_record, request, viewer, service, now, agreement_id, values)
+async def record_event(agreement_id: str, act: Acting = Depends(acting(Action.EVENTS))) -> Response:
+    values = await act.values()
+    return await run_in_threadpool(
+        _record, act.request, act.viewer, act.service, act.now, agreement_id, values
+    )
 
 
 def _payroll(
@@ -230,16 +215,10 @@ def _payroll(
 
 @router.post("/agreements/{agreement_id}/payroll")
 async def import_payroll(
-    request: Request,
-    agreement_id: str,
-    viewer: Viewer = Depends(require_action(Action.EVENTS)),
-    service: ObligationService = Depends(get_service),
-    now: datetime = Depends(get_now),
-    _csrf: None = Depends(csrf_check),
+    agreement_id: str, act: Acting = Depends(acting(Action.EVENTS))
 ) -> Response:
-    form = await request.form()
-    values = text_fields(form)
-    values.pop("csrf_token", None)
+    form = await act.request.form()
+    values = await act.values()
     file = upload(form, "file")
     content: bytes | None = None
     filename = "payroll.csv"
@@ -249,7 +228,15 @@ async def import_payroll(
         filename = (file.filename or filename).replace("/", "_").replace("\\", "_")
     await form.close()  # the spooled upload is read: close it now, not at garbage collection
     return await run_in_threadpool(
-        _payroll, request, viewer, service, now, agreement_id, values, content, filename
+        _payroll,
+        act.request,
+        act.viewer,
+        act.service,
+        act.now,
+        agreement_id,
+        values,
+        content,
+        filename,
     )
 
 

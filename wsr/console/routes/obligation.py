@@ -1,5 +1,6 @@
 """The obligation page and its actions: evidence (upload, accept or reject with a reason),
-confirm or dismiss a suspected breach, waive with a reason, exercise a power.
+record fulfilment (``wsr fulfil``), confirm or dismiss a suspected breach, waive with a reason,
+exercise a power.
 
 Each action is a POST form with the CSRF token, offered only to the roles the write matrix
 gives it (``may_write``) and refused to the others even if posted; it calls the service method
@@ -21,11 +22,11 @@ from clauses import LIMITS, Conflict, InputError, InputKind, InvalidTransition
 from obligations import Obligation, ObligationService
 
 from .._access import Action, Viewer, may_write
-from .._deps import console_of, csrf_check, get_now, get_service, get_viewer, require_action
+from .._deps import console_of, get_now, get_service, get_viewer
 from .._placed import Placed, place, problems_of
 from .._templates import render
 from ._obligation_detail import detail
-from ._pagekit import text_fields, upload
+from ._pagekit import Acting, acting, upload
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,6 +50,8 @@ def _forms(ctx: dict[str, Any]) -> set[str]:
         shown.add("breach")
     if can["waive"]:
         shown.add("waive")
+    if can["fulfil"]:
+        shown.add("fulfil")
     return shown
 
 
@@ -97,11 +100,8 @@ def obligation_page(
     return _page(request, viewer, service, now, obligation_id)
 
 
-def _act(
-    request: Request,
-    viewer: Viewer,
-    service: ObligationService,
-    now: datetime,
+def _acted(
+    act: Acting,
     obligation_id: str,
     *,
     posted: str,
@@ -111,6 +111,7 @@ def _act(
     done: str,
 ) -> Response:
     """Run one action: the page again with a flash when it worked, the form's errors if not."""
+    request, viewer, service, now = act.request, act.viewer, act.service, act.now
     with service.store.read():
         detail(service, viewer, obligation_id, now)  # 404 for what the viewer may not see
     try:
@@ -133,6 +134,11 @@ def _act(
     return response
 
 
+async def _act(act: Acting, obligation_id: str, **how: Any) -> Response:
+    """:func:`_acted` on a worker thread (the service's work is synchronous)."""
+    return await run_in_threadpool(lambda: _acted(act, obligation_id, **how))
+
+
 def _check_reason(reason: str) -> None:
     """The CLI's own check of a reason for the record (``wsr waive/breach … --reason``)."""
     from wsr._cmd_obligations import require_reason
@@ -140,39 +146,39 @@ def _check_reason(reason: str) -> None:
     require_reason(reason)
 
 
+async def _evidence_file(act: Acting) -> tuple[dict[str, str], tuple[str, bytes] | None]:
+    """The posted form's text inputs and its ``file`` (name, bytes; up to one byte past the
+    evidence limit, which the check refuses), or None when no file was chosen."""
+    form = await act.request.form()
+    values = await act.values()
+    file = upload(form, "file")
+    attached = None
+    if file is not None:
+        attached = (file.filename or "", await file.read(LIMITS[InputKind.EVIDENCE] + 1))
+    await form.close()  # the spooled upload is read: close it now, not at garbage collection
+    return values, attached
+
+
 @router.post("/obligations/{obligation_id}/evidence")
 async def add_evidence(
-    request: Request,
-    obligation_id: str,
-    viewer: Viewer = Depends(require_action(Action.EVIDENCE)),
-    service: ObligationService = Depends(get_service),
-    now: datetime = Depends(get_now),
-    _csrf: None = Depends(csrf_check),
+    obligation_id: str, act: Acting = Depends(acting(Action.EVIDENCE))
 ) -> Response:
-    form = await request.form()
-    values = text_fields(form)
-    file = upload(form, "file")
-    content = b""
-    filename = ""
-    if file is not None:
-        content = await file.read(LIMITS[InputKind.EVIDENCE] + 1)
-        filename = file.filename or ""
-    await form.close()  # the spooled upload is read: close it now, not at garbage collection
-    note = values.get("note", "")
+    values, attached = await _evidence_file(act)
+    filename = attached[0] if attached else ""
 
     def action() -> Obligation:
-        if file is None:
+        if attached is None:
             raise InputError.single("file", "choose the evidence file to upload")
-        return service.add_evidence(
-            obligation_id, filename=filename, content=content, note=note, now=now
+        return act.service.add_evidence(
+            obligation_id,
+            filename=filename,
+            content=attached[1],
+            note=values.get("note", ""),
+            now=act.now,
         )
 
-    return await run_in_threadpool(
-        _act,
-        request,
-        viewer,
-        service,
-        now,
+    return await _act(
+        act,
         obligation_id,
         posted="evidence",
         names=["file", "note", "filename"],
@@ -182,32 +188,46 @@ async def add_evidence(
     )
 
 
+@router.post("/obligations/{obligation_id}/fulfil")
+async def fulfil(obligation_id: str, act: Acting = Depends(acting(Action.FULFIL))) -> Response:
+    """Record performance as ``wsr fulfil ID --on DATE [--evidence FILE] [--note TEXT]`` does,
+    with the CLI's checks of the note and the file."""
+    from .api_fulfil import check_fulfilment
+
+    values, attached = await _evidence_file(act)
+    on, note = values.get("on", ""), values.get("note", "")
+
+    def action() -> Obligation:
+        check_fulfilment(on, note, attached)
+        return act.service.fulfil(obligation_id, on=on, evidence=attached, note=note, now=act.now)
+
+    return await _act(
+        act,
+        obligation_id,
+        posted="fulfil",
+        names=["on", "note", "file", "filename"],
+        values=values,
+        action=action,
+        done="Fulfilment recorded" + (" with its evidence." if attached else "."),
+    )
+
+
 @router.post("/obligations/{obligation_id}/evidence/{piece}/decision")
 async def decide_evidence(
-    request: Request,
-    obligation_id: str,
-    piece: int,
-    viewer: Viewer = Depends(require_action(Action.EVIDENCE_DECISIONS)),
-    service: ObligationService = Depends(get_service),
-    now: datetime = Depends(get_now),
-    _csrf: None = Depends(csrf_check),
+    obligation_id: str, piece: int, act: Acting = Depends(acting(Action.EVIDENCE_DECISIONS))
 ) -> Response:
-    values = text_fields(await request.form())
+    values = await act.values()
     accept = values.get("decision") == "accept"
     reason = values.get("reason", "")
 
     def action() -> Obligation:
         _check_reason(reason)
-        return service.decide_evidence(
-            obligation_id, accept=accept, reason=reason, now=now, piece=piece
+        return act.service.decide_evidence(
+            obligation_id, accept=accept, reason=reason, now=act.now, piece=piece
         )
 
-    return await run_in_threadpool(
-        _act,
-        request,
-        viewer,
-        service,
-        now,
+    return await _act(
+        act,
         obligation_id,
         posted=f"decide-{piece}",
         names=["reason", "piece"],
@@ -219,60 +239,40 @@ async def decide_evidence(
 
 @router.post("/obligations/{obligation_id}/breach")
 async def breach_decision(
-    request: Request,
-    obligation_id: str,
-    viewer: Viewer = Depends(require_action(Action.BREACH)),
-    service: ObligationService = Depends(get_service),
-    now: datetime = Depends(get_now),
-    _csrf: None = Depends(csrf_check),
+    obligation_id: str, act: Acting = Depends(acting(Action.BREACH))
 ) -> Response:
-    values = text_fields(await request.form())
+    values = await act.values()
     confirm = values.get("decision") == "confirm"
     on, reason = values.get("on", ""), values.get("reason", "")
+    decide = act.service.confirm_breach if confirm else act.service.dismiss_breach
 
     def action() -> Obligation:
         _check_reason(reason)
-        if confirm:
-            return service.confirm_breach(obligation_id, on=on, reason=reason, now=now)
-        return service.dismiss_breach(obligation_id, on=on, reason=reason, now=now)
+        return decide(obligation_id, on=on, reason=reason, now=act.now)
 
-    return await run_in_threadpool(
-        _act,
-        request,
-        viewer,
-        service,
-        now,
+    done = "Breach confirmed." if confirm else "Suspected breach dismissed."
+    return await _act(
+        act,
         obligation_id,
         posted="breach",
         names=["on", "reason"],
         values=values,
         action=action,
-        done="Breach confirmed." if confirm else "Suspected breach dismissed.",
+        done=done,
     )
 
 
 @router.post("/obligations/{obligation_id}/waive")
-async def waive(
-    request: Request,
-    obligation_id: str,
-    viewer: Viewer = Depends(require_action(Action.WAIVE)),
-    service: ObligationService = Depends(get_service),
-    now: datetime = Depends(get_now),
-    _csrf: None = Depends(csrf_check),
-) -> Response:
-    values = text_fields(await request.form())
+async def waive(obligation_id: str, act: Acting = Depends(acting(Action.WAIVE))) -> Response:
+    values = await act.values()
     reason = values.get("reason", "")
 
     def action() -> Obligation:
         _check_reason(reason)
-        return service.waive(obligation_id, reason=reason, now=now)
+        return act.service.waive(obligation_id, reason=reason, now=act.now)
 
-    return await run_in_threadpool(
-        _act,
-        request,
-        viewer,
-        service,
-        now,
+    return await _act(
+        act,
         obligation_id,
         posted="waive",
         names=["reason"],
@@ -284,32 +284,23 @@ async def waive(
 
 @router.post("/obligations/{obligation_id}/powers")
 async def exercise_power(
-    request: Request,
-    obligation_id: str,
-    viewer: Viewer = Depends(require_action(Action.POWERS)),
-    service: ObligationService = Depends(get_service),
-    now: datetime = Depends(get_now),
-    _csrf: None = Depends(csrf_check),
+    obligation_id: str, act: Acting = Depends(acting(Action.POWERS))
 ) -> Response:
-    values = text_fields(await request.form())
+    values = await act.values()
     ref = values.get("power", "")
     on, reason = values.get("on", ""), values.get("reason", "")
-    with service.store.read():
-        ctx = detail(service, viewer, obligation_id, now)
+    with act.service.store.read():
+        ctx = detail(act.service, act.viewer, obligation_id, act.now)
     number = next((k for k, p in enumerate(ctx["powers"], start=1) if p["ref"] == ref), 0)
 
     def action() -> Obligation:
         _check_reason(reason)
         if not ref.startswith(f"{obligation_id}/"):
             raise InputError.single("power", f"{ref!r} is not a power of {obligation_id}")
-        return service.exercise_power(ref, on=on, reason=reason, now=now)
+        return act.service.exercise_power(ref, on=on, reason=reason, now=act.now)
 
-    return await run_in_threadpool(
-        _act,
-        request,
-        viewer,
-        service,
-        now,
+    return await _act(
+        act,
         obligation_id,
         posted=f"power-{number}",
         names=["on", "reason", "power"],
