@@ -186,35 +186,31 @@ def escape_text(text: str) -> str:
 def fold(line: str) -> str:
     """``line`` folded as icalendar folds it: pieces of at most 74 octets joined by CRLF and a
     space, never splitting a UTF-8 character, and a piece that would end in ``\\`` or ``^``
-    hands that character to the next one (so an escape is never cut in two)."""
+    hands that character to the next one (so an escape is never cut in two). Done on the
+    UTF-8 octets (a cut moves back over continuation octets), not character by character."""
     if line.isascii():
         if len(line) < 75:
             return line  # most lines: nothing to do
-        pieces, i = [], 0
-        while len(line) - i > 74:  # one octet a character: 74 of them, or 73 and a carry
-            step = 73 if line[i + 73] in "\\^" else 74
-            pieces.append(line[i : i + step])
-            i += step
-        pieces.append(line[i:])
-        return "\r\n ".join(pieces)
-    pieces = []
-    current: list[str] = []
-    count = 0
-    for char in line:
-        size = 1 if char < "\x80" else len(char.encode("utf-8"))
-        if current and count + size >= 75:
-            if len(current) > 1 and current[-1] in "\\^":
-                carried = current.pop()
-                pieces.append("".join(current))
-                current, count = [carried], len(carried.encode("utf-8"))
-            else:
-                pieces.append("".join(current))
-                current, count = [], 0
-        current.append(char)
-        count += size
-    if current:
-        pieces.append("".join(current))
-    return "\r\n ".join(pieces)
+        data = line.encode("ascii")
+    else:
+        data = line.encode("utf-8")
+        if len(data) < 75:
+            return line
+    pieces, i = [], 0
+    while len(data) - i > 74:
+        j = i + 74
+        while data[j] & 0xC0 == 0x80:  # inside a character: cut before it
+            j -= 1
+        if data[j - 1] in _CARRIED:
+            j -= 1
+        pieces.append(data[i:j])
+        i = j
+    pieces.append(data[i:])
+    return b"\r\n ".join(pieces).decode("utf-8")
+
+
+#: the octets a folded piece never ends with (``\\`` and ``^``: escapes)
+_CARRIED = frozenset(b"\\^")
 
 
 def _day(d: date) -> str:
