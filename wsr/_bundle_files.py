@@ -265,6 +265,83 @@ def _table(
                 run.bold = (header and i == 0) or (not header and j == 0)
 
 
+#: where the chronology's columns start, in inches: number, date, kind, then what it says
+_LINE_STOPS = (0.4, 1.7, 2.4)
+
+
+def _line_style(doc: Any) -> Any:
+    """One paragraph style for every chronology line: its tab stops, hanging indent and size
+    are stated once, not on each of thousands of paragraphs."""
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.shared import Inches, Pt
+
+    style = doc.styles.add_style("Chronology line", WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = doc.styles["Normal"]
+    style.font.size = Pt(7)
+    fmt = style.paragraph_format
+    fmt.left_indent = Inches(_LINE_STOPS[-1])
+    fmt.first_line_indent = -Inches(_LINE_STOPS[-1])
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(3)
+    fmt.keep_together = True  # an entry is never split across two pages
+    for stop in _LINE_STOPS:
+        fmt.tab_stops.add_tab_stop(Inches(stop))
+    return style
+
+
+def _lines(doc: Any, rows: list[list[str]]) -> None:
+    """The chronology as one paragraph per entry, not one table row per entry.
+
+    LibreOffice lays out a long Word table slowly (a 10,000-row chronology did not convert
+    within its 180 s timeout): a paragraph each, with the number, date and kind at tab stops
+    and what happened, the detail and who did it as lines under one another at the hanging
+    indent, says the same words in the same order and converts in a fraction of the time.
+    ``rows[0]`` is the header line (bold), in the same shape.
+
+    The paragraphs are written as XML and parsed in one go, then put in place before the body's
+    closing section properties: python-docx's ``add_paragraph(style=...)`` looks the style up
+    among all styles and searches the body for where to insert on every call, and its runs add
+    text character by character — for 10,000 entries that was most of the time the DOCX took.
+    """
+    from xml.sax.saxutils import escape
+
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls, qn
+
+    style_id = escape(_line_style(doc).style_id, {'"': "&quot;"})
+    paragraphs = []
+    for i, (number, at, kind, what, detail, by) in enumerate(rows):
+        text = "\n".join(t for t in (f"{number}\t{at}\t{kind}\t{what}", detail, by) if t)
+        paragraphs.append(
+            f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr><w:r>'
+            + ("<w:rPr><w:b/></w:rPr>" if i == 0 else "")
+            + _run_xml(_x(text), escape)
+            + "</w:r></w:p>"
+        )
+    parsed = parse_xml(f"<w:body {nsdecls('w')}>{''.join(paragraphs)}</w:body>")
+    body = doc.element.body
+    end = body.find(qn("w:sectPr"))
+    for p in list(parsed):
+        if end is not None:
+            end.addprevious(p)
+        else:
+            body.append(p)
+
+
+def _run_xml(text: str, escape: Any) -> str:
+    """A run's content: the text with its tabs and line breaks as ``w:tab`` and ``w:br``."""
+    parts = []
+    for n, line in enumerate(text.split("\n")):
+        if n:
+            parts.append("<w:br/>")
+        for m, piece in enumerate(line.split("\t")):
+            if m:
+                parts.append("<w:tab/>")
+            if piece:
+                parts.append(f'<w:t xml:space="preserve">{escape(piece)}</w:t>')
+    return "".join(parts)
+
+
 def _docx(bundle: Bundle, placed: list[_Placed]) -> Any:
     from docx import Document
 
@@ -307,7 +384,7 @@ def _docx(bundle: Bundle, placed: list[_Placed]) -> Any:
              e.detail, e.actor]
             for i, e in enumerate(bundle.chronology, 1)
         ]  # fmt: skip
-        _table(doc, rows, size=7, widths=(0.35, 0.95, 0.6, 2.0, 2.5, 0.9))
+        _lines(doc, rows)
     else:
         doc.add_paragraph("Nothing has been recorded.")
 

@@ -675,23 +675,13 @@ def calendar(
     """Deadlines as an iCalendar (RFC 5545) feed of all-day VEVENTs (or VTODOs with --vtodo)
     on standard output (or --out FILE)."""
     from clauses import atomic_write, check_out_path
-    from obligations import CalendarComponent, calendar_feed, calendar_sequences
+
+    from ._feeds import deadline_feed
 
     target = check_out_path(out, "--out", folder=False) if out is not None else None
-    with _opened(ctx, write=False) as (service, now):
-        found = service.obligations(agreement_id=agreement, now=now)
-        tracked = {a.id: a for a in service.agreements(now=now)}
-        revisions = None
-        if not vtodo:
-            history = service.store.audit_entries(agreement)
-            revisions = calendar_sequences(history, found)
-    feed = calendar_feed(
-        found,
-        now=now,
-        agreements=tracked,
-        component=CalendarComponent.VTODO if vtodo else CalendarComponent.VEVENT,
-        sequence=revisions,
-    )
+    with _listing(ctx) as (service, now):
+        ids = None if agreement is None else [agreement]
+        feed = deadline_feed(service, ids, now=now, component="vtodo" if vtodo else "vevent")
     if target is None:
         typer.echo(feed.decode("utf-8"), nl=False)
         return

@@ -20,15 +20,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select, update
 
 from obligations.stores.tables import feed_tokens, notice_follows
 
 if TYPE_CHECKING:
+    from obligations import CalendarComponent, Obligation, ObligationService, ObligationStore
     from obligations.stores.sqlalchemy import SqlAlchemyObligationStore
     from wsr.console._access import Viewer
     from wsr.console._users import User
@@ -160,23 +162,111 @@ def personal_feed(
     now: datetime,
 ) -> bytes:
     """The iCalendar text of ``viewer``'s feed at ``now`` (one read; nothing written)."""
-    from obligations import ObligationService, calendar_feed, calendar_sequences
+    from obligations import ObligationService
 
     service = ObligationService(store, actor=viewer.email)
     with store.read():
         with store.connection(write=False) as conn:
             follows = followed(conn, viewer.email)
         ids = feed_agreements(store, viewer, agreement_id=agreement_id, follows=follows)
-        tracked = {a.id: a for a in service.agreements(now=now) if a.id in ids}
-        found = []
-        history = []
-        for aid in ids:
-            found += service.obligations(agreement_id=aid, now=now)
-            history += store.audit_entries(aid)
-    return calendar_feed(
-        found,
-        now=now,
-        agreements=tracked,
-        name=f"WSR deadlines — {viewer.email}",
-        sequence=calendar_sequences(history, found),
+        return deadline_feed(service, ids, now=now, name=f"WSR deadlines — {viewer.email}")
+
+
+def deadline_feed(
+    service: ObligationService,
+    agreement_ids: Sequence[str] | None,
+    *,
+    now: datetime,
+    name: str = "WSR obligation deadlines",
+    component: CalendarComponent | str = "vevent",
+) -> bytes:
+    """The feed of ``agreement_ids`` (None: every agreement) at ``now``: what ``wsr calendar``
+    prints and ``/calendar/<secret>.ics`` serves, read in the caller's read (or one of its own).
+
+    SEQUENCE comes from :func:`recorded_revisions` (one aggregate query), so no audit entry is
+    decoded: the same numbers :func:`obligations.calendar_sequences` counts from the entries
+    (``tests/wsr/test_feed_sequences.py`` compares them on SQLite and PostgreSQL).
+    """
+    from obligations import CalendarComponent, calendar_feed
+
+    kind = CalendarComponent(component)
+    with service.store.read():
+        if agreement_ids is None:
+            found = service.obligations(agreement_id=None, now=now)
+        else:
+            found = []
+            for aid in agreement_ids:
+                found += service.obligations(agreement_id=aid, now=now)
+        tracked = {a.id: a for a in service.agreements(now=now)}
+        sequence = None
+        if kind is CalendarComponent.VEVENT:
+            sequence = sequences(recorded_revisions(service.store, agreement_ids), found)
+    return calendar_feed(found, now=now, agreements=tracked, name=name, component=kind,
+                         sequence=sequence)  # fmt: skip
+
+
+#: per dialect: a key of a JSON text column, and "differs" for values that may be NULL
+_JSON_KEY = {
+    "sqlite": ("json_extract({col}, '$.{key}')", "IS NOT"),
+    "postgresql": ("(CAST({col} AS json) ->> '{key}')", "IS DISTINCT FROM"),
+}
+
+
+def _revisions_sql(dialect: str, agreements: int | None) -> str:
+    get, differs = _JSON_KEY[dialect]
+    mark = "?" if dialect == "sqlite" else "%s"
+
+    def key(col: str, name: str) -> str:
+        return get.format(col=col, key=name)
+
+    changed = " OR ".join(
+        f"{key('before', k)} {differs} {key('after', k)}" for k in ("due", "state")
     )
+    where = "obligation_id IS NOT NULL AND after IS NOT NULL"
+    if agreements is not None:
+        where += f" AND agreement_id IN ({', '.join([mark] * agreements)})"
+    return (
+        f"SELECT a.obligation_id, m.n, {key('a.after', 'due')}, {key('a.after', 'state')} "
+        "FROM (SELECT obligation_id, MAX(seq) AS last, "
+        f"SUM(CASE WHEN before IS NOT NULL AND ({changed}) THEN 1 ELSE 0 END) AS n "
+        f"FROM audit_log WHERE {where} GROUP BY obligation_id) m "
+        "JOIN audit_log a ON a.seq = m.last"
+    )
+
+
+def recorded_revisions(
+    store: ObligationStore, agreement_ids: Sequence[str] | None
+) -> dict[str, tuple[int, tuple[Any, Any]]]:
+    """For every obligation the audit log of ``agreement_ids`` (None: all) names: how many of
+    its entries changed its ``due`` or ``state``, and the (due, state) of its last entry — read
+    with one aggregate query on the store's own connection (the DBAPI read path's or the SQL
+    store's), inside the caller's read."""
+    from obligations import FastReadStore
+
+    params = tuple(agreement_ids) if agreement_ids is not None else ()
+    count = None if agreement_ids is None else len(params)
+    if agreement_ids is not None and not params:
+        return {}
+    if isinstance(store, FastReadStore):
+        rows = store.conn.execute(_revisions_sql(store.dialect, count), params).fetchall()
+    else:
+        sql_store: SqlAlchemyObligationStore = store  # type: ignore[assignment]
+        with sql_store.connection(write=False) as conn:
+            sql = _revisions_sql(conn.dialect.name, count)
+            rows = list(conn.exec_driver_sql(sql, params))
+    return {r[0]: (int(r[1]), (r[2], r[3])) for r in rows}
+
+
+def sequences(
+    recorded: Mapping[str, tuple[int, tuple[Any, Any]]], current: Iterable[Obligation]
+) -> dict[str, int]:
+    """SEQUENCE as :func:`obligations.calendar_sequences` counts it, from
+    :func:`recorded_revisions`: the recorded changes, plus one when the obligation as a read
+    shows it now differs from its last recorded (due, state)."""
+    out = {}
+    for ob in current:
+        n, last = recorded.get(ob.id, (0, None))
+        if last is not None and last != (ob.due.isoformat(), ob.state.value):
+            n += 1
+        out[ob.id] = n
+    return out
