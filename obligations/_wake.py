@@ -26,6 +26,7 @@ Pure: it reads the agreement's obligations through the step's lookup and writes 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
@@ -118,30 +119,44 @@ def rules_wake(ctx: AgreementContext, lookup: OpenLookup, now: datetime) -> date
     """The earliest instant a time rule acts on an open instance (``now`` if one acts now).
 
     Each rule is given what it may act on at ``now`` (the open instances due before its
-    :meth:`~Rule.acts_before` bound, as the step reads them) and the first one due after
-    that bound: rules whose instant grows with the due date need no more than that one.
+    :meth:`~Rule.acts_before` bound, asked once per distinct bound as the step asks) and the
+    first one due after that bound: rules whose instant grows with the due date need no more
+    than that one. A rule with nothing to act on at all (:data:`ACTS_ON_NONE`) is given
+    nothing.
     """
+    timed = [
+        (spec, rule, rule.acts_before(ctx, spec, now))
+        for spec in ctx.specs
+        for rule in RULES.values()
+        if rule.timed and rule.declared(spec)
+    ]
+    Scope = tuple[datetime | None, frozenset[LegalState] | None, frozenset[str]]
+    asks: dict[Scope, set[str]] = defaultdict(set)
+    for spec, rule, bound in timed:
+        if bound != ACTS_ON_NONE:
+            asks[(bound, rule.time_states, rule.time_skips)].add(spec.id)
+    found: dict[tuple[Scope, str], list[Obligation]] = defaultdict(list)
+    for scope, spec_ids in asks.items():
+        bound, states, skips = scope
+        for ob in lookup.open(
+            spec_ids=spec_ids, due_before=bound, states=states, without_flags=skips
+        ):
+            found[(scope, ob.spec_id)].append(ob)
     wake = WAKE_NEVER
-    for spec in ctx.specs:
-        for rule in RULES.values():
-            if not (rule.timed and rule.declared(spec)):
-                continue
-            bound = rule.acts_before(ctx, spec, now)
-            states, skips = rule.time_states, rule.time_skips
-            open_: list[Obligation] = []
-            if bound != ACTS_ON_NONE:
-                open_ = lookup.open(
-                    spec_ids=[spec.id], due_before=bound, states=states, without_flags=skips
-                )
+    for spec, rule, bound in timed:
+        scope = (bound, rule.time_states, rule.time_skips)
+        open_: list[Obligation] = []
+        if bound != ACTS_ON_NONE:
+            open_ = list(found.get((scope, spec.id), ()))
             if bound is not None:
-                later = _first_open(lookup, spec.id, bound, states, skips)
-                if later is not None and all(o.id != later.id for o in open_):
+                later = _first_open(lookup, spec.id, bound, rule.time_states, rule.time_skips)
+                if later is not None:
                     open_.append(later)
-            at = rule.wakes_at(ctx, spec, open_, now)
-            if at is not None and at < wake:
-                wake = max(at, now)
-            if wake <= now:
-                return now
+        at = rule.wakes_at(ctx, spec, open_, now)
+        if at is not None and at < wake:
+            wake = max(at, now)
+        if wake <= now:
+            return now
     return wake
 
 
