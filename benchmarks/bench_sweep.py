@@ -81,6 +81,14 @@ print(json.dumps({"seconds": took, "peak_mib": peak, "base_mib": before,
 """
 
 
+def copy_store(source: Path, target: Path) -> None:
+    """A copy of a SQLite store with its audit key (a signed log refuses appends without it)."""
+    shutil.copyfile(source, target)
+    key = _data._audit_key(source)
+    if key.exists():
+        shutil.copy2(key, _data._audit_key(target))
+
+
 def text(at: datetime) -> str:
     """How the store keeps an instant on SQLite: naive UTC text."""
     return at.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -156,6 +164,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--changing", type=int, default=10_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--strict", action="store_true", help="refuse to time if A and B differ")
+    ap.add_argument(
+        "--at", default=None, help="sweep at this instant instead of searching for T (ISO 8601)"
+    )
     args = ap.parse_args(argv)
 
     from obligations._service import ObligationService
@@ -168,12 +179,16 @@ def main(argv: list[str] | None = None) -> None:
         tmp = Path(tmp_name)
         base = _data.working_copy(args.size, tmp)
         child(SWEEP, str(base), _data.NOW.isoformat())  # as a sweep at NOW leaves it
-        at, expected = sweep_instant(base, args.changing)
+        if args.at is not None:
+            at = datetime.fromisoformat(args.at)
+            expected = step_rows(base, at)
+        else:
+            at, expected = sweep_instant(base, args.changing)
         stamp = text(at)
 
         # check: what the sweep changes against the raw changing set
         probe = tmp / "probe.db"
-        shutil.copyfile(base, probe)
+        copy_store(base, probe)
         before = table_rows(probe)
         child(SWEEP, str(probe), at.isoformat())
         after = table_rows(probe)
@@ -196,7 +211,7 @@ def main(argv: list[str] | None = None) -> None:
 
         # A0 changes the same rows (checked once: the same table afterwards)
         probe0 = tmp / "probe0.db"
-        shutil.copyfile(base, probe0)
+        copy_store(base, probe0)
         child(SWEEP, str(probe0), at.isoformat(), "step")
         if table_rows(probe0) != table_rows(probe):
             raise SystemExit("the sweep with the skip and without it stored different rows")
@@ -209,7 +224,7 @@ def main(argv: list[str] | None = None) -> None:
         for i in range(args.runs):
             for side in ("A", "A0", "B") if i % 2 == 0 else ("B", "A0", "A"):
                 if side in ("A", "A0"):
-                    shutil.copyfile(base, work)
+                    copy_store(base, work)
                     mode = "skip" if side == "A" else "step"
                     out = child(SWEEP, str(work), at.isoformat(), mode)
                     s_, m_, base_ = (a_s, a_m, a_base) if side == "A" else (a0_s, a0_m, a0_base)
