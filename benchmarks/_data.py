@@ -334,6 +334,7 @@ def store_file(n: int) -> Path:
         return path
     part = path.with_suffix(".partial")
     part.unlink(missing_ok=True)
+    _audit_key(part).unlink(missing_ok=True)  # a failed build's key signs nothing of this one
     log(f"building {path} (once; later runs reuse it)")
     engine = make_engine(f"sqlite:///{part}")
     try:
@@ -344,8 +345,18 @@ def store_file(n: int) -> Path:
     with sqlite3.connect(part) as conn:
         conn.execute("PRAGMA journal_mode=DELETE")  # one self-contained file to copy
     part.rename(path)
+    # the store signed its audit log with a key beside the file it was built as: move it along
+    # (left behind, the cached store's log could not be verified or appended to)
+    key = _audit_key(part)
+    if key.exists():
+        key.rename(_audit_key(path))
     log(f"built {loaded:,} instances")
     return path
+
+
+def _audit_key(db: Path) -> Path:
+    """Where the engine keeps the audit key of the SQLite file ``db`` (``_auditkey``)."""
+    return db.with_name(db.name + ".audit-key")
 
 
 def count(n: int) -> int:
@@ -359,7 +370,10 @@ def working_copy(n: int, into: Path) -> Path:
     import shutil
 
     target = into / f"store-{n}.db"
-    shutil.copyfile(store_file(n), target)
+    source = store_file(n)
+    shutil.copyfile(source, target)
+    if _audit_key(source).exists():  # the copy's log verifies and appends like the cache's
+        shutil.copy2(_audit_key(source), _audit_key(target))
     return target
 
 
@@ -395,6 +409,9 @@ def pg_database(n: int, server: str) -> str:
                     store.add_agreement(a)
             loaded = store.bulk_load(obs)
             del obs
+            # the agreements' wakes as the sweep at NOW left them (adding rows forgets them)
+            with store.transaction():
+                store.set_wakes({a.id: a.wake_at for a in agreements})
         finally:
             engine.dispose()
             source.dispose()

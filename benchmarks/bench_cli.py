@@ -18,8 +18,12 @@ in PostgreSQL with ``--pg``), at the fixed instant ``_data.NOW``:
   the same partial index) through the DBAPI driver (sqlite3 / psycopg) and print the same JSON
   view (timing, flags, amount, paid to the cent, ISO dates), with ``json.dumps`` as the CLI does.
 
-Before timing, both outputs are compared: byte for byte, and (if that fails) after parsing; a
-difference stops the benchmark. Goal: A ≤ 2 × B.
+* A0, main's path: the same ``wsr`` command on a copy of the store whose agreements have no
+  stored wake (``agreements.wake_at`` NULL, as every agreement is after migration 0008 until a
+  sweep or a write sets it), so the read steps every agreement as main did.
+
+Before timing, the outputs are compared: byte for byte, and (if that fails) after parsing; a
+difference stops the benchmark. A, A0 and B alternate run by run. Goal: A ≤ 2 × B.
 """
 
 from __future__ import annotations
@@ -167,23 +171,66 @@ def compare(a: bytes, b: bytes, what: str) -> str:
     raise SystemExit(f"{what}: outputs differ")
 
 
-def bench_reads(label: str, wsr_url: str, floor_args: list[str], n: int, runs: int) -> None:
+def bench_reads(
+    label: str, wsr_url: str, floor_args: list[str], n: int, runs: int, stepping_url: str
+) -> None:
     now = _data.NOW.isoformat()
     for query, flags in QUERIES.items():
         a_cmd = [WSR, "--db", wsr_url, "obligations", *flags, "--json", "--now", now]
+        a0_cmd = [WSR, "--db", stepping_url, "obligations", *flags, "--json", "--now", now]
         b_cmd = [PY, "-c", FLOOR, *floor_args, query, now]
         _, a_out = run(a_cmd)
+        _, a0_out = run(a0_cmd)
         _, b_out = run(b_cmd)
         same = compare(a_out, b_out, f"{label} {query}")
+        compare(a0_out, b_out, f"{label} {query} (main's path)")
         rows = len(json.loads(a_out))
-        times = alternate({"A": a_cmd, "B": b_cmd}, runs)
-        ratio = statistics.median(times["A"]) / statistics.median(times["B"])
+        times = alternate({"A": a_cmd, "A0": a0_cmd, "B": b_cmd}, runs)
+        floor = statistics.median(times["B"])
+        ratio = statistics.median(times["A"]) / floor
+        ratio0 = statistics.median(times["A0"]) / floor
         what = "due within 7 days" if query == "due" else "overdue"
         print(
             f"| {label} | {n:,} | `{' '.join(flags)} --json` ({what}) | {rows:,} ({same}) "
-            f"| {fmt(times['A'])} | {fmt(times['B'])} | ×{ratio:.2f} |",
+            f"| {fmt(times['A'])} | {fmt(times['A0'])} | {fmt(times['B'])} "
+            f"| **×{ratio:.2f}** | ×{ratio0:.2f} |",
             flush=True,
         )
+
+
+def without_wakes_sqlite(path: Path) -> Path:
+    """A copy of the SQLite store whose agreements have no stored wake (main's path)."""
+    import shutil
+    import sqlite3
+
+    target = path.with_name(path.stem + "-nowake.db")
+    shutil.copyfile(path, target)
+    with sqlite3.connect(target) as conn:
+        conn.execute("UPDATE agreements SET wake_at = NULL")
+    return target
+
+
+def without_wakes_pg(url: str) -> str:
+    """A copy of the PostgreSQL database (``CREATE DATABASE … TEMPLATE``) without wakes."""
+    import sqlalchemy as sa
+
+    base = sa.engine.make_url(url)
+    name = f"{base.database}_nowake"
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{base.database}"')
+    finally:
+        admin.dispose()
+    copy = base.set(database=name)
+    engine = sa.create_engine(copy)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE agreements SET wake_at = NULL")
+    finally:
+        engine.dispose()
+    return copy.render_as_string(hide_password=False)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -200,18 +247,23 @@ def main(argv: list[str] | None = None) -> None:
     runs = args.runs or 11
     print(f"## Whole-process reads at {_data.NOW.isoformat()}, {runs} runs of each, alternated")
     print()
-    print("| store | instances | command | rows | A `wsr` | B floor | A / B (goal ≤ 2) |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| store | instances | command | rows | A `wsr` | A0 `wsr`, no stored wakes (main's path) "
+        "| B floor | A / B (goal ≤ 2) | A0 / B |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="wsr-bench-cli-") as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
             n = _data.count(size)
             if not args.no_sqlite:
                 path = _data.working_copy(size, Path(tmp))
-                bench_reads("SQLite", f"sqlite:///{path}", ["sqlite", str(path)], n, runs)
+                stepping = f"sqlite:///{without_wakes_sqlite(path)}"
+                bench_reads("SQLite", f"sqlite:///{path}", ["sqlite", str(path)], n, runs, stepping)
             if args.pg:
                 url = _data.pg_database(size, args.pg)
                 dbapi = url.replace("postgresql+psycopg://", "postgresql://")
-                bench_reads("PostgreSQL", url, ["postgresql", dbapi], n, runs)
+                stepping = without_wakes_pg(url)
+                bench_reads("PostgreSQL", url, ["postgresql", dbapi], n, runs, stepping)
 
 
 if __name__ == "__main__":

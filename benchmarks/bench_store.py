@@ -6,6 +6,9 @@
 ``queries`` runs on the cached realistic store (``benchmarks/_data.py``) at ``_data.NOW``, each
 pair alternated run by run, medians and the ratio of medians (goal: A ≤ 1.3 × B):
 
+A0 is the same call on a service that steps every agreement (``skip_quiet=False``: main's
+path, before the stored wakes), alternated with A and B in the same runs.
+
 * values — A: ``ObligationService.due_within(now=NOW, days=7)`` / ``overdue(now=NOW)``, the
   frozen ``Obligation`` values, everything the service does included (the time step of the
   read), on the store the listings use: the DBAPI read path (``obligations.open_fast``: one
@@ -58,6 +61,20 @@ def timed(fn: Callable[[], Any], runs: int) -> tuple[list[float], Any]:
 def mmm(times: list[float]) -> str:
     ms = [t * 1000 for t in times]
     return f"{min(ms):.1f} / {statistics.median(ms):.1f} / {max(ms):.1f} ms"
+
+
+def alternated_all(fns: list[Callable[[], Any]], runs: int) -> list[list[float]]:
+    """Each of ``fns`` once per run, in turn (the order reversed every other run)."""
+    for fn in fns:
+        fn()  # warm caches once
+    times: list[list[float]] = [[] for _ in fns]
+    order = list(range(len(fns)))
+    for i in range(runs):
+        for k in order if i % 2 == 0 else order[::-1]:
+            start = time.perf_counter()
+            fns[k]()
+            times[k].append(time.perf_counter() - start)
+    return times
 
 
 def alternated(
@@ -297,9 +314,22 @@ def bench_queries(label: str, url: str, n: int, runs: int) -> None:
     store: Any = fast if fast is not None else SqlAlchemyObligationStore(engine)
     service = ObligationService(store, actor="bench")
     now = _data.NOW
+    # A0, main's path: the same service stepping every agreement (no stored wake is trusted)
+    try:
+        stepping: Any = ObligationService(store, actor="bench", skip_quiet=False)
+    except TypeError:  # a service without the skip: A is main's path already
+        stepping = None
+    quiet = len(service._quiet(store.agreement_heads(), now)) if stepping is not None else 0
+    heads = len(store.agreement_heads())
     calls: dict[str, Callable[[], Any]] = {
         "due": lambda: service.due_within(now=now, days=7),
         "overdue": lambda: service.overdue(now=now),
+    }
+    main_calls: dict[str, Callable[[], Any]] = {
+        "due": lambda: stepping.due_within(now=now, days=7),
+        "overdue": lambda: stepping.overdue(now=now),
+        "due_view": lambda: stepping.views(now=now, due_within=7),
+        "overdue_view": lambda: stepping.views(now=now, overdue=True),
     }
     # the view function `wsr obligations --json` calls (rows straight to the view), where the
     # service has one; else the Obligation values' own views
@@ -320,19 +350,32 @@ def bench_queries(label: str, url: str, n: int, runs: int) -> None:
             a_views = view_calls[query]()
             if a_views != raw.views(query, now) or a_views != [o.to_view(now) for o in a_values]:
                 raise SystemExit(f"{label} {query}: the JSON views differ")
-            for form, a_fn, b_fn in (
-                ("values", call, lambda q=query: raw.values(q, now)),
+            if stepping is not None and (
+                main_calls[query]() != a_values or main_calls[f"{query}_view"]() != a_views
+            ):
+                raise SystemExit(f"{label} {query}: the skip changed what the service returns")
+            for form, a_fn, a0_fn, b_fn in (
+                ("values", call, main_calls[query], lambda q=query: raw.values(q, now)),
                 (
                     "JSON view",
                     view_calls[query],
+                    main_calls[f"{query}_view"],
                     lambda q=query: raw.views(q, now),
                 ),
             ):
-                at, bt = alternated(a_fn, b_fn, runs)
+                fns = [a_fn, b_fn] if stepping is None else [a_fn, a0_fn, b_fn]
+                times = alternated_all(fns, runs)
+                at, bt = times[0], times[-1]
+                a0 = "—" if stepping is None else mmm(times[1])
+                a0_ratio = (
+                    "—"
+                    if stepping is None
+                    else f"×{statistics.median(times[1]) / statistics.median(bt):.2f}"
+                )
                 ratio = statistics.median(at) / statistics.median(bt)
                 print(
-                    f"| {label} | {n:,} | {what}, {form} | {len(a_values):,} | {mmm(at)} "
-                    f"| {mmm(bt)} | ×{ratio:.2f} |",
+                    f"| {label} | {n:,} | {what}, {form} | {len(a_values):,} | {quiet}/{heads} "
+                    f"| {mmm(at)} | {a0} | {mmm(bt)} | **×{ratio:.2f}** | {a0_ratio} |",
                     flush=True,
                 )
     finally:
@@ -358,8 +401,12 @@ def main(argv: list[str] | None = None) -> None:
         return
     print(f"## In-process queries at {_data.NOW.isoformat()}, {args.runs} runs of each, alternated")
     print()
-    print("| store | instances | query | rows | A service | B raw SQL | A / B (goal ≤ 1.3) |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| store | instances | query | rows | quiet agreements | A service (skip) "
+        "| A0 service, every agreement stepped (main's path) | B raw SQL "
+        "| A / B (goal ≤ 1.3) | A0 / B |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="wsr-bench-store-") as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
             n = _data.count(size)

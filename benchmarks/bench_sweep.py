@@ -12,6 +12,8 @@ memory are the sweep's own:
 
 * **A**: ``ObligationService(store).sweep(now=T)`` in one process — seconds inside the call, and
   the process's peak RSS (``VmHWM``) at the end, beside what it was just before the call;
+* **A0, main's path**: the same sweep with ``skip_quiet=False`` (every agreement stepped, quiet
+  or not; it still computes the wakes it stores, which main did not);
 * **B, the floor**: in its own process, the raw select of the changing set on one DBAPI
   connection, on the store as the sweep leaves it: every obligations row the sweep stamped
   (``SELECT * … WHERE updated_at = T``), fetched — seconds and peak RSS likewise.
@@ -38,7 +40,8 @@ from pathlib import Path
 
 from benchmarks import _data
 
-#: A: python -c SWEEP DB_PATH NOW_ISO  -> {"seconds", "peak_mib", "result"}
+#: A: python -c SWEEP DB_PATH NOW_ISO [skip|step] -> {"seconds", "peak_mib", "base_mib"}
+#: (``step``: A0, every agreement stepped, as main did before the stored wakes)
 SWEEP = r"""
 import json, sys, time
 from datetime import datetime
@@ -49,7 +52,8 @@ from obligations._db import make_engine
 from obligations._service import ObligationService
 from obligations.stores.sqlalchemy import SqlAlchemyObligationStore
 engine = make_engine(f"sqlite:///{sys.argv[1]}")
-service = ObligationService(SqlAlchemyObligationStore(engine), actor="bench")
+kw = {"skip_quiet": False} if sys.argv[3:] == ["step"] else {}
+service = ObligationService(SqlAlchemyObligationStore(engine), actor="bench", **kw)
 now = datetime.fromisoformat(sys.argv[2])
 before = hwm()
 start = time.perf_counter()
@@ -77,6 +81,14 @@ print(json.dumps({"seconds": took, "peak_mib": peak, "base_mib": before,
 """
 
 
+def copy_store(source: Path, target: Path) -> None:
+    """A copy of a SQLite store with its audit key (a signed log refuses appends without it)."""
+    shutil.copyfile(source, target)
+    key = _data._audit_key(source)
+    if key.exists():
+        shutil.copy2(key, _data._audit_key(target))
+
+
 def text(at: datetime) -> str:
     """How the store keeps an instant on SQLite: naive UTC text."""
     return at.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -102,6 +114,20 @@ def step_rows(db: Path, at: datetime) -> int:
         with store.read():
             steps = [service._advance(t, at) for t in store.list_agreements()]
         return sum(len({o.id for o in (*s.created, *s.changed)}) for s in steps)
+    finally:
+        store.engine.dispose()
+
+
+def quiet_at(db: Path, at: datetime) -> str:
+    """ "q of n": how many agreements the sweep at ``at`` passes by as quiet."""
+    from obligations import ObligationService, open_store
+
+    store = open_store(f"sqlite:///{db}")
+    try:
+        with store.read():
+            heads = store.agreement_heads()
+            skipped = ObligationService(store, actor="bench")._quiet(heads, at)
+        return f"{len(skipped)} of {len(heads)} agreements"
     finally:
         store.engine.dispose()
 
@@ -138,6 +164,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--changing", type=int, default=10_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--strict", action="store_true", help="refuse to time if A and B differ")
+    ap.add_argument(
+        "--at", default=None, help="sweep at this instant instead of searching for T (ISO 8601)"
+    )
     args = ap.parse_args(argv)
 
     from obligations._service import ObligationService
@@ -150,12 +179,16 @@ def main(argv: list[str] | None = None) -> None:
         tmp = Path(tmp_name)
         base = _data.working_copy(args.size, tmp)
         child(SWEEP, str(base), _data.NOW.isoformat())  # as a sweep at NOW leaves it
-        at, expected = sweep_instant(base, args.changing)
+        if args.at is not None:
+            at = datetime.fromisoformat(args.at)
+            expected = step_rows(base, at)
+        else:
+            at, expected = sweep_instant(base, args.changing)
         stamp = text(at)
 
         # check: what the sweep changes against the raw changing set
         probe = tmp / "probe.db"
-        shutil.copyfile(base, probe)
+        copy_store(base, probe)
         before = table_rows(probe)
         child(SWEEP, str(probe), at.isoformat())
         after = table_rows(probe)
@@ -176,16 +209,28 @@ def main(argv: list[str] | None = None) -> None:
         if args.strict and not same:
             raise SystemExit("A and B differ: not timing (--strict)")
 
+        # A0 changes the same rows (checked once: the same table afterwards)
+        probe0 = tmp / "probe0.db"
+        copy_store(base, probe0)
+        child(SWEEP, str(probe0), at.isoformat(), "step")
+        if table_rows(probe0) != table_rows(probe):
+            raise SystemExit("the sweep with the skip and without it stored different rows")
+        probe0.unlink()
+        quiet = quiet_at(base, at)
+
         a_s, a_m, b_s, b_m, a_base, b_base = [], [], [], [], [], []
+        a0_s, a0_m, a0_base = [], [], []
         work = tmp / "run.db"
         for i in range(args.runs):
-            for side in ("A", "B") if i % 2 == 0 else ("B", "A"):
-                if side == "A":
-                    shutil.copyfile(base, work)
-                    out = child(SWEEP, str(work), at.isoformat())
-                    a_s.append(out["seconds"])
-                    a_m.append(out["peak_mib"])
-                    a_base.append(out["base_mib"])
+            for side in ("A", "A0", "B") if i % 2 == 0 else ("B", "A0", "A"):
+                if side in ("A", "A0"):
+                    copy_store(base, work)
+                    mode = "skip" if side == "A" else "step"
+                    out = child(SWEEP, str(work), at.isoformat(), mode)
+                    s_, m_, base_ = (a_s, a_m, a_base) if side == "A" else (a0_s, a0_m, a0_base)
+                    s_.append(out["seconds"])
+                    m_.append(out["peak_mib"])
+                    base_.append(out["base_mib"])
                 else:
                     out = child(SELECT, str(probe), stamp)
                     b_s.append(out["seconds"])
@@ -194,7 +239,8 @@ def main(argv: list[str] | None = None) -> None:
         print()
         print(
             f"## Sweep: {_data.count(args.size):,} instances, swept at {_data.NOW.isoformat()}, "
-            f"then at {at.isoformat()}: {len(changed):,} rows written, {args.runs} runs, alternated"
+            f"then at {at.isoformat()}: {len(changed):,} rows written, {quiet} quiet at T, "
+            f"{args.runs} runs, alternated"
         )
         print()
         print(
@@ -206,12 +252,16 @@ def main(argv: list[str] | None = None) -> None:
             f"| {statistics.median(a_base):.0f} MiB |"
         )
         print(
+            f"| A0 the same sweep, every agreement stepped (main's path) | {fmt(a0_s)} "
+            f"| {fmt(a0_m, 'MiB')} | {statistics.median(a0_base):.0f} MiB |"
+        )
+        print(
             f"| B raw select of the changing set | {fmt(b_s)} | {fmt(b_m, 'MiB')} "
             f"| {statistics.median(b_base):.0f} MiB |"
         )
-        print(
-            f"| ratio of medians A / B | ×{statistics.median(a_s) / statistics.median(b_s):.1f} | |"
-        )
+        floor = statistics.median(b_s)
+        print(f"| ratio of medians A / B | ×{statistics.median(a_s) / floor:.1f} | | |")
+        print(f"| ratio of medians A0 / B | ×{statistics.median(a0_s) / floor:.1f} | | |")
 
 
 if __name__ == "__main__":

@@ -79,6 +79,31 @@ class EscalationRule(Rule):
             return now + TICK
         return now - timedelta(days=days - 2) + TICK
 
+    def wakes_at(
+        self,
+        ctx: AgreementContext,
+        spec: BoundSpec,
+        open_: Sequence[Obligation],
+        now: datetime,
+    ) -> datetime | None:
+        # the threshold of each unjudged instance, which grows with its due day; one already
+        # passed but dismissed since never acts again (the dismissal is in the past of `now`)
+        days = None if spec.escalation is None else spec.escalation.suspect_after_days
+        if days is None:
+            return None
+        judged = {Flag.BREACH_SUSPECTED.value, Flag.BREACH_CONFIRMED.value}
+        wake: datetime | None = None
+        for ob in open_:
+            if ob.state is not LegalState.IN_EFFECT or judged & ob.flags:
+                continue
+            threshold = end_of_local_day(ob.due + timedelta(days=days), ctx.tz)
+            if threshold <= now:
+                if dismissed_since(ob, threshold):
+                    continue
+                return now
+            wake = threshold if wake is None else min(wake, threshold)
+        return wake
+
     def on_event(self, spec: BoundSpec, step: EventStep) -> None:
         if step.event.type != DELIVERED or spec.escalation is None:
             return

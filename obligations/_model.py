@@ -183,6 +183,10 @@ class TrackedAgreement:
     created_at: datetime = attrs.field(converter=_aware_utc)
     terminated_on: date | None = attrs.field(default=None, converter=_opt_date)
     termination_reason: str = ""
+    #: the earliest instant at which the time step could change this agreement, as the last
+    #: write computed it (None: unknown, so every read steps it). Kept by the store only: not
+    #: part of equality, of :meth:`to_dict` nor of the audit log (see ``obligations._wake``)
+    wake_at: datetime | None = attrs.field(default=None, converter=_opt_aware_utc, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

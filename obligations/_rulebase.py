@@ -101,6 +101,25 @@ class Rule:
         """
         return None
 
+    def wakes_at(
+        self,
+        ctx: AgreementContext,
+        spec: BoundSpec,
+        open_: Sequence[Obligation],
+        now: datetime,
+    ) -> datetime | None:
+        """The earliest instant at or after ``now`` at which :meth:`on_time` could change one
+        of ``open_``; None when it never will (until a write changes them).
+
+        ``open_`` is what :meth:`on_time` is given at ``now`` (the open instances of ``spec``
+        due before :meth:`acts_before`, in :attr:`time_states`, without :attr:`time_skips`)
+        plus the first such instance due at or after that bound: a rule whose instant grows
+        with the due date needs no later one. The answer must never be later than the true
+        one (reads skip the agreement until then: ``obligations._wake``); the default,
+        ``now``, keeps every agreement with this rule awake — slow, never wrong.
+        """
+        return now
+
     def on_confirm(self, spec: BoundSpec, ob: Obligation) -> None:
         """Refuse (raise) a person's confirmation of a breach the declaration rules out."""
 

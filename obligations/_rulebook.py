@@ -188,6 +188,27 @@ class EndsOnRule(Rule):
                 why = f"the watch ended on {end.isoformat()}"
                 _end(ob, how, work, day=end, why=why, overdue=False)
 
+    def wakes_at(
+        self,
+        ctx: AgreementContext,
+        spec: BoundSpec,
+        open_: Sequence[Obligation],
+        now: datetime,
+    ) -> datetime | None:
+        # the end of each watch's last day (``open_`` is every open instance: no bound)
+        if not any(how.time == "end" for how in spec.ends_on):
+            return None
+        wake: datetime | None = None
+        for ob in open_:
+            end = last_day(ob)
+            if ob.state is not LegalState.IN_EFFECT or end is None:
+                continue
+            at = end_of_local_day(end, ctx.tz)
+            if at <= now:
+                return now
+            wake = at if wake is None else min(wake, at)
+        return wake
+
 
 # -- accrue -------------------------------------------------------------------------------------
 
@@ -358,6 +379,21 @@ class KpiRule(Rule):
             reason = f"target date {ob.due.isoformat()} passed unmet (a KPI, not a breach)"
             work.update(ob, after, action=AuditAction.KPI_MISSED, reason=reason)
             work.messages.append(f"KPI missed: {describe(ob)} — {reason}")
+
+    def wakes_at(
+        self,
+        ctx: AgreementContext,
+        spec: BoundSpec,
+        open_: Sequence[Obligation],
+        now: datetime,
+    ) -> datetime | None:
+        # a target is missed at its due instant: the earliest one still unmet
+        due = [
+            ob.due_at
+            for ob in open_
+            if ob.state is LegalState.IN_EFFECT and KPI_MISSED not in ob.flags
+        ]
+        return max(now, min(due)) if due else None
 
     def on_confirm(self, spec: BoundSpec, ob: Obligation) -> None:
         raise Conflict(

@@ -9,7 +9,8 @@ the system clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -67,6 +68,7 @@ from ._sweep import (
     diff_obligations,
     ordered,
 )
+from ._wake import next_wake, quiet
 from .abc import ObligationStore
 
 __all__ = [
@@ -255,6 +257,22 @@ class _StoreLookup:
             without_flags=without_flags,
         )
 
+    def first_open(
+        self,
+        *,
+        spec_ids: Collection[str],
+        due_from: datetime,
+        states: Collection[LegalState] | None = None,
+        without_flags: Collection[str] = (),
+    ) -> Obligation | None:
+        return self.store.first_open(
+            self.agreement_id,
+            spec_ids,
+            due_from=due_from,
+            states=states,
+            without_flags=without_flags,
+        )
+
     def period_subjects(
         self, spec_id: str, key: str, among: Collection[str | None]
     ) -> set[str | None]:
@@ -269,9 +287,14 @@ class _StoreLookup:
 class ObligationService:
     """Track agreements, record events and decisions, and answer what is due."""
 
-    def __init__(self, store: ObligationStore, *, actor: str = "cli") -> None:
+    def __init__(
+        self, store: ObligationStore, *, actor: str = "cli", skip_quiet: bool = True
+    ) -> None:
         self.store = store
         self.actor = actor
+        #: reads and sweeps skip agreements whose stored wake has not come (``_wake``); off,
+        #: every agreement is stepped (the reference the wake's property test compares with)
+        self.skip_quiet = skip_quiet
         self._records: dict[str, Agreement] = {}
         self._record_texts: dict[str, str] = {}
 
@@ -371,6 +394,37 @@ class ObligationService:
         outcome = self._advance(tracked, now)
         self._store_advance(outcome)
         return outcome.agreement
+
+    @contextmanager
+    def _writing(self, now: datetime) -> Iterator[None]:
+        """A write's unit of work, which leaves every agreement it touched with a fresh wake.
+
+        The one choke point that keeps ``agreements.wake_at`` true: the store forgets the wake
+        of every agreement whose row, obligations or events the block writes (whoever writes
+        them), and before the commit this computes each one again at ``now`` — the instant
+        the write is recorded at, so the newest audit entry's — inside the same transaction.
+        """
+        with self.store.transaction():
+            yield
+            self._rewake(now)
+
+    def _rewake(self, now: datetime) -> None:
+        wakes: dict[str, datetime | None] = {}
+        for agreement_id in sorted(self.store.unwoken()):
+            try:
+                tracked = self.store.get_agreement(agreement_id)
+            except NotFound:  # pragma: no cover - a write names only tracked agreements
+                continue
+            wakes[agreement_id] = next_wake(self._state(tracked), now)
+        if wakes:
+            self.store.set_wakes(wakes)
+
+    def _quiet(self, tracked: Sequence[TrackedAgreement], now: datetime) -> set[str]:
+        """The ids of the agreements whose time step at ``now`` is known to be empty."""
+        if not self.skip_quiet or all(t.wake_at is None or now >= t.wake_at for t in tracked):
+            return set()
+        last = self.store.last_audit_at()
+        return {t.id for t in tracked if quiet(t.wake_at, now, last)}
 
     def _in_time_order(self, now: datetime) -> None:
         """Refuse a write dated before the newest audit entry: the log is in time order."""
@@ -526,7 +580,7 @@ class ObligationService:
         check_signed_on(
             signed_on, effective=agreement.effective_date, now=now, tz=agreement.timezone
         )
-        with self.store.transaction(), gc_paused():  # ~300k short-lived values, no cycles
+        with self._writing(now), gc_paused():  # ~300k short-lived values, no cycles
             self._in_time_order(now)
             try:
                 have = self.store.get_agreement(agreement.id)
@@ -628,7 +682,7 @@ class ObligationService:
         execution, or after the agreement was terminated or expired.
         """
         now = _aware(now)
-        with self.store.transaction():
+        with self._writing(now):
             self._in_time_order(now)
             tracked = self._refresh(self.store.get_agreement(agreement_id), now)
             return self._apply(tracked, type, on=on, fields=fields, now=now)
@@ -651,7 +705,7 @@ class ObligationService:
         (:mod:`obligations._payroll`); every refusal leaves the store unchanged.
         """
         now = _aware(now)
-        with self.store.transaction():
+        with self._writing(now):
             self._in_time_order(now)
             tracked = self._refresh(self.store.get_agreement(agreement_id), now)
             ctx = self._context(tracked)
@@ -761,7 +815,7 @@ class ObligationService:
                 "determination is about; give it once",
             )
         payload = {**fields, "supplier": supplier}
-        with self.store.transaction():
+        with self._writing(now):
             self._in_time_order(now)
             scope = self.determination_scope(supplier, on=on, now=now, type=type)
             if not scope.agreements:
@@ -784,7 +838,7 @@ class ObligationService:
         now = _aware(now)
         if not reason.strip():
             raise InputError.single("reason", "a termination needs a reason (it is recorded)")
-        with self.store.transaction():
+        with self._writing(now):
             self._in_time_order(now)
             tracked = self._refresh(self.store.get_agreement(agreement_id), now)
             if tracked.status is AgreementStatus.TERMINATED:
@@ -841,7 +895,7 @@ class ObligationService:
     ) -> Obligation:
         """Record performance (late if after the due date), with evidence stored by hash."""
         now = _aware(now)
-        with self.store.transaction():
+        with self._writing(now):
             self._in_time_order(now)
             ob, tracked = self._obligation_at(obligation_id, now)
             may_fulfil(self._context(tracked).spec(ob.spec_id), ob)
@@ -871,7 +925,7 @@ class ObligationService:
         ``breach_confirmed``); ``data["powers"]`` lists the powers that activate.
         """
         now = _aware(now)
-        with self.store.transaction():
+        with self._writing(now):
             self._in_time_order(now)
             ob, tracked = self._obligation_at(obligation_id, now)
             day = self._on(on, tracked, now)
@@ -894,7 +948,7 @@ class ObligationService:
         """
         now = _aware(now)
         obligation_id, local = split_ref(power_id)
-        with self.store.transaction():
+        with self._writing(now):
             self._in_time_order(now)
             ob, tracked = self._obligation_at(obligation_id, now)
             day = self._on(on, tracked, now)
@@ -906,7 +960,7 @@ class ObligationService:
     def waive(self, obligation_id: str, *, reason: str, now: datetime) -> Obligation:
         """Discharge an obligation in effect by waiver, with the reason on the record."""
         now = _aware(now)
-        with self.store.transaction():
+        with self._writing(now):
             self._in_time_order(now)
             ob, _tracked = self._obligation_at(obligation_id, now)
             after, entry = waive(ob, reason=reason, at=now, actor=self.actor)
@@ -920,7 +974,7 @@ class ObligationService:
     ) -> Obligation:
         """A person dismisses a suspected breach (the flag goes; the legal state stays)."""
         now = _aware(now)
-        with self.store.transaction():
+        with self._writing(now):
             self._in_time_order(now)
             ob, tracked = self._obligation_at(obligation_id, now)
             day = self._on(on, tracked, now)
@@ -951,7 +1005,7 @@ class ObligationService:
             problems.append(("note", bad))
         if problems:
             raise InputError([Problem(path, message) for path, message in problems])
-        with self.store.transaction():
+        with self._writing(now):
             self._in_time_order(now)
             ob, _tracked = self._obligation_at(obligation_id, now)
             ref = self.store.put_evidence(
@@ -976,7 +1030,7 @@ class ObligationService:
         (:mod:`obligations._evidence`); on an agreement that has ended, what reopens closes
         again with the agreement, as a late-recorded fact's obligations do."""
         now = _aware(now)
-        with self.store.transaction():
+        with self._writing(now):
             self._in_time_order(now)
             ob, tracked = self._obligation_at(obligation_id, now)
             spec = self._context(tracked).spec(ob.spec_id)
@@ -1022,14 +1076,20 @@ class ObligationService:
         changed: list[Obligation] = []
         messages: list[str] = []
         entries = 0
-        with self.store.transaction(), gc_paused():
+        with self._writing(now), gc_paused():
             self._in_time_order(now)
             tracked = self.store.list_agreements()
+            skip = self._quiet(tracked, now)
+            wakes: dict[str, datetime | None] = {}
             for stored in tracked:
+                if stored.id in skip:
+                    continue
                 outcome = self._advance(stored, now)
-                if outcome.empty:
+                if outcome.empty:  # awake for nothing (a wake is early, never late): again
+                    wakes[stored.id] = next_wake(self._state(stored), now, settled=True)
                     continue
                 self._store_advance(outcome)
+                wakes[stored.id] = next_wake(self._state(outcome.agreement), now, settled=True)
                 if outcome.agreement_changed:
                     agreements.append(
                         AgreementChange(before=outcome.agreement_before, after=outcome.agreement)
@@ -1038,6 +1098,7 @@ class ObligationService:
                 changed.extend(outcome.changed)
                 entries += len(outcome.audit)
                 messages.extend(outcome.messages)
+            self.store.set_wakes(wakes)
         return SweepResult(
             now=now,
             checked=len(tracked),
@@ -1107,9 +1168,31 @@ class ObligationService:
         *,
         shown_before: datetime | None = None,
     ) -> list[AdvanceOutcome]:
+        # quiet agreements are passed by without decoding their records (obligations._wake)
+        skip = self._quiet(tracked, now)
+        tracked = [t for t in tracked if t.id not in skip]
         # a read steps every agreement on one snapshot: their time rules' rows are read once
         shared = _OpenBefore(self.store) if len(tracked) > 1 else None
         return [self._advance(t, now, shown_before=shown_before, shared=shared) for t in tracked]
+
+    def time_overlay(
+        self,
+        *,
+        now: datetime,
+        agreement_ids: Collection[str] | None = None,
+        shown_before: datetime | None = None,
+    ) -> dict[str, Obligation]:
+        """id → the obligation as a sweep at ``now`` would leave it, for everything the time
+        step would create or change (in every agreement, or those of ``agreement_ids``);
+        with ``shown_before``, recurring instances due after it are left out, as a listing
+        that cannot show them does. Nothing is written; quiet agreements cost nothing."""
+        now = _aware(now)
+        with self.store.read():
+            if agreement_ids is None:
+                tracked = self._tracked()
+            else:
+                tracked = [self.store.get_agreement(i) for i in sorted(set(agreement_ids))]
+            return _overlay(self._steps(tracked, now, shown_before=shown_before))
 
     def agreements(self, *, now: datetime) -> list[TrackedAgreement]:
         """Every tracked agreement with its status as of ``now`` (nothing is written)."""

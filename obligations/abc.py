@@ -8,7 +8,7 @@ persists and finds; it never decides anything about obligations.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
@@ -143,6 +143,41 @@ class ObligationStore(ABC):
             if not ob.flags.intersection(without_flags)
         ]
         return sorted(found, key=lambda o: (o.due_at, o.id))
+
+    def first_open(
+        self,
+        agreement_id: str,
+        spec_ids: Collection[str],
+        *,
+        due_from: datetime,
+        states: Collection[LegalState] | None = None,
+        without_flags: Collection[str] = (),
+    ) -> Obligation | None:
+        """The first (by ``due_at`` then id) open obligation of ``spec_ids`` in one agreement
+        due at or after ``due_from``, as :meth:`open_of_specs` filters: what a time rule's next
+        wake is computed from (``Rule.wakes_at``). A SQL store answers it with one indexed row."""
+        later = [
+            ob
+            for ob in self.open_of_specs(
+                agreement_id, spec_ids, states=states, without_flags=without_flags
+            )
+            if ob.due_at >= due_from
+        ]
+        return later[0] if later else None
+
+    def set_wakes(self, wakes: Mapping[str, datetime | None]) -> None:
+        """Store each agreement's next wake (``TrackedAgreement.wake_at``; None: unknown).
+
+        Only the service calls it, with wakes it has just computed inside the same unit of
+        work (``obligations._wake``). The default keeps nothing: every agreement stays
+        unknown, so every read steps it — slower, never wrong."""
+        return None
+
+    def unwoken(self) -> set[str]:
+        """The agreements whose wake this unit of work has forgotten (its obligations, events
+        or row were written): the service computes a fresh wake for each before it commits.
+        Every store forgets a wake on such a write, whoever writes (the safety net)."""
+        return set()
 
     def periods_subjects(
         self, agreement_id: str, asks: Sequence[tuple[str, str, Collection[str | None]]]

@@ -134,7 +134,9 @@ _CONVERT = {
     for dialect in ("sqlite", "postgresql")
 }
 _CONVERT_AGREEMENT = {
-    dialect: _converter(_AG_COLUMNS, _AG_DATES, ("created_at",), (), sqlite=dialect == "sqlite")
+    dialect: _converter(
+        _AG_COLUMNS, _AG_DATES, ("created_at", "wake_at"), (), sqlite=dialect == "sqlite"
+    )
     for dialect in ("sqlite", "postgresql")
 }
 
@@ -519,6 +521,13 @@ class FastReadStore(ObligationStore):
                 rows = self._rows(f"SELECT subject {text}", (agreement_id, spec_id, key, *values))
                 found[i].update(r[0] or None for r in rows)
         return found
+
+    def last_audit_at(self) -> datetime | None:
+        rows = self._rows("SELECT at FROM audit_log ORDER BY seq DESC LIMIT 1")
+        if not rows or rows[0][0] is None:
+            return None
+        value = rows[0][0]
+        return _sqlite_instant(value) if self.dialect == "sqlite" else _pg_instant(value)
 
     # -- everything else is the SQL store's ------------------------------------------------
     def add_agreement(self, agreement: TrackedAgreement) -> None:

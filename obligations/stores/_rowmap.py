@@ -58,6 +58,7 @@ AGREEMENTS_TABLE = TableColumns(
     (
         "id", "title", "timezone", "currency", "signed_on", "effective_date", "term_end",
         "status", "record_json", "created_at", "terminated_on", "termination_reason",
+        "wake_at",
     ),
 )  # fmt: skip
 

@@ -148,6 +148,8 @@ agreements = Table(
     # set when the agreement is ended early (migration 0002)
     Column("terminated_on", Date),
     Column("termination_reason", Text, nullable=False, server_default=""),
+    # the next instant the time step could change the agreement; NULL: unknown (0008_wake)
+    Column("wake_at", UTCDateTime),
 )
 
 obligations = Table(

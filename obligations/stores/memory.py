@@ -8,7 +8,7 @@ values are immutable, so shallow copies of the dicts are enough.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -46,6 +46,8 @@ class MemoryObligationStore(ObligationStore):
         self._evidence: list[EvidenceRef] = []
         self._depth = 0
         self._reading = 0
+        #: agreements whose wake the current unit of work forgot (see ``unwoken``)
+        self._unwoken: set[str] = set()
 
     @classmethod
     def seeded(
@@ -103,6 +105,7 @@ class MemoryObligationStore(ObligationStore):
             return
         saved = self._state()
         self._depth = 1
+        self._unwoken = set()
         try:
             yield
         except BaseException:
@@ -122,7 +125,8 @@ class MemoryObligationStore(ObligationStore):
                     f"agreement {agreement.id} is already tracked (since "
                     f"{have.created_at.isoformat()}); nothing changed",
                 )
-            self._agreements[agreement.id] = agreement
+            self._agreements[agreement.id] = attrs.evolve(agreement, wake_at=None)
+            self._unwoken.add(agreement.id)
 
     def get_agreement(self, agreement_id: str) -> TrackedAgreement:
         try:
@@ -136,7 +140,26 @@ class MemoryObligationStore(ObligationStore):
     def update_agreement(self, agreement: TrackedAgreement) -> None:
         with self.transaction():
             self.get_agreement(agreement.id)
-            self._agreements[agreement.id] = agreement
+            self._agreements[agreement.id] = attrs.evolve(agreement, wake_at=None)
+            self._unwoken.add(agreement.id)
+
+    # -- wakes (obligations._wake) -----------------------------------------------------------
+    def _forget_wakes(self, agreement_ids: Iterable[str]) -> None:
+        for agreement_id in set(agreement_ids):
+            have = self._agreements.get(agreement_id)
+            if have is not None and have.wake_at is not None:
+                self._agreements[agreement_id] = attrs.evolve(have, wake_at=None)
+            self._unwoken.add(agreement_id)
+
+    def unwoken(self) -> set[str]:
+        return set(self._unwoken) if self._depth else set()
+
+    def set_wakes(self, wakes: Mapping[str, datetime | None]) -> None:
+        with self.transaction():
+            for agreement_id, wake in wakes.items():
+                have = self.get_agreement(agreement_id)
+                self._agreements[agreement_id] = attrs.evolve(have, wake_at=wake)
+            self._unwoken.difference_update(wakes)
 
     # -- obligations -----------------------------------------------------------------------
     def add_obligations(self, obligations: Sequence[Obligation]) -> None:
@@ -147,12 +170,14 @@ class MemoryObligationStore(ObligationStore):
                     raise Conflict("obligation", f"obligation {ob.id} already exists")
                 self._obligations[ob.id] = ob
                 self._natural[nat] = ob.id
+            self._forget_wakes(ob.agreement_id for ob in obligations)
 
     def update_obligations(self, obligations: Sequence[Obligation]) -> None:
         with self.transaction():
             for ob in obligations:
                 self.get_obligation(ob.id)
                 self._obligations[ob.id] = ob
+            self._forget_wakes(ob.agreement_id for ob in obligations)
 
     def get_obligation(self, obligation_id: str) -> Obligation:
         try:
@@ -196,6 +221,7 @@ class MemoryObligationStore(ObligationStore):
             sequence = len(self._events) + 1
             stored = event.with_sequence(sequence)
             self._events.append((sequence, stored))
+            self._forget_wakes([stored.agreement_id])
             return stored
 
     def list_events(self, agreement_id: str, *, type: str | None = None) -> list[Event]:

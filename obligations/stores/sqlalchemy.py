@@ -451,6 +451,7 @@ class SqlAlchemyObligationStore(ObligationStore):
                 conn.execute(select(func.pg_advisory_xact_lock(_UNIT_OF_WORK_LOCK)))
             self._local.conn = conn
             self._local.new_key = False
+            self._local.unwoken = set()
             try:
                 yield
             except BaseException:
@@ -525,6 +526,7 @@ class SqlAlchemyObligationStore(ObligationStore):
         self._local.conn = conn
         self._local.read_only = False
         self._local.new_key = False
+        self._local.unwoken = set()
         try:
             yield
         except BaseException:
@@ -544,9 +546,11 @@ class SqlAlchemyObligationStore(ObligationStore):
                 raise self._already_tracked(agreement.id, have)
             try:
                 with conn.begin_nested():
-                    conn.execute(insert(agreements), _agreement_row(agreement))
+                    row = {**_agreement_row(agreement), "wake_at": None}
+                    conn.execute(insert(agreements), row)
             except IntegrityError:  # tracked by another process since we looked
                 raise self._already_tracked(agreement.id, None) from None
+            self._unwoken().add(agreement.id)
 
     @staticmethod
     def _already_tracked(agreement_id: str, since: datetime | None) -> Conflict:
@@ -575,12 +579,71 @@ class SqlAlchemyObligationStore(ObligationStore):
 
     def update_agreement(self, agreement: TrackedAgreement) -> None:
         with self._writing() as conn:
-            row = _agreement_row(agreement)
+            row = {**_agreement_row(agreement), "wake_at": None}  # the writer sets a fresh one
+            self._unwoken().add(agreement.id)
             done = conn.execute(
                 update(agreements).where(agreements.c.id == agreement.id).values(row)
             )
             if done.rowcount != 1:
                 raise NotFound("agreement", agreement.id)
+
+    # -- wakes (obligations._wake) -----------------------------------------------------------
+    def _unwoken(self) -> set[str]:
+        found: set[str] | None = getattr(self._local, "unwoken", None)
+        if found is None:
+            found = self._local.unwoken = set()
+        return found
+
+    def _forget_wakes(self, conn: Connection, agreement_ids: Collection[str]) -> None:
+        """The safety net: an agreement whose obligations or events are written has no known
+        wake until its writer sets a fresh one (so a path that forgets is slow, never wrong)."""
+        ids = sorted(set(agreement_ids) - self._unwoken())
+        for part in _chunks(ids):
+            conn.execute(
+                update(agreements)
+                .where(agreements.c.id.in_(part), agreements.c.wake_at.is_not(None))
+                .values(wake_at=None)
+            )
+        self._unwoken().update(ids)
+
+    def unwoken(self) -> set[str]:
+        return set(self._unwoken()) if getattr(self._local, "conn", None) is not None else set()
+
+    def set_wakes(self, wakes: Mapping[str, datetime | None]) -> None:
+        if not wakes:
+            return
+        with self._writing() as conn:
+            conn.execute(
+                update(agreements)
+                .where(agreements.c.id == bindparam("_id"))
+                .values(wake_at=bindparam("_wake")),
+                [{"_id": k, "_wake": v} for k, v in sorted(wakes.items())],
+            )
+            self._unwoken().difference_update(wakes)
+
+    def first_open(
+        self,
+        agreement_id: str,
+        spec_ids: Collection[str],
+        *,
+        due_from: datetime,
+        states: Collection[LegalState] | None = None,
+        without_flags: Collection[str] = (),
+    ) -> Obligation | None:
+        if not spec_ids:
+            return None
+        q = self.find_query(
+            agreement_id=agreement_id,
+            spec_ids=spec_ids,
+            states=OPEN if states is None else OPEN & frozenset(states),
+            due_from=due_from,
+        )
+        with self._conn() as conn:
+            find = func.instr if conn.dialect.name == "sqlite" else func.strpos
+            for flag in sorted(without_flags):
+                q = q.where(find(obligations.c.flags, json.dumps(flag)) == 0)
+            rows = conn.execute(q.limit(1)).all()
+        return _obs_from_rows(rows)[0] if rows else None
 
     # -- obligations -----------------------------------------------------------------------
     def _existing_ids(self, conn: Connection, ids: Sequence[str]) -> set[str]:
@@ -610,6 +673,7 @@ class SqlAlchemyObligationStore(ObligationStore):
             )
             if wanted - tracked:
                 raise NotFound("agreement", min(wanted - tracked))
+            self._forget_wakes(conn, wanted)
             try:
                 # a savepoint keeps the outer transaction usable on PostgreSQL after a clash
                 with conn.begin_nested():
@@ -655,6 +719,7 @@ class SqlAlchemyObligationStore(ObligationStore):
             missing = set(ids) - self._existing_ids(conn, ids)
             if missing:
                 raise NotFound("obligation", min(missing))
+            self._forget_wakes(conn, {ob.agreement_id for ob in obligations_})
             cols = [c for c in _OB_COLUMNS if c != "id"]
             stmt = (
                 update(obligations)
@@ -825,6 +890,8 @@ class SqlAlchemyObligationStore(ObligationStore):
         the obligations table for the duration, so do not run it beside live traffic.
         """
         with self._writing() as conn:
+            # which agreements the rows belong to is only known once they are in: forget all
+            conn.execute(update(agreements).values(wake_at=None))
             for ix in OBLIGATION_INDEXES:
                 ix.drop(conn)
             try:
@@ -897,6 +964,7 @@ class SqlAlchemyObligationStore(ObligationStore):
             self._lock_head(conn)  # event sequence numbers are handed out in the same order
             seq = conn.execute(select(func.coalesce(func.max(events.c.seq), 0))).scalar_one() + 1
             stored = event.with_sequence(seq)
+            self._forget_wakes(conn, {stored.agreement_id})
             conn.execute(
                 insert(events),
                 {

@@ -37,7 +37,7 @@ def test_migrations_build_exactly_the_store_schema(sql_store):
     with sql_store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
-    assert current_revision(sql_store.engine) == head_revision() == "0007_queries"
+    assert current_revision(sql_store.engine) == head_revision() == "0008_wake"
 
 
 def test_new_sqlite_database_is_migrated_on_first_use(tmp_path):
@@ -322,10 +322,14 @@ def legacy_append(engine: sa.Engine, entries: list[AuditEntry]) -> list[AuditEnt
     return out
 
 
-#: the agreements table as revision 0001 built it (no termination columns)
+#: the agreements table as revision 0001 built it (no termination columns, no wake: 0008)
 _AGREEMENTS_0001 = sa.table(
     "agreements",
-    *(sa.column(c.name, c.type) for c in agreements.c if not c.name.startswith("terminat")),
+    *(
+        sa.column(c.name, c.type)
+        for c in agreements.c
+        if not c.name.startswith("terminat") and c.name != "wake_at"
+    ),
 )
 
 
@@ -339,7 +343,11 @@ def test_a_0001_database_is_refused_then_upgraded_with_its_rows(empty_db_url, ma
         ended = make_agreement("agr-ended", status="terminated")
         with engine.begin() as conn:
             for a in (running, ended):
-                row = {k: v for k, v in _agreement_row(a).items() if not k.startswith("terminat")}
+                row = {
+                    k: v
+                    for k, v in _agreement_row(a).items()
+                    if not k.startswith("terminat") and k != "wake_at"
+                }
                 conn.execute(sa.insert(_AGREEMENTS_0001).values(**row))
         # the previous engine kept the termination only in this audit entry's `after`
         old_view = {k: v for k, v in ended.view().items() if not k.startswith("terminat")}
