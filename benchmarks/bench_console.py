@@ -3,7 +3,7 @@
 process on loopback — against the store query's own time (the same queries run in process).
 
     nice -n 5 .venv/bin/python -m benchmarks.bench_console [--size 1000000] [--requests 200]
-        [--concurrency 1,4] [--pg URL] [--no-sqlite]
+        [--concurrency 1,4] [--pg URL] [--no-sqlite] [--later DAYS] [--sweep-first] [--main]
 
 * the store: the cached realistic d3 store of ``benchmarks/_data.py`` (the newest one cached for
   ``--size``, whatever schema it was built at), copied to a private folder and migrated to this
@@ -20,6 +20,11 @@ process on loopback — against the store query's own time (the same queries run
   what ``wsr.console.queries`` gives in process); p50 / p95 latency and throughput;
 * the floor: the same call of ``wsr.console.queries`` in the benchmark's own process (the SQL
   and the decoding of one page, no HTTP, no templates), p50 / p95 over as many runs.
+
+* ``--later DAYS``: the server and the floor read at ``NOW + DAYS`` (the reads then project
+  what a sweep at that instant would add: agreements whose stored wake has come are stepped);
+  ``--sweep-first`` sweeps the store at that instant before serving (the quiet case again, to
+  compare); ``--main`` times only ``/`` and ``/api/obligations?limit=50``.
 
 Goal (issue 12): p95 under 100 ms. The machine is shared: run with ``nice -n 5``, one or two
 rounds; compare p95s and ratios, not absolute times.
@@ -42,7 +47,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +82,11 @@ def prepared(size: int, folder: Path) -> str:
     target = folder / "console.db"
     log(f"copying {source.name} ({source.stat().st_size >> 20} MiB)")
     shutil.copyfile(source, target)
+    key = source.with_name(source.name + ".audit-key")
+    if key.exists():  # the audit chain's key travels with the file (a sweep appends to it)
+        copied = target.with_name(target.name + ".audit-key")
+        shutil.copyfile(key, copied)
+        copied.chmod(0o600)
     url = f"sqlite:///{target}"
     engine = make_engine(url)
     try:
@@ -169,10 +179,31 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+#: the business instant the server and the floor read at (``--later`` moves it)
+READ_AT = _data.NOW
+
+
+def sweep_at(url: str, now: datetime) -> None:
+    """``wsr sweep`` at ``now`` (the stored wakes then say every agreement is quiet)."""
+    from obligations import ObligationService, open_store
+
+    store = open_store(url)
+    try:
+        started = time.perf_counter()
+        result = ObligationService(store, actor="bench").sweep(now=now)
+        took = time.perf_counter() - started
+        log(
+            f"swept at {now:%Y-%m-%d %H:%M}: {len(result.created)} created, "
+            f"{len(result.changed)} changed, {took:.1f} s"
+        )
+    finally:
+        store.engine.dispose()
+
+
 def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "WSR_CONSOLE_SECRET": "bench-secret-not-for-production"}
     wsr = str(Path(sys.executable).with_name("wsr"))
-    args = [wsr, "--db", url, "--now", _data.NOW.isoformat(), "serve", "--port", str(port)]
+    args = [wsr, "--db", url, "--now", READ_AT.isoformat(), "serve", "--port", str(port)]
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -314,9 +345,9 @@ def floor(url: str, runs: int, routes: list[tuple[str, str]]) -> list[dict[str, 
                 kind: str = kind, f: Any = filters, lim: int = limit, off: int = offset
             ) -> Any:
                 if kind == "page":
-                    return dashboard(store, viewer, now=_data.NOW, filters=f, limit=lim, offset=off)
+                    return dashboard(store, viewer, now=READ_AT, filters=f, limit=lim, offset=off)
                 return obligations_page(
-                    store, viewer, now=_data.NOW, filters=f, limit=lim, offset=off
+                    store, viewer, now=READ_AT, filters=f, limit=lim, offset=off
                 )
 
             call()  # the records are decoded once per process, as in the server
@@ -350,7 +381,7 @@ def check_api(port: int, token: str, url: str, path: str) -> None:
     try:
         viewer = Viewer(user_id=0, email=MONITOR, role=Role.MONITOR, brand=None)
         want = obligations_page(
-            store, viewer, now=_data.NOW, filters=parse_filters(query), limit=limit, offset=offset
+            store, viewer, now=READ_AT, filters=parse_filters(query), limit=limit, offset=offset
         )
     finally:
         store.engine.dispose()
@@ -359,9 +390,14 @@ def check_api(port: int, token: str, url: str, path: str) -> None:
         raise RuntimeError(f"{path}: the API and the query disagree; not timing it")
 
 
-def routes_for(url: str) -> list[tuple[str, str]]:
-    """The requests: the dashboard three ways, the API list three ways."""
+def routes_for(url: str, main_only: bool = False) -> list[tuple[str, str]]:
+    """The requests: the dashboard three ways, the API list three ways (``main_only``: the
+    dashboard unfiltered and the API's first page)."""
     from obligations import open_store
+
+    q = urllib.parse.urlencode
+    if main_only:
+        return [("page", "/"), ("api", "/api/obligations?" + q({"limit": 50}))]
 
     store = open_store(url)
     try:
@@ -373,7 +409,6 @@ def routes_for(url: str) -> list[tuple[str, str]]:
             )
     finally:
         store.engine.dispose()
-    q = urllib.parse.urlencode
     return [
         ("page", "/"),
         ("page", "/?" + q({"agreement": one})),
@@ -386,7 +421,9 @@ def routes_for(url: str) -> list[tuple[str, str]]:
 
 def run(url: str, label: str, args: argparse.Namespace) -> list[str]:
     token = user_and_token(url)
-    routes = routes_for(url)
+    if args.sweep_first:
+        sweep_at(url, READ_AT)
+    routes = routes_for(url, args.main)
     port = free_port()
     server = start_server(url, port)
     served: list[tuple[int, list[dict[str, Any]]]] = []
@@ -436,12 +473,18 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--pg", help="a PostgreSQL server URL (scripts/pg-test-server start DIR)")
     ap.add_argument("--no-sqlite", action="store_true")
+    ap.add_argument("--later", type=float, default=0.0, help="read at NOW + DAYS")
+    ap.add_argument("--sweep-first", action="store_true", help="sweep at that instant first")
+    ap.add_argument("--main", action="store_true", help="only / and /api/obligations?limit=50")
     args = ap.parse_args(argv)
+    global READ_AT
+    READ_AT = _data.NOW + timedelta(days=args.later)
     load_avg = os.getloadavg()[0]
     lines = [
         f"console benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, --size {args.size} "
         f"--requests {args.requests} --concurrency "
-        f"{','.join(map(str, args.concurrency))}, load {load_avg:.1f}",
+        f"{','.join(map(str, args.concurrency))} --later {args.later:g}"
+        f"{' --sweep-first' if args.sweep_first else ''}, load {load_avg:.1f}",
         "",
         "| store | clients | kind | request | served p50 / p95 | req/s "
         "| query in process p50 / p95 | p95 < 100 ms |",

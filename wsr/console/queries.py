@@ -1,19 +1,21 @@
 """The console's reads: the dashboard, the obligation list, one obligation's page — the ONE code
 path the pages and the REST API (``/api/obligations``, ``/api/obligations/{id}``) both call.
 
+What it shows: the obligations **as a sweep at ``now`` would leave them** (reads never write;
+``wsr sweep`` is the one writer of time-driven change). The figures and the list are SQL over
+the stored rows; the time step (``ObligationService.time_overlay``, for the agreements in the
+viewer's scope only) says which rows a sweep at ``now`` would create or change, and
+:mod:`wsr.console._projection` lays those over the counts, the chart and the page. An agreement
+that is quiet at ``now`` (its stored ``wake_at`` has not come: nothing can change) costs
+nothing, and when no agreement in scope is awake the reads are the SQL statements alone.
+
 Fast on a million obligations: every figure is one SQL statement over an index of migration
 ``0007_queries`` (counts and the chart from the covering index of the open rows, the judged
 rows from their partial index, a page of the list by walking a due-order index to its LIMIT);
 nothing loads all rows, and the agreement records (for titles, parties, suppliers, clause
 text) are decoded once per process and agreement — an agreement's id is the hash of its
-record, so a record once read never changes.
-
-What it shows: the obligations **as stored** (what the last ``wsr sweep`` or scheduler sweep and
-the last decisions left), with the timing (due soon, overdue) computed at ``now`` from each
-due instant. Unlike ``wsr obligations``, it does not lay the time step over the rows (the
-recurring instances a sweep would add at ``now`` and the flags it would raise): that costs
-~0.2 s per read at this size, and the scheduler sweeps on its schedule. ``Dashboard.as_of``
-is the business time of the last sweep a scheduler recorded, so a page can say so.
+record, so a record once read never changes. ``Dashboard.as_of`` is the business time of the
+last sweep a scheduler recorded (what is stored; the page shows the projection at ``now``).
 
 Access: every agreement is checked with :func:`wsr.console._access.may_see_agreement` (counsel
 sees only its brand's) and every obligation view and history entry goes through
@@ -51,6 +53,7 @@ from obligations.stores.tables import (
 )
 from obligations.stores.tables import obligations as obligations_table
 
+from . import _projection
 from ._access import Action, Viewer, may_see_agreement, may_write, redact_view
 
 __all__ = [
@@ -324,10 +327,15 @@ def _facts(agreement_id: str, title: str, record_json: str) -> _Facts:
     )
 
 
-def _all_facts(store: ObligationStore) -> list[_Facts]:
-    """Every tracked agreement's facts, ordered by id (records read only the first time)."""
+def _all_facts(
+    store: ObligationStore, wakes: dict[str, datetime | None] | None = None
+) -> list[_Facts]:
+    """Every tracked agreement's facts, ordered by id (records read only the first time);
+    ``wakes`` is given each agreement's stored wake (``agreements.wake_at``, read with it)."""
     out: list[_Facts] = []
     for head in store.agreement_heads():
+        if wakes is not None:
+            wakes[head.id] = head.wake_at
         found = _FACTS.get(head.id)
         if found is None:
             full = store.get_agreement(head.id)
@@ -392,10 +400,11 @@ class _Where:
 
 
 def _scope(
-    store: Any, viewer: Viewer, filters: Filters
+    store: Any, viewer: Viewer, filters: Filters, wakes: dict[str, datetime | None]
 ) -> tuple[list[_Facts], list[_Facts], _Where]:
-    """(the agreements the viewer sees, those in the filters' scope, the scope's WHERE)."""
-    every = _all_facts(store)
+    """(the agreements the viewer sees, those in the filters' scope, the scope's WHERE);
+    ``wakes`` is filled with every agreement's stored wake."""
+    every = _all_facts(store, wakes)
     visible = [f for f in every if _sees(viewer, f)]
     scoped = visible
     if filters.agreement is not None:
@@ -517,32 +526,116 @@ def _page(
     now: datetime,
     limit: int,
     offset: int,
+    overlay: Mapping[str, Obligation] | None = None,
+    match: Any = None,
 ) -> Page:
     """One page in due order: the ids from a due-order index (to LIMIT, no row read for the
-    rows skipped), joined back to their rows, in ONE statement."""
-    w = _Where(
-        list(where.terms), {**where.params, "lim": limit + 1, "off": offset}, set(where.expanding)
-    )
-    ids = f"SELECT id FROM obligations WHERE {w.sql()} ORDER BY due_at, id LIMIT :lim OFFSET :off"
-    columns = ", ".join(f"o.{c.name}" for c in obligations_table.columns)
-    sql = (
-        f"SELECT {columns} FROM obligations o JOIN ({ids}) page ON o.id = page.id "
-        "ORDER BY o.due_at, o.id"
-    )
-    stmt = w.statement(sql).columns(*obligations_table.columns)
-    rows = conn.execute(stmt, w.params).all()
-    has_more = len(rows) > limit
-    found = obligations_from_rows(rows[:limit])
+    rows skipped), joined back to their rows, in ONE statement; with an ``overlay`` (the rows
+    a sweep at ``now`` would create or change, in scope), the stored rows without those ids
+    merged with the overlaid rows ``match`` keeps (:func:`_projection.merge_page`)."""
+
+    def fetch(start: int, count: int) -> list[Obligation]:
+        w = _Where(
+            list(where.terms), {**where.params, "lim": count, "off": start}, set(where.expanding)
+        )
+        if overlay:
+            w.add("id NOT IN :shadowed", shadowed=sorted(overlay))
+            w.expanding.add("shadowed")
+        ids = (
+            f"SELECT id FROM obligations WHERE {w.sql()} ORDER BY due_at, id LIMIT :lim OFFSET :off"
+        )
+        columns = ", ".join(f"o.{c.name}" for c in obligations_table.columns)
+        sql = (
+            f"SELECT {columns} FROM obligations o JOIN ({ids}) page ON o.id = page.id "
+            "ORDER BY o.due_at, o.id"
+        )
+        stmt = w.statement(sql).columns(*obligations_table.columns)
+        return obligations_from_rows(conn.execute(stmt, w.params).all())
+
+    if overlay:
+        shown = {k: o for k, o in overlay.items() if match(o)}
+        found, has_more = _projection.merge_page(fetch, shown, limit=limit, offset=offset)
+    else:
+        found = fetch(offset, limit + 1)
+        has_more = len(found) > limit
+        found = found[:limit]
     items = [redact_view(viewer, o.to_view(now)) for o in found]
     return Page(items=items, limit=limit, offset=offset, has_more=has_more)
 
 
+def _service(source: ObligationService | ObligationStore) -> ObligationService:
+    return source if isinstance(source, ObligationService) else ObligationService(source)
+
+
+def _time_overlay(
+    source: ObligationService | ObligationStore,
+    scoped: Sequence[_Facts],
+    wakes: Mapping[str, datetime | None],
+    where: _Where,
+    filters: Filters,
+    now: datetime,
+) -> dict[str, Obligation]:
+    """What a sweep at ``now`` would create or change in the filters' scope: the time step
+    runs for the agreements in scope only (after the access filter), never for the others.
+
+    The stored wakes read with the agreements' heads say which agreements may be awake (wake
+    unknown or come); the others are passed by with no statement at all (the quiet case: the
+    SQL alone, as fast as before the projection) unless ``now`` is before the newest audit
+    entry, when the service decides for every one (``ObligationService.time_overlay`` applies
+    the exact rule, ``obligations._wake.quiet``; this only narrows what it is asked)."""
+    awake = [f.id for f in scoped if (w := wakes.get(f.id)) is None or now >= w]
+    if len(awake) < len(scoped):
+        last = _store(source).last_audit_at()
+        if last is not None and now < last:  # a read in the past of a later write
+            awake = [f.id for f in scoped]
+    if not awake:
+        return {}
+    everything = len(awake) == len(scoped) and "agreements" not in where.params
+    found = _service(source).time_overlay(now=now, agreement_ids=None if everything else awake)
+    agreements = frozenset(f.id for f in scoped)
+    return {
+        k: o
+        for k, o in found.items()
+        if _projection.in_scope(
+            o,
+            agreements=agreements,
+            supplier=filters.supplier,
+            clause=filters.clause,
+            obligor=filters.obligor,
+        )
+    }
+
+
+def _list_match(filters: Filters, now: datetime) -> Any:
+    return _projection.list_match(filters.state, filters.show, now, DUE_SOON_DAYS)
+
+
+def _projected(
+    conn: Connection,
+    counts: dict[str, int],
+    weeks: list[Week],
+    overlay: Mapping[str, Obligation],
+) -> tuple[dict[str, int], list[Week]]:
+    """The counts and the chart with the stored versions of the overlaid rows taken out and
+    the overlaid ones counted in."""
+    if not overlay:
+        return counts, weeks
+    bounds = [w.start for w in weeks] + [weeks[-1].end]
+    shifted, per_week = dict(counts), [w.count for w in weeks]
+    stored = _obligations(conn, list(overlay))
+    _projection.shift_figures(shifted, per_week, bounds, stored, overlay.values())
+    return shifted, [
+        Week(start=w.start, end=w.end, count=n) for w, n in zip(weeks, per_week, strict=True)
+    ]
+
+
 def _obligations(conn: Connection, ids: Sequence[str]) -> list[Obligation]:
-    if not ids:
-        return []
-    q = select(obligations_table).where(obligations_table.c.id.in_(list(ids)))
-    rows = conn.execute(q).all()
-    return obligations_from_rows(rows)
+    out: list[Obligation] = []
+    ids = list(ids)
+    for i in range(0, len(ids), 5000):  # within every driver's limit on bound parameters
+        q = select(obligations_table).where(obligations_table.c.id.in_(ids[i : i + 5000]))
+        out += obligations_from_rows(conn.execute(q).all())
+    return out
 
 
 _CHOICES: dict[tuple[tuple[str, ...], tuple[str, ...]], Choices] = {}
@@ -600,10 +693,20 @@ def dashboard(
     store = _store(source)
     stack, conn = _read(store)
     with stack:
-        visible, scoped, where = _scope(store, viewer, filters)
+        wakes: dict[str, datetime | None] = {}
+        visible, scoped, where = _scope(store, viewer, filters, wakes)
+        overlay = _time_overlay(source, scoped, wakes, where, filters, now)
         counts, weeks, as_of = _figures(conn, where, now, by_supplier=filters.supplier is not None)
+        counts, weeks = _projected(conn, counts, weeks, overlay)
         page = _page(
-            conn, viewer, _list_where(where, filters, now), now=now, limit=limit, offset=offset
+            conn,
+            viewer,
+            _list_where(where, filters, now),
+            now=now,
+            limit=limit,
+            offset=offset,
+            overlay=overlay,
+            match=_list_match(filters, now),
         )
     return Dashboard(
         now=now,
@@ -631,9 +734,17 @@ def obligations_page(
     store = _store(source)
     stack, conn = _read(store)
     with stack:
-        _visible, _scoped, where = _scope(store, viewer, filters)
+        wakes: dict[str, datetime | None] = {}
+        _visible, scoped, where = _scope(store, viewer, filters, wakes)
         return _page(
-            conn, viewer, _list_where(where, filters, now), now=now, limit=limit, offset=offset
+            conn,
+            viewer,
+            _list_where(where, filters, now),
+            now=now,
+            limit=limit,
+            offset=offset,
+            overlay=_time_overlay(source, scoped, wakes, where, filters, now),
+            match=_list_match(filters, now),
         )
 
 
@@ -786,10 +897,14 @@ def obligation_detail(
     with stack:
         found = _obligations(conn, [obligation_id])
         ob = found[0] if found else None
-        facts = None
-        if ob is not None:
-            facts = next((f for f in _all_facts(store) if f.id == ob.agreement_id), None)
-        if ob is None or facts is None or not _sees(viewer, facts):
+        visible = [f for f in _all_facts(store) if _sees(viewer, f)]
+        # as a sweep at now would leave it: the stored row's agreement stepped, or (an
+        # instance the sweep would create, not stored yet) every agreement the viewer sees
+        scope = [f.id for f in visible if ob is None or f.id == ob.agreement_id]
+        if scope:
+            ob = _service(source).time_overlay(now=now, agreement_ids=scope).get(obligation_id, ob)
+        facts = None if ob is None else next((f for f in visible if f.id == ob.agreement_id), None)
+        if ob is None or facts is None:
             raise NotFound("obligation", obligation_id)
         tracked = store.get_agreement(ob.agreement_id)
         history = _history(conn, viewer, ob.id)

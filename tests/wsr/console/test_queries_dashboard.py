@@ -2,8 +2,9 @@
 and PostgreSQL, against an independent oracle: every figure the SQL gives is recomputed here by
 scanning every stored obligation in Python (``Obligation.timing``, its flags and state).
 
-The seeded store is swept at NOW first, so the stored rows are what a read at NOW shows (the
-queries read the store as the last sweep left it; docs/design.md, "The console's reads")."""
+The oracle's rows are what ``ObligationService.obligations`` (the CLI's listing) shows at the
+read's ``now``: the stored rows with the time step laid over them, as a sweep at ``now`` would
+leave them (docs/design.md, "The console's reads"); the seeded store is swept at NOW first."""
 
 from __future__ import annotations
 
@@ -63,8 +64,8 @@ def category(ob: Obligation, now: datetime) -> set[str]:
     return out
 
 
-def scoped(store: Any, made: Seeded, f: Filters, who: Viewer) -> list[Obligation]:
-    every = sorted(store.find_obligations(), key=lambda o: (o.due_at, o.id))
+def scoped(service: Any, made: Seeded, f: Filters, who: Viewer, now: datetime) -> list[Obligation]:
+    every = service.obligations(agreement_id=None, now=now)
     visible = {made.fair_food, made.accord}
     if who.brand is not None:
         visible = {made.own} if who.brand == made.buyers["fair_food"] else set()
@@ -139,7 +140,7 @@ def test_counts_chart_and_list_match_a_scan_of_every_row(world):
     nows = (made.now, made.now + timedelta(days=36))
     cases = [(now, f) for now in nows for f in filter_cases(made, store)]
     for now, f in cases:
-        rows = scoped(store, made, f, who)
+        rows = scoped(service, made, f, who, now)
         board = dashboard(service, who, now=now, filters=f, limit=5)
         expected = {c: sum(c in category(o, now) for o in rows) for c in CATEGORIES}
         assert board.counts == expected, f
@@ -191,7 +192,7 @@ def test_counsel_sees_only_its_brand_and_never_a_complainant(world):
     counsel = viewer("counsel")
     board = dashboard(service, counsel, now=now, limit=500)
     assert {v["agreement_id"] for v in board.page.items} == {made.own}
-    want = scoped(store, made, Filters(), counsel)
+    want = scoped(service, made, Filters(), counsel, now)
     assert board.counts == {c: sum(c in category(o, now) for o in want) for c in CATEGORIES}
     with pytest.raises(NotFound) as other:
         dashboard(service, counsel, now=now, filters=Filters(agreement=made.other))
