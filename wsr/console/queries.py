@@ -870,6 +870,10 @@ def _actions(viewer: Viewer, ob: Obligation, now: datetime) -> dict[str, list[st
             out["breach_dismiss"] = [ob.id]
     if may_write(viewer, Action.WAIVE) and ob.state is LegalState.IN_EFFECT:  # discharge
         out["waive"] = [ob.id]
+    # performance is recorded on an obligation in effect (the engine refuses one not settled
+    # by a person's record, with its reason, beside the form)
+    if may_write(viewer, Action.FULFIL) and ob.state is LegalState.IN_EFFECT:
+        out["fulfil"] = [ob.id]
     if may_write(viewer, Action.POWERS):
         available = [
             str(p["id"])

@@ -228,3 +228,14 @@ def test_the_page_fulfil_needs_the_csrf_token(world: tuple[Seeded, Any]) -> None
     assert answer.status_code == 403
     ob, _ = _stored(seeded, ob_id)
     assert ob.state.value == "in_effect"
+
+
+def test_the_api_detail_lists_fulfil_for_who_may(world: tuple[Seeded, Any]) -> None:
+    """The API's ``actions`` say what the page offers: a program sees fulfil as a monitor's."""
+    seeded, app = world
+    ob_id, _ = _open_one(seeded)
+    for role, offered in (("monitor", True), ("admin", True), ("negotiator", False)):
+        with _api(app, seeded, role) as api:
+            answer = api.get(f"/api/obligations/{ob_id}")
+        assert answer.status_code == 200, answer.text
+        assert (answer.json()["actions"].get("fulfil") == [ob_id]) is offered, role

@@ -11,7 +11,7 @@ from typing import Any
 from obligations import ObligationService
 
 from .. import queries
-from .._access import Action, Viewer, may_write
+from .._access import Viewer
 from ._pagekit import seen_agreement, shown
 
 #: history fields shown as before → after, in this order
@@ -131,9 +131,7 @@ def detail(
             "confirm": "breach_confirm" in actions,
             "dismiss": "breach_dismiss" in actions,
             "waive": "waive" in actions,
-            # performance is recorded on an obligation in effect (the engine refuses one not
-            # settled by a person's record, with its reason, beside the form)
-            "fulfil": may_write(viewer, Action.FULFIL) and view["state"] == "in_effect",
+            "fulfil": "fulfil" in actions,
         },
         "today": seen.today(now).isoformat(),
     }
