@@ -375,7 +375,7 @@ def bench_queries(label: str, url: str, n: int, runs: int) -> None:
                 ratio = statistics.median(at) / statistics.median(bt)
                 print(
                     f"| {label} | {n:,} | {what}, {form} | {len(a_values):,} | {quiet}/{heads} "
-                    f"| {mmm(at)} | {a0} | {mmm(bt)} | **×{ratio:.2f}** | {a0_ratio} |",
+                    f"| {mmm(at)} | {a0} | {mmm(bt)} | {_shown(ratio, 1.3)} | {a0_ratio} |",
                     flush=True,
                 )
     finally:
@@ -415,6 +415,12 @@ def main(argv: list[str] | None = None) -> None:
                 bench_queries("SQLite", f"sqlite:///{path}", n, args.runs)
             if args.pg:
                 bench_queries("PostgreSQL", _data.pg_database(size, args.pg), n, args.runs)
+
+
+def _shown(ratio: float, goal: float) -> str:
+    """The ratio, in bold only when it meets the goal (a table reader's eye goes to bold)."""
+    text = f"×{ratio:.2f} (goal ≤ {goal}, {'met' if ratio <= goal else 'not met'})"
+    return f"**{text}**" if ratio <= goal else text
 
 
 if __name__ == "__main__":

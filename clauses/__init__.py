@@ -26,12 +26,12 @@ if _typing.TYPE_CHECKING:  # what mypy and editors see; at run time, `_LAZY` bel
         SectionRec,
         SupplierRec,
         WarningRec,
-        canonical_json,
         seal,
     )
     from ._answers import AgreementInfo, Answers, ClauseChoice, Override, parse_answers
     from ._assemble import assemble
     from ._atomic import atomic_outputs, atomic_write, check_out_path
+    from ._canonical import canonical_json
     from ._check import check_library, constraint_summary
     from ._compare import compare_to_standard
     from ._completeness import require_complete
@@ -48,13 +48,13 @@ if _typing.TYPE_CHECKING:  # what mypy and editors see; at run time, `_LAZY` bel
         ToolMissing,
     )
     from ._inputfile import LIMITS, InputKind, read_input, read_input_text
+    from ._kinds import ObligationKind
     from ._library import Library, load_library, read_document
     from ._numbers import PRECISION, BadNumber, NumberKind, read_int, read_number
     from ._schema import (
         Alternative,
         AlternativeKind,
         ClauseDef,
-        ObligationKind,
         ObligationSpec,
         PowerSpec,
         Trigger,
@@ -93,7 +93,7 @@ _LAZY: dict[str, str] = {
     "SectionRec": "._agreement",
     "SupplierRec": "._agreement",
     "WarningRec": "._agreement",
-    "canonical_json": "._agreement",
+    "canonical_json": "._canonical",
     "seal": "._agreement",
     "AgreementInfo": "._answers",
     "Answers": "._answers",
@@ -137,7 +137,7 @@ _LAZY: dict[str, str] = {
     "Alternative": "._schema",
     "AlternativeKind": "._schema",
     "ClauseDef": "._schema",
-    "ObligationKind": "._schema",
+    "ObligationKind": "._kinds",
     "ObligationSpec": "._schema",
     "PowerSpec": "._schema",
     "Trigger": "._schema",

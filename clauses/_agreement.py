@@ -41,16 +41,16 @@ Section::
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
+from ._canonical import canonical_json
+from ._kinds import ObligationKind
 from ._schema import (
     EndsOn,
     Escalation,
-    ObligationKind,
     PowerSpec,
     SettleBy,
     SettledBy,
@@ -264,11 +264,6 @@ class Agreement(_Rec):
     @classmethod
     def from_json(cls, text: str) -> Agreement:
         return cls.model_validate_json(text)
-
-
-def canonical_json(value: Any, *, indent: int | None = None) -> str:
-    seps = (",", ":") if indent is None else (",", ": ")
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=indent, separators=seps)
 
 
 def seal(body: dict[str, Any]) -> Agreement:

@@ -25,9 +25,10 @@ from ._constraints import (
 )
 from ._exceptions import Problem
 from ._formula import FormulaError, formula_names
+from ._kinds import ObligationKind
 from ._library import Library
 from ._references import reference_problems
-from ._schema import ClauseDef, Match, ObligationKind, ObligationSpec, SettleBy, VarType
+from ._schema import ClauseDef, Match, ObligationSpec, SettleBy, VarType
 from ._templating import template_calls, template_names, unguarded_refs
 from ._variables import coerce, floor_breach
 from ._vocabulary import EVENT_FIELDS, EVENTS, SPEC_ROLES, UNITS, FieldType

@@ -8,7 +8,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ._agreement import OmissionRec, canonical_json
+from ._agreement import OmissionRec
+from ._canonical import canonical_json
 from ._deviations import ClauseDeviation, DeviationReport, DeviationStatus, VariableChange
 from ._report_blocks import Block, Bullets, Heading, Para, Quote, Table
 

@@ -32,7 +32,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ._agreement import canonical_json
+from ._canonical import canonical_json
 from ._exceptions import InputError, LibraryError, NotFound, Problem
 from ._inputfile import InputKind, read_input_text
 from ._schema import ClauseDef

@@ -34,6 +34,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ._kinds import ObligationKind
+
 SEMVER = r"^\d+\.\d+\.\d+$"
 IDENT = r"^[a-z][a-z0-9_]*$"
 
@@ -348,21 +350,6 @@ class Escalation(_Strict):
     suspect_after_days: int | None = Field(default=None, ge=0, le=365)
     breach_notice: bool = True
     cure_from: Literal["confirmation", "delivery"] = "confirmation"
-
-
-class ObligationKind(StrEnum):
-    """What kind of duty an obligation is."""
-
-    PAYMENT = "payment"
-    """Money owed by a date."""
-    ACTION = "action"
-    """Something to be done by a date."""
-    REPORT = "report"
-    """A document or declaration to be delivered by a date."""
-    PROHIBITION = "prohibition"
-    """A duty not to do something, in force from its due date (until it ends)."""
-    MAINTENANCE = "maintenance"
-    """A state to be kept for a time."""
 
 
 class ObligationSpec(_Strict):

@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from ._agreement import Agreement, canonical_json
+from ._agreement import Agreement
 from ._answers import (
     AGREEMENT_FIELDS,
     OPTIONAL_PARTY_FIELDS,
@@ -46,6 +46,7 @@ from ._answers import (
     parse_answers,
 )
 from ._assemble import assemble
+from ._canonical import canonical_json
 from ._compare import compare_to_standard
 from ._completeness import required_omissions
 from ._deviations import DeviationReport

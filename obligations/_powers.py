@@ -15,14 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clauses import Conflict, InputError, NotFound
-from clauses._schema import PowerSpec
 
 from ._enums import AuditAction, PowerState
 from ._lifecycle import annotate, audit
 from ._model import AuditEntry, Obligation
+
+if TYPE_CHECKING:  # the clause schema (pydantic) is not needed to read the powers key
+    from clauses._schema import PowerSpec
 
 KEY = "available_powers"
 

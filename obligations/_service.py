@@ -58,6 +58,7 @@ from ._outcome import Work
 from ._payroll import import_fields
 from ._payroll_csv import PayrollFile
 from ._powers import exercise, split_ref
+from ._quiet import quiet, window
 from ._rules import apply_event
 from ._sweep import (
     AgreementChange,
@@ -68,7 +69,7 @@ from ._sweep import (
     diff_obligations,
     ordered,
 )
-from ._wake import next_wake, quiet
+from ._wake import next_wake
 from .abc import ObligationStore
 
 __all__ = [
@@ -1258,18 +1259,8 @@ class ObligationService:
         :meth:`overdue` find, at most ``limit``, built straight from the rows the store reads.
         """
         now = _aware(now)
-        if overdue and due_within is not None:
-            raise InputError.single("overdue", "give either overdue or due_within, not both")
-        if due_within is not None and due_within < 0:
-            raise InputError.single("due_within", "must not be negative")
-        lo: datetime | None = None
-        hi: datetime | None = None
-        states: frozenset[LegalState] | None = None
-        exclude: tuple[str, ...] | None = None
-        if overdue:
-            hi, states, exclude = now + _TICK, OPEN, ("prohibition",)
-        elif due_within is not None:
-            lo, hi, states = now + _TICK, now + timedelta(days=due_within) + _TICK, OPEN
+        shown = window(now, due_within=due_within, overdue=overdue)
+        lo, hi, states, exclude = shown.lo, shown.hi, shown.states, shown.exclude
 
         def keep(ob: Obligation) -> bool:
             return (

@@ -37,6 +37,7 @@ from ._compile import HORIZON, _anchor, horizon
 from ._context import AgreementContext
 from ._enums import AgreementStatus, LegalState
 from ._model import Obligation
+from ._quiet import quiet
 from ._rulebase import ACTS_ON_NONE, RULES
 
 __all__ = ["WAKE_NEVER", "next_wake", "quiet", "recurrence_wake", "rules_wake", "status_wake"]
@@ -183,12 +184,3 @@ def next_wake(state: AgreementState, now: datetime, *, settled: bool = False) ->
         agreement=state.record, signed_on=tracked.signed_on, term_end=tracked.term_end
     )
     return min(wake, rules_wake(ctx, state.lookup, now))
-
-
-def quiet(wake_at: datetime | None, now: datetime, last_audit: datetime | None) -> bool:
-    """Whether the time step at ``now`` is known to change nothing: the wake is known and not
-    come, and ``now`` is not before the newest audit entry (a read in the past of a later
-    write is not what that write's wake was computed for)."""
-    if wake_at is None or now >= wake_at:
-        return False
-    return last_audit is None or now >= last_audit

@@ -207,10 +207,59 @@ def _command() -> typer.core.TyperGroup:
         for sub in getattr(group, "commands", {}).values():
             if hasattr(sub, "commands"):
                 groups.append(sub)
+            else:  # a command's own unset --help arrives as None, not a bool: coerced too
+                own_help = sub.get_help_option(Context(sub))
+                if own_help is not None:
+                    plain(own_help, bool)
             for param in sub.params:
                 if _is_text(param):
                     plain(param, str)
+                elif _is_whole(param):
+                    param._runtime_param = _whole_number(param.type_descriptor)
     return command
+
+
+def _is_whole(param: Any) -> bool:
+    """A single ``int`` option (``--due-within``, ``--limit``, ``--workers``): typed digits
+    are read here; anything else still goes through typer's own coercion, unchanged."""
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is None or not hasattr(param, "_runtime_param"):
+        return False
+    if descriptor.annotation is not int or descriptor.file_annotation:
+        return False
+    if getattr(param, "multiple", False) or getattr(param, "nargs", 1) != 1:
+        return False
+    info = descriptor.parameter_info
+    if getattr(info, "parser", None) is not None or getattr(info, "click_type", None) is not None:
+        return False
+    return param.default is None or type(param.default) is int
+
+
+def _whole_number(descriptor: Any) -> Any:
+    """Typer 0.29 builds a pydantic ``TypeAdapter`` for each ``int`` option it processes — set
+    or not — which imports pydantic (~0.1 s, a sixth of ``wsr obligations --due-within 7
+    --json`` on a swept store). A value in canonical digits within the option's ``min``/``max``
+    is the number those digits say, whatever the adapter would do, so it is read here; any
+    other text (signs, spaces, ``7.0``, out of range, ``clamp``) is handed to typer's own
+    coercion, built only then, so every message stays typer's."""
+    import re
+
+    from typer._coercion import RuntimeParam, build_runtime_param
+
+    digits = re.compile(r"0|[1-9][0-9]{0,17}")
+    info = descriptor.parameter_info
+    low, high = getattr(info, "min", None), getattr(info, "max", None)
+    exact = not getattr(info, "clamp", False)
+
+    class WholeNumber(RuntimeParam):
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            if type(value) is str and digits.fullmatch(value):
+                number = int(value)
+                if exact and (low is None or number >= low) and (high is None or number <= high):
+                    return number
+            return build_runtime_param(descriptor).coerce(value, param=param, ctx=ctx)
+
+    return WholeNumber(parameter_info=info, annotation=int)
 
 
 def _is_text(param: Any) -> bool:

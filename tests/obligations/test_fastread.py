@@ -200,3 +200,61 @@ def test_what_it_cannot_read_is_left_to_the_sql_store(tmp_path: Path):
         conn.execute("UPDATE alembic_version SET version_num = '0001_initial'")
     assert open_fast(f"sqlite:///{migrated}") is None
     assert fast_views(f"sqlite:///{migrated}", now=NOW) is None
+
+
+def test_a_quiet_store_is_listed_from_its_rows_alone(sql_store):
+    """Before the agreement's stored wake the listing is the stored rows (``quiet_views``, no
+    time step imported); from the wake on it is the service's step. Both equal a service that
+    steps every agreement, at instants on both sides of the wake."""
+    from obligations._quiet import quiet_views
+
+    svc = ObligationService(sql_store, actor="test")
+    record = fair_food()
+    svc.track(record, signed_on=date(2026, 1, 5), now=datetime(2026, 1, 5, 15, tzinfo=UTC))
+    for day, supplier in ((2, "GROWER-G"), (3, "GROWER-H"), (9, "GROWER-G"), (9, "GROWER-H")):
+        svc.record_event(
+            record.id,
+            "purchase_recorded",
+            on=date(2026, 2, day),
+            fields={"supplier": supplier, "quantity": "1200", "unit": "lb"},
+            now=datetime(2026, 2, day, 18, tzinfo=UTC),
+        )
+    swept_at = datetime(2026, 2, 10, 9, tzinfo=UTC)
+    svc.sweep(now=swept_at)
+    (head,) = sql_store.agreement_heads()
+    wake = head.wake_at
+    assert wake is not None and wake > swept_at
+    reference = ObligationService(sql_store, actor="test", skip_quiet=False)
+    url = _url(sql_store)
+    fast = _fast(sql_store)
+    before = dump(sql_store)
+    tick = timedelta(microseconds=1)
+    quiet_seen = awake_seen = 0
+    try:
+        for now in (swept_at, wake - tick, wake, wake + timedelta(days=40)):
+            for kwargs in (
+                {},
+                {"limit": 1},
+                {"due_within": 7},
+                {"due_within": 400},
+                {"overdue": True, "limit": 2},
+            ):
+                want = reference.views(
+                    now=now,
+                    due_within=kwargs.get("due_within"),
+                    overdue=bool(kwargs.get("overdue")),
+                    limit=kwargs.get("limit"),
+                )
+                assert fast_views(url, now=now, **kwargs) == want, (now, kwargs)
+                rows = quiet_views(fast, now=now, **kwargs)
+                assert (rows is not None) == (now < wake), (now, kwargs)
+                if rows is not None:
+                    quiet_seen += 1
+                    assert rows == want, (now, kwargs)
+                else:
+                    awake_seen += 1
+    finally:
+        fast.close()
+    assert quiet_seen and awake_seen
+    assert len(reference.views(now=swept_at)) > 1, "the limit must bite"
+    assert dump(sql_store) == before, "a read wrote to the database"

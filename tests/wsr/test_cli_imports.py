@@ -185,3 +185,36 @@ def test_an_engine_error_is_still_reported_with_exit_2(tmp_path):
     code, _, _ = loaded_by("obligations", "--db", db, "--now", "2026-03-13T09:00:00", cwd=tmp_path)
     assert code == 2
     assert LAST_STDERR[0].startswith("--now: ")
+
+
+def test_a_listing_of_a_swept_store_loads_no_time_step_nor_pydantic(tmp_path):
+    """On a store whose agreements are quiet at ``--now`` (swept, nothing due to change) the
+    JSON listing is the stored rows: it imports neither the service and its rules nor the
+    clause schema (pydantic), which were a third of such a process."""
+    from datetime import UTC, date, datetime
+
+    from obligations import ObligationService, open_store
+    from tests.obligations.factories import fair_food
+
+    db = f"sqlite:///{tmp_path / 'w.db'}"
+    store = open_store(db)
+    try:
+        svc = ObligationService(store, actor="test")
+        record = fair_food()
+        svc.track(record, signed_on=date(2026, 1, 5), now=datetime(2026, 1, 5, 15, tzinfo=UTC))
+        svc.sweep(now=datetime(2026, 1, 6, 9, tzinfo=UTC))
+    finally:
+        store.engine.dispose()
+    modules = ("obligations._service", "obligations._advance", "clauses._schema", "pydantic")
+    prelude = (
+        "import atexit; atexit.register(lambda: print("
+        f"[m for m in {modules!r} if m in sys.modules], file=sys.stderr))"
+    )
+    code, loaded, out = loaded_by(
+        "obligations", "--json", "--db", db, "--now", "2026-01-06T10:00:00+00:00",
+        cwd=tmp_path, prelude=prelude,
+    )  # fmt: skip
+    assert code == 0, out
+    assert isinstance(json.loads(out), list)
+    assert "[]" in LAST_STDERR[0].splitlines()[-1], LAST_STDERR[0]
+    assert "obligations" in loaded  # it did read the store
