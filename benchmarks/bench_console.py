@@ -181,6 +181,8 @@ def free_port() -> int:
 
 #: the business instant the server and the floor read at (``--later`` moves it)
 READ_AT = _data.NOW
+#: ``wsr serve --workers`` (``--workers`` sets it)
+WORKERS = 1
 
 
 def sweep_at(url: str, now: datetime) -> None:
@@ -204,6 +206,7 @@ def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "WSR_CONSOLE_SECRET": "bench-secret-not-for-production"}
     wsr = str(Path(sys.executable).with_name("wsr"))
     args = [wsr, "--db", url, "--now", READ_AT.isoformat(), "serve", "--port", str(port)]
+    args += ["--workers", str(WORKERS)]
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -474,16 +477,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--pg", help="a PostgreSQL server URL (scripts/pg-test-server start DIR)")
     ap.add_argument("--no-sqlite", action="store_true")
     ap.add_argument("--later", type=float, default=0.0, help="read at NOW + DAYS")
+    ap.add_argument("--workers", type=int, default=1, help="wsr serve --workers N")
     ap.add_argument("--sweep-first", action="store_true", help="sweep at that instant first")
     ap.add_argument("--main", action="store_true", help="only / and /api/obligations?limit=50")
     args = ap.parse_args(argv)
-    global READ_AT
+    global READ_AT, WORKERS
     READ_AT = _data.NOW + timedelta(days=args.later)
+    WORKERS = args.workers
     load_avg = os.getloadavg()[0]
     lines = [
         f"console benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, --size {args.size} "
         f"--requests {args.requests} --concurrency "
-        f"{','.join(map(str, args.concurrency))} --later {args.later:g}"
+        f"{','.join(map(str, args.concurrency))} --later {args.later:g} --workers {args.workers}"
         f"{' --sweep-first' if args.sweep_first else ''}, load {load_avg:.1f}",
         "",
         "| store | clients | kind | request | served p50 / p95 | req/s "
