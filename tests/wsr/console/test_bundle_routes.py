@@ -86,6 +86,9 @@ def test_the_bundle_page_links_the_downloads(client_for, seeded):
     assert page.status_code == 200
     assert f'href="/agreements/{seeded.fair_food}/bundle.pdf"' in page.text
     assert "are withheld" in page.text
+    # the disputed obligations carry the same state and flag badges as every other listing
+    assert 'class="badge flag flag-breach_suspected">breach suspected<' in page.text
+    assert "<td>breach_suspected</td>" not in page.text
     for ref in COMPLAINANT_REFS:
         assert ref not in page.text
 

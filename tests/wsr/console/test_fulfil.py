@@ -181,6 +181,9 @@ def test_the_page_form_fulfils_with_evidence(world: tuple[Seeded, Any]) -> None:
     assert ob.state.value == "fulfilled" and ob.evidence.value == "submitted"
     assert (entries[-1].action, entries[-1].actor) == ("fulfilled", USERS["admin"].email)
     assert "flowdown.pdf" in page.text
+    # the history reads as a person says it: a late fulfilment is "late no → yes", not Python's
+    assert ob.late  # the fair-food duty fell due on 2026-02-04
+    assert "late no → yes" in page.text and "False" not in page.text
 
 
 def test_the_page_form_shows_the_clis_message_beside_the_date(

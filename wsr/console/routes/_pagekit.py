@@ -142,9 +142,11 @@ def upload(form: FormData, name: str) -> UploadFile | None:
 
 
 def shown(value: Any) -> str:
-    """A view value as a person reads it (money with its currency, lists joined)."""
+    """A view value as a person reads it (money with its currency, lists joined, yes/no)."""
     if value is None:
         return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, Mapping) and "value" in value and "currency" in value:
         return f"{value['value']} {value['currency']}"
     if isinstance(value, list | tuple):

@@ -137,7 +137,7 @@ def bundle_page(
         )
     disputed = [
         {"id": o.id, "title": o.title, "subject": o.subject or "", "due": o.due.isoformat(),
-         "state": o.state.value, "flags": ", ".join(sorted(o.flags))}
+         "state": o.state.value, "flags": sorted(o.flags)}
         for o in stored
         if o.state is LegalState.VIOLATED or {"breach_suspected", "disputed"} & o.flags
     ]  # fmt: skip
