@@ -10,8 +10,9 @@ outbox modules bring SQLAlchemy, which a command that only decides or renders do
 
 from __future__ import annotations
 
-import importlib as _importlib
 import typing as _typing
+
+from clauses._lazy import lazy_names as _lazy_names
 
 if _typing.TYPE_CHECKING:  # what mypy and editors see; at run time, `_LAZY` below
     from ._decide import DEFAULT_REMINDERS, OVERDUE_EVERY, AgreementState, decide
@@ -75,19 +76,8 @@ _LAZY: dict[str, str] = {
     "sweep": "._sweep",
 }
 
-
-def __getattr__(name: str) -> _typing.Any:
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module, _, attr = target.partition(":")
-    value = getattr(_importlib.import_module(module, __name__), attr or name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+# PEP 562: a name in _LAZY is imported from its module on first use (clauses._lazy)
+__getattr__, __dir__ = _lazy_names(globals(), _LAZY)
 
 
 __all__ = [

@@ -55,7 +55,7 @@ class Exhibit:
 
 
 class Redaction(Protocol):
-    """What the bundle's redactor offers here (``wsr._bundle._Redactor``)."""
+    """What the bundle's redactor offers here (``wsr._bundle_redact._Redactor``)."""
 
     confidential_events: set[str]
 

@@ -16,21 +16,15 @@ own ``agreement_tracked`` entry follows under the same id.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import insert, update
 
-from clauses import Agreement, Conflict, InputError, NotFound
-from obligations import AuditAction, AuditEntry, ObligationService, TrackResult
-from obligations.stores.sqlalchemy import SqlAlchemyObligationStore
+from clauses import Agreement, InputError
+from obligations import AuditAction, ObligationService, TrackResult
 from obligations.stores.tables import (
     clause_comments,
     clause_decisions,
-    draft_status_changes,
     drafts,
 )
 
@@ -44,215 +38,21 @@ from ._review import (
     StatusAction,
     StatusChange,
     Verdict,
-    applied,
     brand_parties,
     comment,
     decide,
     revise,
     transition,
 )
+from ._review_reads import DraftSummary
+from ._review_records import ReviewRecords
+
+__all__ = ["DraftSummary", "ReviewStore"]
 
 
-@dataclass(frozen=True)
-class DraftSummary:
-    """One line of the list of drafts."""
-
-    id: str
-    title: str
-    status: DraftStatus
-    brands: tuple[str, ...]
-    created_by: str
-    created_at: datetime
-    updated_at: datetime
-    record_json: str
-
-
-class ReviewStore:
-    """The review tables of one obligation store (they share its engine and audit log)."""
-
-    def __init__(self, store: SqlAlchemyObligationStore) -> None:
-        self.store = store
-
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self.store.transaction(), self.store.connection() as conn:
-            yield conn
-
-    # -- reads ------------------------------------------------------------------------------
-
-    def get(self, draft_id: str) -> Review:
-        with self.store.connection(write=False) as conn:
-            return self._load(conn, draft_id)
-
-    def standard(self, draft_id: str) -> Agreement:
-        """The all-standard twin the draft was compared with when it was made."""
-        with self.store.connection(write=False) as conn:
-            row = conn.execute(
-                select(drafts.c.standard_json).where(drafts.c.id == draft_id)
-            ).first()
-        if row is None:
-            raise NotFound("draft", draft_id, path="draft")
-        return Agreement.from_json(row.standard_json)
-
-    def answers_yaml(self, draft_id: str) -> str:
-        with self.store.connection(write=False) as conn:
-            row = conn.execute(select(drafts.c.answers_yaml).where(drafts.c.id == draft_id)).first()
-        if row is None:
-            raise NotFound("draft", draft_id, path="draft")
-        return str(row.answers_yaml)
-
-    def list(self) -> list[DraftSummary]:
-        """Every draft, the most recently changed first."""
-        with self.store.connection(write=False) as conn:
-            rows = conn.execute(
-                select(
-                    drafts.c.id,
-                    drafts.c.title,
-                    drafts.c.status,
-                    drafts.c.brands,
-                    drafts.c.created_by,
-                    drafts.c.created_at,
-                    drafts.c.updated_at,
-                    drafts.c.record_json,
-                ).order_by(drafts.c.updated_at.desc(), drafts.c.id)
-            ).all()
-        return [
-            DraftSummary(
-                r.id,
-                r.title,
-                DraftStatus(r.status),
-                tuple(json.loads(r.brands)),
-                r.created_by,
-                r.created_at,
-                r.updated_at,
-                r.record_json,
-            )
-            for r in rows
-        ]
-
-    def _load(self, conn: Connection, draft_id: str) -> Review:
-        row = conn.execute(select(drafts).where(drafts.c.id == draft_id)).first()
-        if row is None:
-            raise NotFound("draft", draft_id, path="draft", hint="create it from answers first")
-        history = tuple(
-            StatusChange(
-                DraftStatus(r.from_status) if r.from_status else None,
-                DraftStatus(r.to_status),
-                r.action,
-                r.by,
-                r.at,
-                r.reason,
-            )
-            for r in conn.execute(
-                select(draft_status_changes)
-                .where(draft_status_changes.c.draft_id == draft_id)
-                .order_by(draft_status_changes.c.id)
-            )
-        )
-        comments = tuple(
-            Comment(r.clause_id, r.author, r.author_role, r.at, r.text, r.reply_to, r.id)
-            for r in conn.execute(
-                select(clause_comments)
-                .where(clause_comments.c.draft_id == draft_id)
-                .order_by(clause_comments.c.id)
-            )
-        )
-        decisions = tuple(
-            ClauseDecision(
-                r.clause_id, Verdict(r.verdict), r.by, r.brand, r.at, r.section_hash, r.note, r.id
-            )
-            for r in conn.execute(
-                select(clause_decisions)
-                .where(clause_decisions.c.draft_id == draft_id)
-                .order_by(clause_decisions.c.id)
-            )
-        )
-        return Review(
-            draft_id=row.id,
-            record=Agreement.from_json(row.record_json),
-            status=DraftStatus(row.status),
-            created_by=row.created_by,
-            created_at=row.created_at,
-            history=history,
-            comments=comments,
-            decisions=decisions,
-            signed_on=row.signed_on,
-        )
-
-    # -- writes -----------------------------------------------------------------------------
-
-    def _audit(
-        self,
-        draft_id: str,
-        action: AuditAction,
-        who: Reviewer,
-        now: datetime,
-        reason: str,
-        after: dict[str, Any],
-        before: dict[str, Any] | None = None,
-    ) -> None:
-        last = self.store.last_audit_at()
-        if last is not None and now < last:  # the log is kept in time order, as the engine's
-            raise InputError.single(
-                "now",
-                f"{now.isoformat()} is before the newest audit entry: the log already has "
-                f"entries up to {last.isoformat()}, and it is kept in time order; act at that "
-                "time or later",
-            )
-        self.store.append_audit(
-            [
-                AuditEntry(
-                    agreement_id=draft_id,
-                    at=now,
-                    actor=who.email,
-                    action=action.value,
-                    reason=reason,
-                    before=before,
-                    after={"draft": draft_id, **after},
-                )
-            ]
-        )
-
-    def _status_row(self, conn: Connection, draft_id: str, change: StatusChange) -> None:
-        conn.execute(
-            insert(draft_status_changes).values(
-                draft_id=draft_id,
-                from_status=change.from_status.value if change.from_status else None,
-                to_status=change.to_status.value,
-                action=change.action,
-                by=change.by,
-                at=change.at,
-                reason=change.reason,
-            )
-        )
-
-    def _record_change(
-        self,
-        conn: Connection,
-        review: Review,
-        change: StatusChange,
-        who: Reviewer,
-        *,
-        signed_on: date | None = None,
-    ) -> Review:
-        values: dict[str, Any] = {"status": change.to_status.value, "updated_at": change.at}
-        if signed_on is not None:
-            values["signed_on"] = signed_on
-        conn.execute(update(drafts).where(drafts.c.id == review.draft_id).values(**values))
-        self._status_row(conn, review.draft_id, change)
-        after: dict[str, Any] = {"review_status": change.to_status.value, "move": change.action}
-        if signed_on is not None:
-            after["signed"] = signed_on.isoformat()
-        self._audit(
-            review.draft_id,
-            AuditAction.DRAFT_STATUS,
-            who,
-            change.at,
-            change.reason or f"{change.action} by {who.email}",
-            after,
-            before={"review_status": review.status.value},
-        )
-        return applied(review, change, signed_on=signed_on)
+class ReviewStore(ReviewRecords):
+    """The review tables of one obligation store (they share its engine and audit log): the
+    reads (:class:`~wsr._review_reads.ReviewReads`) and the writes, each one unit of work."""
 
     def create(
         self,
@@ -301,26 +101,6 @@ class ReviewStore:
                 },
             )
             return self._load(conn, record.id)
-
-    def _refuse_known(self, conn: Connection, record: Agreement) -> None:
-        """Conflict when ``record`` is already a draft (as first drafted or as revised) or
-        already tracked: one text, one review."""
-        have = conn.execute(
-            select(drafts.c.id, drafts.c.status).where(
-                (drafts.c.id == record.id) | (drafts.c.content_hash == record.content_hash)
-            )
-        ).first()
-        if have is not None:
-            raise Conflict(
-                "answers",
-                f"these answers give agreement {record.id}, which is already under review as "
-                f"draft {have.id} ({have.status}); open it instead of drafting it again",
-            )
-        try:
-            self.store.get_agreement(record.id)
-        except NotFound:
-            return
-        raise Conflict("answers", f"agreement {record.id} is already executed and tracked")
 
     def revise(
         self,

@@ -9,8 +9,9 @@ changes, for a monitor and for a counsel, equal what the same reads give after t
 swept at ``now`` (when the time step has nothing left to add, so those reads are the stored
 rows alone). No read writes anything: every table is dumped before and after.
 
-Without the projection (``queries._time_overlay`` returning ``{}``) the property fails on the
-first scenario with a sweep to add: checked by hand, see the branch's report.
+Without the projection (``_time_overlay`` returning ``{}`` in ``wsr.console._q_list`` and
+``wsr.console._q_dashboard``, which both call it) the property fails on the first scenario with
+a sweep to add: checked by hand (branch ``tidy``: a pytest plugin replacing both, SQLite).
 """
 
 from __future__ import annotations
