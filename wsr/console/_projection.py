@@ -71,7 +71,8 @@ def _due_soon(ob: Obligation, now: datetime, days: int) -> bool:
 
 
 class Categorised:
-    """Which count keys and which chart week a row falls in (as ``queries._figures`` counts)."""
+    """Which count keys and which chart week a row falls in (as ``_q_dashboard._figures``
+    counts)."""
 
     def __init__(self, bounds: Sequence[datetime]) -> None:
         self.bounds = list(bounds)
@@ -122,7 +123,7 @@ def in_scope(
     clause: str | None,
     obligor: str | None,
 ) -> bool:
-    """The scope's WHERE (``queries._scope``) for one row."""
+    """The scope's WHERE (``_q_facts._scope``) for one row."""
     return (
         (agreements is None or ob.agreement_id in agreements)
         and (supplier is None or (ob.subject or "") == supplier)
@@ -134,7 +135,7 @@ def in_scope(
 def list_match(
     state: str | None, show: str | None, now: datetime, due_soon_days: int
 ) -> Callable[[Obligation], bool]:
-    """The list's own terms (``queries._list_where``) for one row."""
+    """The list's own terms (``_q_filters._list_where``) for one row."""
 
     def match(ob: Obligation) -> bool:
         if state == "open" and not _open(ob):
