@@ -41,6 +41,8 @@ class ObligationDetail:
     evidence: list[dict[str, Any]]
     #: what the viewer may do now: action name -> what it acts on (see obligation_detail)
     actions: dict[str, list[str]] = field(default_factory=dict)
+    #: the spec's kind: a prohibition's ``due`` is when it takes effect, not a deadline
+    kind: str = ""
 
     def to_json(self) -> dict[str, Any]:
         clause = None
@@ -200,4 +202,5 @@ def obligation_detail(
         notices=sent,
         evidence=[redact_view(viewer, p.to_json()) for p in evidence_pieces(ob)],
         actions=_actions(viewer, ob, now),
+        kind=ob.kind.value,
     )

@@ -156,6 +156,26 @@ def test_obligation_page_shows_clause_history_and_forms_by_role(client_for, seed
     assert not negotiator.cssselect("form[action$='/breach']")
 
 
+def test_a_prohibition_shows_when_it_is_in_force_not_a_due_date(client_for, seeded) -> None:
+    store = open_store(seeded.db_url)
+    try:
+        with store.read():
+            watch = next(
+                o
+                for o in store.find_obligations(agreement_id=seeded.fair_food)
+                if o.spec_id == "non_retaliation.no_retaliation"
+            )
+    finally:
+        store.engine.dispose()
+    assert watch.period_end is not None
+    lede = html(client_for("monitor").get(f"/obligations/{watch.id}")).cssselect(".due-line")
+    assert lede[0].text_content() == (
+        f"in force from {watch.due.isoformat()} until {watch.period_end.isoformat()}"
+    )
+    premium = html(client_for("monitor").get(f"/obligations/{seeded.premium}"))
+    assert premium.cssselect(".due-line")[0].text_content().startswith("due ")
+
+
 def test_evidence_upload_and_accept_are_audited_with_the_user(client_for, seeded, users) -> None:
     client = client_for("monitor")
     url = f"/obligations/{seeded.premium}"

@@ -118,6 +118,7 @@ def detail(
     ]
     return {
         "ob": view,
+        "prohibition": found.kind == "prohibition",
         "agreement": {"id": seen.id, "title": seen.tracked.title},
         "obligor": seen.party_name(view["obligor"], view.get("subject")),
         "beneficiary": seen.party_name(view["beneficiary"], view.get("subject")),
