@@ -43,7 +43,7 @@ from .._bulk import gc_paused
 from .._enums import OPEN, EvidenceState, LegalState
 from .._model import AuditEntry, Event, EvidenceRef, Obligation, TrackedAgreement
 from ..abc import ObligationStore
-from ._reader import obligation_reader
+from ._reader import MEMOISED, obligation_reader
 from ._rowmap import AGREEMENT_ROWS, OBLIGATION_ROWS
 from ._views import views_from_rows
 
@@ -167,6 +167,8 @@ _READ = {
             "date_of_text": date.fromisoformat,
             "UTC": UTC,
         },
+        # psycopg's instants arrive in UTC (a UTC session, _connect): nothing to memoise
+        memoised=MEMOISED if dialect == "sqlite" else MEMOISED - set(_INSTANTS),
     )
     for dialect in ("sqlite", "postgresql")
 }
@@ -651,8 +653,12 @@ def _connect(url: str) -> tuple[Any, str] | None:
         except ImportError:
             return None
         dsn = "postgresql://" + url.split("://", 1)[1]
+        # a UTC session: psycopg then hands back instants in datetime.UTC already (its
+        # loader converts to any other session zone itself, ~7% of an overdue fetch at 1M), so
+        # the reader's astimezone(UTC) returns them as they are; a URL's own options stand
+        utc: dict[str, Any] = {} if "options=" in dsn else {"options": "-c TimeZone=UTC"}
         try:
-            pg = psycopg.connect(dsn, autocommit=False)
+            pg = psycopg.connect(dsn, autocommit=False, **utc)
         except (psycopg.Error, ValueError):
             return None
         # psycopg puts both into its BEGIN: one snapshot, read only, no advisory lock

@@ -122,8 +122,10 @@ def write_reader(
             used.add(column)
             driver = conversions.get(column, "$r").replace("$r", f"r{position[column]}")
             expr = expr.replace(f"$c{k}", f"({driver})")
-        if field in memoised and len(codec.columns) == 1:
-            r, m = f"r{position[codec.columns[0]]}", f"m{i}"
+        r = f"r{position[codec.columns[0]]}"
+        if field in memoised and len(codec.columns) == 1 and expr != f"({r})":
+            # (a value taken as the driver gives it has nothing to decode: no memo)
+            m = f"m{i}"
             expr = f"({m}[{r}] if {r} in {m} else {m}.setdefault({r}, {expr}))"
             memos.append(m)
         namespace[f"set{i}"] = getattr(model, field).__set__
@@ -148,10 +150,14 @@ def write_reader(
 
 
 def obligation_reader(
-    conversions: Mapping[str, str], names: Mapping[str, Any]
+    conversions: Mapping[str, str],
+    names: Mapping[str, Any],
+    *,
+    memoised: frozenset[str] = MEMOISED,
 ) -> Callable[[Sequence[Sequence[Any]]], list[Obligation]]:
     """The one-pass reader of rows of every obligations column in table order, each column
-    first turned by its ``conversions`` expression (what SQLAlchemy's column type would give)."""
+    first turned by its ``conversions`` expression (what SQLAlchemy's column type would give),
+    the ``memoised`` fields decoded once per distinct value in each call."""
     return write_reader(
         Obligation,
         [f.name for f in attrs.fields(Obligation)],
@@ -160,5 +166,5 @@ def obligation_reader(
         conversions,
         # Decimal for paid: the memo stands in for _rowmap's lru_cache
         names={**_NAMES, "decimal": Decimal, "money": stored_money, **names},
-        memoised=MEMOISED,
+        memoised=memoised,
     )
