@@ -227,3 +227,35 @@ def test_stored_money_checks_a_currency_it_has_not_seen():
         stored_money("1.00", "usd")
     with pytest.raises(ValueError, match="ISO 4217"):
         stored_money("1.00", "usd")  # not remembered after a refusal
+
+
+# -- PostgreSQL: the read connection's session zone -----------------------------------------------
+
+
+@pytest.mark.postgres
+def test_the_postgresql_read_asks_for_utc_unless_the_url_sets_options(
+    pg_engine, make_agreement, make_obligation
+):
+    from obligations import open_fast
+    from obligations.stores.sqlalchemy import SqlAlchemyObligationStore
+    from tests.obligations.conftest import _empty
+
+    _empty(pg_engine)
+    store = SqlAlchemyObligationStore(pg_engine)
+    store.add_agreement(make_agreement())
+    written = make_obligation(
+        due_at=datetime(2026, 2, 12, 0, 30, tzinfo=timezone(timedelta(hours=-5)))
+    )
+    store.add_obligations([written])
+    url = pg_engine.url.render_as_string(hide_password=False)
+    assert "?" not in url
+    tokyo = url + "?options=-c%20TimeZone%3DAsia/Tokyo"  # as libpq reads a URI (no "+")
+    for asked, zone in ((url, b"UTC"), (tokyo, b"Asia/Tokyo")):
+        fast = open_fast(asked)
+        assert fast is not None
+        try:
+            assert fast.conn.pgconn.parameter_status(b"TimeZone") == zone
+            (read,) = fast.find_obligations()
+        finally:
+            fast.close()
+        _assert_same(read, written)  # aware UTC instants whatever the session's zone
