@@ -2,7 +2,8 @@
 
     python -m benchmarks.bench_sweep [--size 1000000] [--changing 10000] [--runs 3]
 
-On a private copy of the cached realistic store (``benchmarks/_data.py``, compiled at
+On a private copy of the newest cached realistic store (``_data.migrated_copy``: migrated to
+this head; built by ``benchmarks/_data.py``, compiled at
 ``_data.NOW``: recurring instances stop at the horizon, as tracking and sweeps leave them), first
 swept once at NOW (untimed). The sweep instant ``T`` is then the first day after NOW at which the
 time step would write at least K obligations rows — recurrences entering the horizon, and what
@@ -177,7 +178,7 @@ def main(argv: list[str] | None = None) -> None:
 
     with tempfile.TemporaryDirectory(prefix="wsr-bench-sweep-") as tmp_name:
         tmp = Path(tmp_name)
-        base = _data.working_copy(args.size, tmp)
+        base = _data.migrated_copy(args.size, tmp)  # the newest cached store, at this head
         child(SWEEP, str(base), _data.NOW.isoformat())  # as a sweep at NOW leaves it
         if args.at is not None:
             at = datetime.fromisoformat(args.at)
@@ -238,7 +239,7 @@ def main(argv: list[str] | None = None) -> None:
                     b_base.append(out["base_mib"])
         print()
         print(
-            f"## Sweep: {_data.count(args.size):,} instances, swept at {_data.NOW.isoformat()}, "
+            f"## Sweep: {_data.count_in(base):,} instances, swept at {_data.NOW.isoformat()}, "
             f"then at {at.isoformat()}: {len(changed):,} rows written, {quiet} quiet at T, "
             f"{args.runs} runs, alternated"
         )

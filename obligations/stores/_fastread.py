@@ -351,11 +351,11 @@ class FastReadStore(ObligationStore):
         if states is not None:
             # literals, so the planner can match the partial "open" index
             values = sorted({LegalState(s).value for s in states})
-            parts.append(
-                _OPEN_SQL
-                if values == sorted(s.value for s in OPEN)
-                else f"state IN ({', '.join(repr(v) for v in values)})"
-            )
+            open_values = sorted(s.value for s in OPEN)
+            if values != open_values:
+                parts.append(f"state IN ({', '.join(repr(v) for v in values)})")
+            if set(values) <= set(open_values):  # as the SQL store: the partial indexes' form
+                parts.append(_OPEN_SQL)
         if due_from is not None:
             parts.append(f"due_at >= {mark}")
             params.append(self._bind_instant(due_from))

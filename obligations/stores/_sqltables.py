@@ -569,4 +569,22 @@ CONSOLE_INDEXES = (
 # `bulk_load` drops and rebuilds these with the others
 OBLIGATION_INDEXES = OBLIGATION_INDEXES + CONSOLE_INDEXES
 
+# --- migration 0009_awake (the time rules' questions: ``open_of_specs``, ``first_open``) --------
+
+#: one agreement's open instances of a spec in a state, in due order, with the flags the rules
+#: filter on (the query spells the open states as the condition does, beside a narrower state)
+OBLIGATION_INDEXES = (
+    *OBLIGATION_INDEXES,
+    Index(
+        "ix_obligations_open_spec",
+        obligations.c.agreement_id,
+        obligations.c.spec_id,
+        obligations.c.state,
+        obligations.c.due_at,
+        obligations.c.flags,
+        sqlite_where=text(OPEN_STATES_SQL),
+        postgresql_where=text(OPEN_STATES_SQL),
+    ),
+)
+
 Index("ix_audit_log_obligation", audit_log.c.obligation_id, audit_log.c.seq)

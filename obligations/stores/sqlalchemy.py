@@ -92,6 +92,8 @@ from ._views import views_from_rows
 
 #: ids per ``IN (…)`` query: well under SQLite's bound-parameter limit
 _CHUNK = 500
+#: the open states' stored values (see :meth:`SqlAlchemyObligationStore.find_query`)
+_OPEN_VALUES = frozenset(s.value for s in OPEN)
 
 # The row maps spell the columns as plain names (the DBAPI read path uses them without
 # SQLAlchemy): refuse to run on a table that has other columns or another order.
@@ -773,6 +775,19 @@ class SqlAlchemyObligationStore(ObligationStore):
             q = q.where(
                 c.state.in_(bindparam("states", values, expanding=True, literal_execute=True))
             )
+            if set(values) < _OPEN_VALUES:
+                # a narrower open state: the open states too, as the partial indexes spell
+                # them, so the planners may use those (ix_obligations_open_spec; 0009_awake)
+                q = q.where(
+                    c.state.in_(
+                        bindparam(
+                            "open_states",
+                            sorted(_OPEN_VALUES),
+                            expanding=True,
+                            literal_execute=True,
+                        )
+                    )
+                )
         if due_from is not None:
             q = q.where(c.due_at >= due_from)
         if due_before is not None:
