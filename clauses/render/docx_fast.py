@@ -57,6 +57,9 @@ _LISTING = ("\t", "\a", "\n", "\f")
 _CHARREF = re.compile(r"&#(?!39;|34;)")
 _TAG = re.compile(r"<[^>]*>")
 _EMPTY = re.compile(r"<([A-Za-z_][\w.:-]*)((?:\s[^<>]*)?)(?<!/)></\1>")
+#: an opening tag directly followed by a closing one: every match of _EMPTY is one of these
+_MAYBE_EMPTY = re.compile(r"<[^/!?<>][^<>]*(?<!/)></")
+_TABLE_OPEN = re.compile(r"<w:tbl[ >/]")
 _PGSZ = re.compile(r'<w:pgSz w:w="\d+" w:h="\d+"/>')
 _RIGHT_TAB = re.compile(r'<w:tab w:pos="\d+" w:val="right"/>')
 
@@ -95,6 +98,8 @@ def _canonical(xml: str, *, blanks_ok: bool) -> str | None:
             for i, p in enumerate(pieces)
         )
     xml = xml.replace("&#39;", "'")
+    if _MAYBE_EMPTY.search(xml) is None:  # a cheap first look: most drafts have none
+        return xml
     return _EMPTY.sub(r"<\1\2/>", xml)
 
 
@@ -104,19 +109,24 @@ def _regular(xml: str) -> bool:
     if "gridSpan" in xml or "<w:tbl/>" in xml:
         return False
     tables = re.findall(r"<w:tbl>(.*?)</w:tbl>", xml, re.S)
-    if len(tables) != len(re.findall(r"<w:tbl[ >/]", xml)):
+    if len(tables) != len(_TABLE_OPEN.findall(xml)):
         return False
     for table in tables:
-        if re.search(r"<w:tbl[ >/]", table):
+        if _TABLE_OPEN.search(table):
             return False
         grid = re.search(r"<w:tblGrid>(.*?)</w:tblGrid>", table, re.S)
         if grid is None:
             return False
-        columns = len(re.findall(r"<w:gridCol[ >/]", grid.group(1)))
-        for row in re.split(r"<w:tr[ >/]", table)[1:]:
-            if len(re.findall(r"<w:tc[ >/]", row)) != columns:
-                return False
+        columns = _count(grid.group(1), "<w:gridCol")
+        rows = table.replace("<w:tr/>", "<w:tr>").replace("<w:tr ", "<w:tr>").split("<w:tr>")
+        if any(_count(row, "<w:tc") != columns for row in rows[1:]):
+            return False
     return True
+
+
+def _count(xml: str, tag: str) -> int:
+    """How many ``tag`` elements open in ``xml`` (``<tag>``, ``<tag …>``, ``<tag/>``)."""
+    return xml.count(f"{tag}>") + xml.count(f"{tag} ") + xml.count(f"{tag}/>")
 
 
 def _text(value: str) -> str | None:
@@ -131,7 +141,8 @@ def _render(env: Any, part: dict[str, Any], context: dict[str, Any]) -> str | No
     if not isinstance(code, CodeType):
         return None
     template = env.template_class.from_code(env, code, env.make_globals(None), None)
-    xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", template.render(context))
+    # docxtpl's re.sub(r"\n<w:p([ >])", r"<w:p\1", …), as two plain replacements
+    xml = template.render(context).replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
     xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
     return _canonical(xml, blanks_ok=part["kind"] == "body")
 
