@@ -167,7 +167,8 @@ class CodeStore:
         """What was stored for ``source`` (code still marshalled: see :meth:`code`), or None."""
         if self.key is None:
             return None
-        found = self._stored.get(source_key(source))
+        key = source_key(source)
+        found = self._stored.get(key) or self._added.get(key)  # added: compiled this process
         return found if isinstance(found, tuple) and len(found) >= 1 else None
 
     @staticmethod

@@ -216,6 +216,8 @@ def _command() -> typer.core.TyperGroup:
                     plain(param, str)
                 elif _is_whole(param):
                     param._runtime_param = _whole_number(param.type_descriptor)
+                elif _is_plain_path(param):
+                    param._runtime_param = _plain_path(param.type_descriptor)
     return command
 
 
@@ -260,6 +262,58 @@ def _whole_number(descriptor: Any) -> Any:
             return build_runtime_param(descriptor).coerce(value, param=param, ctx=ctx)
 
     return WholeNumber(parameter_info=info, annotation=int)
+
+
+#: typer's path options at their defaults: a path option with any of these set keeps typer's path
+_PATH_DEFAULTS = {
+    "exists": False,
+    "file_okay": True,
+    "dir_okay": True,
+    "writable": False,
+    "readable": True,
+    "resolve_path": False,
+    "allow_dash": False,
+    "path_type": None,
+}
+
+
+def _is_plain_path(param: Any) -> bool:
+    """A single ``Path`` argument or option (``wsr draft ANSWERS``, ``--library``) with none of
+    typer's path checks: its value is read here, see :func:`_plain_path`."""
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is None or not hasattr(param, "_runtime_param"):
+        return False
+    from pathlib import Path
+
+    if descriptor.annotation is not Path or descriptor.file_annotation:
+        return False
+    if getattr(param, "multiple", False) or getattr(param, "nargs", 1) != 1:
+        return False
+    info = descriptor.parameter_info
+    if getattr(info, "parser", None) is not None or getattr(info, "click_type", None) is not None:
+        return False
+    if any(getattr(info, name, default) != default for name, default in _PATH_DEFAULTS.items()):
+        return False
+    return param.default is None
+
+
+def _plain_path(descriptor: Any) -> Any:
+    """Typer 0.29 builds a pydantic ``TypeAdapter(Path)`` for each path it processes (~30 ms
+    each, two in every ``wsr draft``). For text without a NUL byte that adapter returns
+    ``Path(text)`` (``tests/wsr/test_cli_paths.py`` checks it on arbitrary strings), so such text
+    is made a ``Path`` here; any other value (a NUL: typer's "embedded null byte" error) is handed
+    to typer's own coercion, built only then, so every message stays typer's."""
+    from pathlib import Path
+
+    from typer._coercion import RuntimeParam, build_runtime_param
+
+    class PlainPath(RuntimeParam):
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            if type(value) is str and "\x00" not in value:  # typer refuses a NUL byte
+                return Path(value)
+            return build_runtime_param(descriptor).coerce(value, param=param, ctx=ctx)
+
+    return PlainPath(parameter_info=descriptor.parameter_info, annotation=Path)
 
 
 def _is_text(param: Any) -> bool:

@@ -48,6 +48,7 @@ try:
     main(sys.argv[1:])
 except SystemExit as exc:
     counts["code"] = exc.code
+counts["docxtpl"] = int("docxtpl" in sys.modules or "lxml" in sys.modules)
 sys.stdout.flush()
 sys.stderr.write("\\nPROBE " + json.dumps(counts) + "\\n")
 """
@@ -85,14 +86,48 @@ def test_a_draft_from_the_cache_is_byte_identical_to_one_without_it(tmp_path):
     cold = draft(tmp_path / "cold", cache, "--format", "docx,md")
     warm = draft(tmp_path / "warm", cache, "--format", "docx,md")
     assert off["code"] == cold["code"] == warm["code"] == 0
-    assert entries(cache) == ["docx-code", "docx-xml", "library", "templates"]
+    assert entries(cache) == ["docx-code", "docx-fast", "docx-xml", "library", "templates"]
     # the warm draft really came from the cache: nothing validated, nothing compiled
     assert off["validated"] == cold["validated"] > 0 and off["compiled"] == cold["compiled"] > 0
     assert warm["validated"] == 0 and warm["compiled"] == 0
+    assert off["docxtpl"] == cold["docxtpl"] == 1 and warm["docxtpl"] == 0  # the capture's DOCX
     reference = files(tmp_path / "off")
     assert {n.rsplit(".", 1)[-1] for n in reference} == {"json", "docx", "md"}
     assert files(tmp_path / "cold") == reference  # record, DOCX and Markdown, byte for byte
     assert files(tmp_path / "warm") == reference
+
+
+def hostile_answers(path: Path) -> Path:
+    """The Accord example with 400 suppliers whose names need escaping, and a title and party
+    with quotes, apostrophes, ``<``/``>`` and non-ASCII: every kind of text the DOCX escapes."""
+    import yaml
+
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    names = ["O'Hara & Sons <Knit> Ltd", 'The "Best" Denim Ltd', "Ça Va Tekstil Ağ Şti — 縫製"]
+    data["suppliers"] = [
+        {"id": f"BD-F{i:04d}", "name": f"{names[i % 3]} {i}", "country": "BD"} for i in range(400)
+    ]
+    data["agreement"]["title"] = 'Tom\'s "Fair" Garment & <Safety> Agreement \u2013 Été'
+    data["parties"][0]["name"] = 'L\'Enseigne "Été" & Fils <SA>'
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [*sorted((ROOT / "examples").glob("*.yaml")), "hostile"],
+    ids=lambda p: p if isinstance(p, str) else p.name,
+)
+def test_a_draft_from_the_captured_template_is_byte_identical(tmp_path, answers):
+    if answers == "hostile":
+        answers = hostile_answers(tmp_path / "hostile.yaml")
+    cache = tmp_path / "cache"
+    draft(tmp_path / "fill", cache, "--format", "docx")  # the Accord example captures
+    off = draft(tmp_path / "off", "off", "--format", "docx", answers=answers)
+    warm = draft(tmp_path / "warm", cache, "--format", "docx", answers=answers)
+    assert off["code"] == warm["code"] == 0, (off["stderr"], warm["stderr"])
+    assert warm["docxtpl"] == 0  # rendered from the capture, not by docxtpl
+    assert files(tmp_path / "warm") == files(tmp_path / "off")  # record and DOCX
 
 
 def test_the_cache_off_writes_nothing(tmp_path, monkeypatch):
