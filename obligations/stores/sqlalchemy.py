@@ -77,6 +77,7 @@ from .._model import (
     payload_to_json,
 )
 from ..abc import Clock, ObligationStore
+from ._periods import periods_subjects
 from ._rowmap import AGREEMENT_ROWS, OBLIGATION_ROWS
 from ._sqltables import (
     OBLIGATION_INDEXES,
@@ -1003,65 +1004,15 @@ class SqlAlchemyObligationStore(ObligationStore):
     def periods_subjects(
         self, agreement_id: str, asks: Sequence[tuple[str, str, Collection[str | None]]]
     ) -> list[set[str | None]]:
-        # The whole natural key (agreement, spec, subject, key): one seek in its unique index
-        # per subject, whatever the planner's statistics say about the other columns. Every
-        # read's time step asks this about each recurring spec of each agreement, and the
-        # answer is almost always "all of them", so the subjects are first only counted, every
-        # ask in one statement (the unique key makes a full count mean that every subject has
-        # the period), and fetched only for an ask where some are missing. The SQL is written
-        # out, so nothing is compiled per call.
-        names = [[s or "" for s in among] for _, _, among in asks]
-        found: list[set[str | None]] = [set() for _ in asks]
+        # one range of the natural-key index per ask, every ask in one statement (_periods)
         with self._conn() as conn:
-            # PostgreSQL takes each ask's subjects as one array (``= ANY``): psycopg rewrites
-            # every ``%s`` of a statement in Python, which for thousands of them costs more
-            # than the query; SQLite has no arrays and takes them as ``IN (?, …)``
-            pg = conn.dialect.name == "postgresql"
-            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-            budget = _bind_limit(conn) - 8
-            size = max([1, *map(len, names)]) if pg else min(_CHUNK, budget - 3)
-
-            def where(part: Sequence[str]) -> tuple[str, list[Any]]:
-                head = (
-                    f"FROM obligations WHERE agreement_id = {mark} AND spec_id = {mark} "
-                    f"AND key = {mark} AND subject "
-                )
-                if pg:
-                    return head + "= ANY(%s)", [list(part)]
-                return head + f"IN ({', '.join([mark] * len(part))})", list(part)
-
-            counts = [0] * len(asks)
-            sql: list[str] = []
-            params: list[Any] = []
-
-            def flush() -> None:
-                for i, n in conn.exec_driver_sql(" UNION ALL ".join(sql), tuple(params)):
-                    counts[int(i)] += int(n)
-                sql.clear()
-                params.clear()
-
-            for i, subjects_ in enumerate(names):
-                spec_id, key, _ = asks[i]
-                for part in _chunks(subjects_, size):
-                    text, values = where(part)
-                    if sql and len(params) + 3 + len(values) > budget:
-                        flush()
-                    sql.append(f"SELECT {i}, count(*) {text}")
-                    params.extend((agreement_id, spec_id, key, *values))
-            if sql:
-                flush()
-            for i, subjects_ in enumerate(names):
-                if counts[i] == len(subjects_):
-                    found[i] = set(asks[i][2])
-                    continue
-                spec_id, key, _ = asks[i]
-                for part in _chunks(subjects_, size) if counts[i] else ():
-                    text, values = where(part)
-                    rows = conn.exec_driver_sql(
-                        f"SELECT subject {text}", (agreement_id, spec_id, key, *values)
-                    ).scalars()
-                    found[i].update(s or None for s in rows)
-        return found
+            return periods_subjects(
+                lambda sql, params: conn.exec_driver_sql(sql, tuple(params)).all(),
+                dialect=conn.dialect.name,
+                mark="?" if conn.dialect.paramstyle == "qmark" else "%s",
+                agreement_id=agreement_id,
+                asks=asks,
+            )
 
     def list_events(self, agreement_id: str, *, type: str | None = None) -> list[Event]:
         q = select(events).where(events.c.agreement_id == agreement_id)
