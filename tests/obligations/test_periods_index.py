@@ -49,3 +49,15 @@ def test_each_ask_is_one_range_of_the_natural_key_index(tmp_path):
     assert len(conn.seen) == 1  # both asks in one statement
     plan = _plan(path, *conn.seen[0])
     assert plan.count(RANGE) == 2, plan
+
+
+def test_an_ask_about_a_few_subjects_seeks_them(tmp_path):
+    """A read's probe of a period due after what it shows asks about one subject: a seek."""
+    path = _filled(tmp_path)
+    conn = _Recording(sqlite3.connect(path))
+    asks = [("premium.payment", "2026-03-01", {"GROWER-001", "NOT-A-GROWER"})]
+    assert FastReadStore(conn, "sqlite").periods_subjects("agr-000000000001", asks) == [
+        {"GROWER-001"}
+    ]
+    plan = _plan(path, *conn.seen[0])
+    assert "(agreement_id=? AND spec_id=? AND key=? AND subject=?)" in plan, plan

@@ -474,10 +474,13 @@ def test_periods_subjects_is_not_fooled_by_a_subject_holding_the_separator(
     store.add_obligations(
         [make_obligation(subject="A\x1fB"), make_obligation(subject="C"), make_obligation(key="x")]
     )
+    many = {f"P{i}" for i in range(20)}  # enough subjects that the period is read as a range
     asks = [
+        ("premium.payment", "2026-01-05", {"A", "B", *many}),
+        ("premium.payment", "2026-01-05", {"A", "C", "A\x1fB", *many}),
+        ("premium.payment", "2026-01-05", {"C", None, *many}),
         ("premium.payment", "2026-01-05", {"A", "B"}),
         ("premium.payment", "2026-01-05", {"A", "C", "A\x1fB"}),
-        ("premium.payment", "2026-01-05", {"C", None}),
     ]
     found = store.periods_subjects("agr-000000000001", asks)
-    assert found == [set(), {"C", "A\x1fB"}, {"C"}]
+    assert found == [set(), {"C", "A\x1fB"}, {"C"}, set(), {"C", "A\x1fB"}]
