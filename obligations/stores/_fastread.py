@@ -43,6 +43,7 @@ from .._bulk import gc_paused
 from .._enums import OPEN, EvidenceState, LegalState
 from .._model import AuditEntry, Event, EvidenceRef, Obligation, TrackedAgreement
 from ..abc import ObligationStore
+from ._periods import periods_subjects
 from ._reader import MEMOISED, obligation_reader
 from ._rowmap import AGREEMENT_ROWS, OBLIGATION_ROWS
 from ._views import views_from_rows
@@ -502,59 +503,10 @@ class FastReadStore(ObligationStore):
     def periods_subjects(
         self, agreement_id: str, asks: Sequence[tuple[str, str, Collection[str | None]]]
     ) -> list[set[str | None]]:
-        # The SQL store's statements (see its periods_subjects): every ask counted in one
-        # UNION ALL, the subjects fetched only where some are missing; PostgreSQL takes each
-        # ask's subjects as one array, SQLite as ``IN (?, …)``.
-        names = [[s or "" for s in among] for _, _, among in asks]
-        found: list[set[str | None]] = [set() for _ in asks]
-        pg = self.dialect == "postgresql"
-        mark = self._mark
-        budget = self._bind_limit - 8
-        size = max([1, *map(len, names)]) if pg else min(_CHUNK, budget - 3)
-
-        def chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
-            for i in range(0, len(items), size):
-                yield items[i : i + size]
-
-        def where(part: Sequence[str]) -> tuple[str, list[Any]]:
-            head = (
-                f"FROM obligations WHERE agreement_id = {mark} AND spec_id = {mark} "
-                f"AND key = {mark} AND subject "
-            )
-            if pg:
-                return head + "= ANY(%s)", [list(part)]
-            return head + f"IN ({', '.join([mark] * len(part))})", list(part)
-
-        counts = [0] * len(asks)
-        sql: list[str] = []
-        params: list[Any] = []
-
-        def flush() -> None:
-            for i, n in self._rows(" UNION ALL ".join(sql), params):
-                counts[int(i)] += int(n)
-            sql.clear()
-            params.clear()
-
-        for i, subjects_ in enumerate(names):
-            spec_id, key, _ = asks[i]
-            for part in chunks(subjects_):
-                text, values = where(part)
-                if sql and len(params) + 3 + len(values) > budget:
-                    flush()
-                sql.append(f"SELECT {i}, count(*) {text}")
-                params.extend((agreement_id, spec_id, key, *values))
-        if sql:
-            flush()
-        for i, subjects_ in enumerate(names):
-            if counts[i] == len(subjects_):
-                found[i] = set(asks[i][2])
-                continue
-            spec_id, key, _ = asks[i]
-            for part in chunks(subjects_) if counts[i] else ():
-                text, values = where(part)
-                rows = self._rows(f"SELECT subject {text}", (agreement_id, spec_id, key, *values))
-                found[i].update(r[0] or None for r in rows)
-        return found
+        # the SQL store's statements: one range of the natural-key index per ask (_periods)
+        return periods_subjects(
+            self._rows, dialect=self.dialect, mark=self._mark, agreement_id=agreement_id, asks=asks
+        )
 
     def last_audit_at(self) -> datetime | None:
         rows = self._rows("SELECT at FROM audit_log ORDER BY seq DESC LIMIT 1")

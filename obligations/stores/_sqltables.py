@@ -210,12 +210,15 @@ OBLIGATION_INDEXES: tuple[Index, ...] = (
         obligations.c.spec_id,
         obligations.c.subject,
     ),
+    # key before subject (0010_periods): one period's subjects are one range of it, which is
+    # how every read asks which periods are stored (stores/_periods.py); the seeks by
+    # (agreement, spec, subject) have ix_obligations_agreement_spec_subject
     Index(
         "uq_obligations_natural_key",
         obligations.c.agreement_id,
         obligations.c.spec_id,
-        obligations.c.subject,
         obligations.c.key,
+        obligations.c.subject,
         unique=True,
     ),
 )

@@ -77,6 +77,7 @@ from .._model import (
     payload_to_json,
 )
 from ..abc import Clock, ObligationStore
+from ._periods import periods_subjects
 from ._rowmap import AGREEMENT_ROWS, OBLIGATION_ROWS
 from ._sqltables import (
     OBLIGATION_INDEXES,
@@ -714,26 +715,48 @@ class SqlAlchemyObligationStore(ObligationStore):
         return OBLIGATION_INDEXES if adding > have else ()
 
     def update_obligations(self, obligations_: Sequence[Obligation]) -> None:
+        """Store the new state of existing obligations, writing only the columns that changed.
+
+        A sweep's change is mostly a flag, the data and ``updated_at``: SET-ting every column
+        made both databases rewrite every index entry of each row (14 indexes; 2.3 s of a
+        10,000-row sweep at 1M, benchmarks/README.md "awake (stop 18)"). The stored rows are
+        read back, encoded as the new ones are, and each row's changed columns compared; rows
+        are written grouped by which columns changed. An id given twice keeps its last state.
+        """
         if not obligations_:
             return
-        ids = [ob.id for ob in obligations_]
+        latest = {ob.id: ob for ob in obligations_}
         with self._writing() as conn:
-            missing = set(ids) - self._existing_ids(conn, ids)
+            stored = self._stored_rows(conn, list(latest))
+            missing = latest.keys() - stored.keys()
             if missing:
                 raise NotFound("obligation", min(missing))
             self._forget_wakes(conn, {ob.agreement_id for ob in obligations_})
             cols = [c for c in _OB_COLUMNS if c != "id"]
-            stmt = (
-                update(obligations)
-                .where(obligations.c.id == bindparam("_id"))
-                .values({c: bindparam(c) for c in cols})
-            )
-            rows = []
-            for ob in obligations_:
-                row = _ob_row(ob)
-                row["_id"] = row.pop("id")
-                rows.append(row)
-            conn.execute(stmt, rows)
+            groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            for ob in latest.values():
+                row, before = _ob_row(ob), stored[ob.id]
+                changed = tuple(c for c in cols if row[c] != before[c])
+                if changed:
+                    groups.setdefault(changed, []).append(
+                        {"_id": ob.id, **{c: row[c] for c in changed}}
+                    )
+            for changed, rows in groups.items():
+                stmt = (
+                    update(obligations)
+                    .where(obligations.c.id == bindparam("_id"))
+                    .values({c: bindparam(c) for c in changed})
+                )
+                conn.execute(stmt, rows)
+
+    @staticmethod
+    def _stored_rows(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The stored obligations of ``ids`` (those that exist), each encoded as it is written."""
+        found: dict[str, dict[str, Any]] = {}
+        for part in _chunks(ids):
+            rows = conn.execute(select(obligations).where(obligations.c.id.in_(part))).all()
+            found.update((ob.id, _ob_row(ob)) for ob in _obs_from_rows(rows))
+        return found
 
     def get_obligation(self, obligation_id: str) -> Obligation:
         with self._conn() as conn:
@@ -1003,65 +1026,15 @@ class SqlAlchemyObligationStore(ObligationStore):
     def periods_subjects(
         self, agreement_id: str, asks: Sequence[tuple[str, str, Collection[str | None]]]
     ) -> list[set[str | None]]:
-        # The whole natural key (agreement, spec, subject, key): one seek in its unique index
-        # per subject, whatever the planner's statistics say about the other columns. Every
-        # read's time step asks this about each recurring spec of each agreement, and the
-        # answer is almost always "all of them", so the subjects are first only counted, every
-        # ask in one statement (the unique key makes a full count mean that every subject has
-        # the period), and fetched only for an ask where some are missing. The SQL is written
-        # out, so nothing is compiled per call.
-        names = [[s or "" for s in among] for _, _, among in asks]
-        found: list[set[str | None]] = [set() for _ in asks]
+        # one range of the natural-key index per ask, every ask in one statement (_periods)
         with self._conn() as conn:
-            # PostgreSQL takes each ask's subjects as one array (``= ANY``): psycopg rewrites
-            # every ``%s`` of a statement in Python, which for thousands of them costs more
-            # than the query; SQLite has no arrays and takes them as ``IN (?, …)``
-            pg = conn.dialect.name == "postgresql"
-            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-            budget = _bind_limit(conn) - 8
-            size = max([1, *map(len, names)]) if pg else min(_CHUNK, budget - 3)
-
-            def where(part: Sequence[str]) -> tuple[str, list[Any]]:
-                head = (
-                    f"FROM obligations WHERE agreement_id = {mark} AND spec_id = {mark} "
-                    f"AND key = {mark} AND subject "
-                )
-                if pg:
-                    return head + "= ANY(%s)", [list(part)]
-                return head + f"IN ({', '.join([mark] * len(part))})", list(part)
-
-            counts = [0] * len(asks)
-            sql: list[str] = []
-            params: list[Any] = []
-
-            def flush() -> None:
-                for i, n in conn.exec_driver_sql(" UNION ALL ".join(sql), tuple(params)):
-                    counts[int(i)] += int(n)
-                sql.clear()
-                params.clear()
-
-            for i, subjects_ in enumerate(names):
-                spec_id, key, _ = asks[i]
-                for part in _chunks(subjects_, size):
-                    text, values = where(part)
-                    if sql and len(params) + 3 + len(values) > budget:
-                        flush()
-                    sql.append(f"SELECT {i}, count(*) {text}")
-                    params.extend((agreement_id, spec_id, key, *values))
-            if sql:
-                flush()
-            for i, subjects_ in enumerate(names):
-                if counts[i] == len(subjects_):
-                    found[i] = set(asks[i][2])
-                    continue
-                spec_id, key, _ = asks[i]
-                for part in _chunks(subjects_, size) if counts[i] else ():
-                    text, values = where(part)
-                    rows = conn.exec_driver_sql(
-                        f"SELECT subject {text}", (agreement_id, spec_id, key, *values)
-                    ).scalars()
-                    found[i].update(s or None for s in rows)
-        return found
+            return periods_subjects(
+                lambda sql, params: conn.exec_driver_sql(sql, tuple(params)).all(),
+                dialect=conn.dialect.name,
+                mark="?" if conn.dialect.paramstyle == "qmark" else "%s",
+                agreement_id=agreement_id,
+                asks=asks,
+            )
 
     def list_events(self, agreement_id: str, *, type: str | None = None) -> list[Event]:
         q = select(events).where(events.c.agreement_id == agreement_id)

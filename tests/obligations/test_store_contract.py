@@ -463,3 +463,24 @@ def test_open_of_specs_narrows_by_state_flags_due_and_agreement(
                         due_before=due_before,
                     )
                     assert got == expected, (agreement_id, states, without, due_before)
+
+
+def test_periods_subjects_is_not_fooled_by_a_subject_holding_the_separator(
+    store, make_agreement, make_obligation
+):
+    """The SQL stores read a period's subjects joined by ``\\x1f`` (stores/_periods.py): a stored
+    subject "A\\x1fB" must not answer for subjects "A" and "B", which have no instance."""
+    store.add_agreement(make_agreement())
+    store.add_obligations(
+        [make_obligation(subject="A\x1fB"), make_obligation(subject="C"), make_obligation(key="x")]
+    )
+    many = {f"P{i}" for i in range(20)}  # enough subjects that the period is read as a range
+    asks = [
+        ("premium.payment", "2026-01-05", {"A", "B", *many}),
+        ("premium.payment", "2026-01-05", {"A", "C", "A\x1fB", *many}),
+        ("premium.payment", "2026-01-05", {"C", None, *many}),
+        ("premium.payment", "2026-01-05", {"A", "B"}),
+        ("premium.payment", "2026-01-05", {"A", "C", "A\x1fB"}),
+    ]
+    found = store.periods_subjects("agr-000000000001", asks)
+    assert found == [set(), {"C", "A\x1fB"}, {"C"}, set(), {"C", "A\x1fB"}]
