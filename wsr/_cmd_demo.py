@@ -21,8 +21,8 @@ from typing import Annotated, Any
 
 import typer
 
-from ._cmd_draft import draft_files
 from ._cmd_obligations import _table
+from ._draft import draft_files
 from .cli import app, settings
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

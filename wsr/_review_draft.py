@@ -5,7 +5,7 @@ interview downloads — the same format, :func:`clauses.interview.answers_yaml`)
 private folder under its own name and read by the very function `wsr draft` reads a named file
 with (size limit, UTF-8, YAML or JSON by suffix, no duplicated keys, no text a document cannot
 hold), then validated and assembled as `wsr draft` does; every problem keeps the CLI's path and
-message. The downloads are rendered by :func:`wsr._cmd_draft.draft_files`, the function behind
+message. The downloads are rendered by :func:`wsr._draft.draft_files`, the function behind
 `wsr draft`, into a private folder, and handed back as bytes.
 """
 
@@ -122,7 +122,7 @@ def render_download(
     ``redline_time`` dates the tracked changes (the draft's creation, so the same draft always
     gives the same redline). ToolMissing when a PDF is asked for without LibreOffice.
     """
-    from ._cmd_draft import draft_files
+    from ._draft import draft_files
 
     try:
         want = Download(kind)

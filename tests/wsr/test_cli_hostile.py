@@ -24,7 +24,7 @@ from obligations import make_engine
 from obligations.stores._sqltables import metadata
 from tests import hostile, tally
 from tests.wsr.test_cmd_obligations import ANSWERS, any_db, run  # noqa: F401  (fixture)
-from wsr.cli import main
+from wsr._entry import main  # the `wsr` script: a plain draft without typer
 
 LOCATED = re.compile(r"^[^\s:][^:]*: \S.*$")
 T_LATER = "2026-03-13T09:00:00-05:00"

@@ -1,8 +1,9 @@
 """Each command imports what it needs: ``--help`` loads no engine package, ``draft`` no database.
 
 Start-up is paid on every command a user types, so the CLI keeps its heavy imports inside the
-command functions (``wsr/cli.py``). These tests run the real entry point in a fresh interpreter
-and look at ``sys.modules`` afterwards; the time itself is measured in ``benchmarks/bench_cli.py``.
+command functions (``wsr/cli.py``). These tests run the real entry point (``wsr._entry:main``,
+the ``wsr`` script) in a fresh interpreter and look at ``sys.modules`` afterwards; the time itself
+is measured in ``benchmarks/bench_cli.py``.
 """
 
 from __future__ import annotations
@@ -34,17 +35,19 @@ HEAVY = (
 )
 
 LAST_STDERR: list[str] = [""]
+#: whether the last probe imported typer
+LAST_TYPER: list[bool] = [False]
 
 PROBE = """
 import json, sys
 PRELUDE
-from wsr.cli import main
+from wsr._entry import main
 try:
     main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code
 heavy = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(HEAVY)))
-print("\\n" + json.dumps({"code": code, "loaded": heavy}))
+print("\\n" + json.dumps({"code": code, "loaded": heavy, "typer": "typer" in sys.modules}))
 """
 
 
@@ -67,6 +70,7 @@ def loaded_by(*argv: str, cwd: Path, prelude: str = "") -> tuple[int, list[str],
     LAST_STDERR[:] = [done.stderr]
     *out, last = done.stdout.rstrip("\n").split("\n")
     report = json.loads(last)
+    LAST_TYPER[:] = [report["typer"]]
     return report["code"], report["loaded"], "\n".join(out)
 
 
@@ -154,6 +158,18 @@ def test_draft_loads_no_database_or_calendar_package(tmp_path):
     assert list((tmp_path / "out").glob("*.docx"))  # compiled cache holds no captured template)
     for package in ("sqlalchemy", "alembic", "psycopg", "icalendar", "holidays", "obligations"):
         assert package not in loaded
+    assert LAST_TYPER == [False]  # a plain draft is read without typer (wsr/_entry.py)
+
+
+def test_a_draft_typer_must_read_still_goes_through_typer(tmp_path):
+    """``--help`` and a misspelt option are typer's: its text and its usage line, exit 2."""
+    code, _, out = loaded_by("draft", "--help", cwd=tmp_path)
+    assert code == 0 and "draft [OPTIONS]" in out and LAST_TYPER == [True]
+    answers = ROOT / "examples" / "accord-garment-safety.yaml"
+    code, loaded, _ = loaded_by("draft", str(answers), "--out", "o", "--outt", "p", cwd=tmp_path)
+    assert code == 2 and LAST_TYPER == [True] and "clauses" not in loaded
+    assert "--outt" in LAST_STDERR[0]
+    assert not (tmp_path / "o").exists()
 
 
 def test_a_listing_loads_no_document_package(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 from icalendar import Calendar
 
 from obligations._db import open_store
-from wsr._cmd_draft import title_slug
+from wsr._draft import title_slug
 from wsr.cli import main
 
 

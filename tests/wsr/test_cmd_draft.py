@@ -13,7 +13,7 @@ from docx import Document
 
 from clauses import Agreement
 from tests.clauses.docx_reading import word_numbers
-from wsr.cli import main
+from wsr._entry import main  # the `wsr` script: a plain draft without typer
 
 ANSWERS = Path(__file__).parent / "fixtures" / "draft_answers.yaml"
 
@@ -314,7 +314,7 @@ def test_unsafe_name_is_exit_2_and_writes_nothing(tmp_path, capsys, bad):
 
 
 def test_title_slug():
-    from wsr._cmd_draft import title_slug
+    from wsr._draft import title_slug
 
     assert title_slug("Gulf Coast Tomato Fair Food Agreement") == (
         "gulf-coast-tomato-fair-food-agreement"

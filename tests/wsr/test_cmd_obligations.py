@@ -563,7 +563,7 @@ def test_shared_acceptance_script_passes(tmp_path):
     shim = bindir / "wsr"
     shim.write_text(
         f"#!/bin/sh\nPYTHONPATH={root} exec {sys.executable} -c "
-        "'import sys; from wsr.cli import main; main(sys.argv[1:])' \"$@\"\n"
+        "'import sys; from wsr._entry import main; main(sys.argv[1:])' \"$@\"\n"
     )
     shim.chmod(0o755)
     env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}"}
