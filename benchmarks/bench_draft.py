@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> None:
         "--baseline",
         metavar="DIR",
         help="also time `wsr draft` from this other source tree (e.g. `git archive main`, "
-        "byte-compiled), cold",
+        "byte-compiled), warm from its own compiled-cache entries",
     )
     args = ap.parse_args(argv)
 
@@ -330,16 +330,31 @@ def main(argv: list[str] | None = None) -> None:
         "floor": "B floor: python + docxtpl render of the same text",
     }
     if args.baseline:
-        base_env = {**cold_env, "PYTHONPATH": str(Path(args.baseline).resolve())}
-        entry = "import sys; from wsr.cli import main; main()"
-        base_cmd = [sys.executable, "-c", entry, *cold_cmd[1:4], str(tmp / "base"), *cold_cmd[5:]]
+        # warm, like A's warm side: its own cache entries (the key hashes its own sources)
+        base_env = {**warm_env, "PYTHONPATH": str(Path(args.baseline).resolve())}
+        # that tree's own `wsr` script; never "try one, else the other": this venv's editable
+        # finder would serve a module the baseline lacks from this checkout
+        script = "_entry" if (Path(args.baseline) / "wsr" / "_entry.py").exists() else "cli"
+        entry = f"from wsr.{script} import main; main()"
+        # -P: `python -c` would otherwise put the working folder (this checkout, when run from
+        # it) before PYTHONPATH, and time this tree instead of the baseline
+        base_cmd = [
+            sys.executable,
+            "-P",
+            "-c",
+            entry,
+            *cold_cmd[1:4],
+            str(tmp / "base"),
+            *cold_cmd[5:],
+        ]
+        run(base_cmd, base_env)  # fills its cache entries
         run(base_cmd, base_env)
         base_files = {p.name: p.read_bytes() for p in (tmp / "base").iterdir()}
         if base_files != cold_files:  # another engine may differ in bytes, never in text
             (base_docx,) = (tmp / "base").glob(f"*-{agreement.id}.docx")
             check_same_text(base_docx, floor_docx)
         sides.insert(0, ("baseline", base_cmd, base_env))
-        labels["baseline"] = f"baseline `{args.baseline}`, `wsr draft … --format docx`"
+        labels["baseline"] = f"baseline `{args.baseline}`, warm `wsr draft … --format docx`"
     times: dict[str, list[float]] = {name: [] for name, _, _ in sides}
     cpus: dict[str, list[float]] = {name: [] for name, _, _ in sides}
     for i in range(args.runs):  # alternate, and alternate which goes first
