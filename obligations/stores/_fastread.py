@@ -43,6 +43,7 @@ from .._bulk import gc_paused
 from .._enums import OPEN, EvidenceState, LegalState
 from .._model import AuditEntry, Event, EvidenceRef, Obligation, TrackedAgreement
 from ..abc import ObligationStore
+from ._dsn import pg_connect_args
 from ._periods import periods_subjects
 from ._reader import MEMOISED, obligation_reader
 from ._rowmap import AGREEMENT_ROWS, OBLIGATION_ROWS
@@ -604,13 +605,16 @@ def _connect(url: str) -> tuple[Any, str] | None:
             import psycopg
         except ImportError:
             return None
-        dsn = "postgresql://" + url.split("://", 1)[1]
+        args = pg_connect_args(url)  # the query read as the SQL store reads it (_dsn.py)
+        if args is None:
+            return None
+        dsn, params = args
         # a UTC session: psycopg then hands back instants in datetime.UTC already (its
         # loader converts to any other session zone itself, ~7% of an overdue fetch at 1M), so
         # the reader's astimezone(UTC) returns them as they are; a URL's own options stand
-        utc: dict[str, Any] = {} if "options=" in dsn else {"options": "-c TimeZone=UTC"}
+        params.setdefault("options", "-c TimeZone=UTC")
         try:
-            pg = psycopg.connect(dsn, autocommit=False, **utc)
+            pg = psycopg.connect(dsn, autocommit=False, **params)
         except (psycopg.Error, ValueError):
             return None
         # psycopg puts both into its BEGIN: one snapshot, read only, no advisory lock

@@ -550,14 +550,48 @@ def test_db_upgrade_and_first_use_migration(capsys, tmp_path):
 
 # -- the shared end-to-end script ----------------------------------------------------------------
 
-ACCEPTANCE = Path(__file__).resolve().parents[3] / "shared" / "acceptance" / "run"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def find_acceptance(root: Path, env: dict[str, str]) -> Path | None:
+    """The shared acceptance script: ``$WSR_ACCEPTANCE`` if set, else ``shared/acceptance/run``
+    in the first ancestor of the checkout that holds one (the checkout may sit at any depth
+    beside ``shared/``: /work/main, a worktree under /work/wt/NAME, ...)."""
+    given = env.get("WSR_ACCEPTANCE")
+    if given:
+        return Path(given)
+    for folder in root.parents:
+        candidate = folder / "shared" / "acceptance" / "run"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+ACCEPTANCE = find_acceptance(ROOT, dict(os.environ))
+
+
+def test_the_acceptance_script_is_found_beside_a_checkout_at_any_depth(tmp_path):
+    script = tmp_path / "shared" / "acceptance" / "run"
+    script.parent.mkdir(parents=True)
+    script.write_text("#!/bin/sh\n")
+    deep = tmp_path / "wt" / "helper"
+    deep.mkdir(parents=True)
+    assert find_acceptance(tmp_path / "main", {}) == script
+    assert find_acceptance(deep, {}) == script
+    assert find_acceptance(deep, {"WSR_ACCEPTANCE": "/elsewhere/run"}) == Path("/elsewhere/run")
+    assert find_acceptance(tmp_path / "main" / "x", {}) == script
+    assert find_acceptance(Path("/"), {}) is None
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not ACCEPTANCE.exists(), reason=f"{ACCEPTANCE} is not on this machine")
+@pytest.mark.skipif(
+    ACCEPTANCE is None or not ACCEPTANCE.is_file(),
+    reason=f"no shared/acceptance/run beside {ROOT} (or WSR_ACCEPTANCE) on this machine",
+)
 def test_shared_acceptance_script_passes(tmp_path):
-    """Run ../shared/acceptance/run with a `wsr` on PATH that is this checkout."""
-    root = Path(__file__).resolve().parents[2]
+    """Run the shared acceptance script with a `wsr` on PATH that is this checkout."""
+    assert ACCEPTANCE is not None
+    root = ROOT
     bindir = tmp_path / "bin"
     bindir.mkdir()
     shim = bindir / "wsr"
