@@ -8,7 +8,8 @@ process on loopback — against the store query's own time (the same queries run
 * the store: the cached realistic d3 store of ``benchmarks/_data.py`` (the newest one cached for
   ``--size``, whatever schema it was built at), copied to a private folder and migrated to this
   engine's head (migrations after 0003 only add tables and indexes, so the rows are the d3
-  rows); ``--pg URL`` copies those rows into a database of its own on that server;
+  rows); ``--pg URL`` copies those rows and the agreements' stored wakes into a database of its
+  own on that server, then ``VACUUM ANALYZE``s it;
 * the server: ``wsr --db URL --now NOW serve --port P`` (``NOW`` is ``_data.NOW``), its own
   process, a monitor user signed in through the real /login form (a session cookie) for the
   page, and an API token made as ``wsr users token`` makes one for the API;
@@ -126,6 +127,16 @@ def pg_copy(sqlite_url: str, server: str) -> str:
         log(f"loading {len(obs):,} obligations into PostgreSQL {name}")
         store.bulk_load(obs)
         del obs
+        # the wakes as the SQLite store keeps them (a bulk load forgets every wake, and an
+        # agreement with none is stepped on every read: without this the "quiet" PostgreSQL
+        # figures timed the time step of all 11 agreements, not the SQL)
+        wakes = {a.id: a.wake_at for a in agreements}
+        with store.transaction():
+            store.set_wakes(wakes)
+        with store.read():
+            copied = {a.id: a.wake_at for a in store.agreement_heads()}
+        if copied != wakes:
+            raise RuntimeError("the PostgreSQL copy's wakes differ from the SQLite store's")
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
     finally:
