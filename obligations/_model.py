@@ -115,6 +115,13 @@ def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def in_force_window(kind: str, due: str, period_end: str | None) -> dict[str, str | None] | None:
+    """The JSON view's ``in_force``: a prohibition's ``due`` is the day it takes effect, not a
+    deadline, so its window is shown beside it — from ``due`` until its last day
+    (``period_end``; None while it runs until an event ends it). None for any other kind."""
+    return {"from": due, "until": period_end} if kind == "prohibition" else None
+
+
 def _mapping(value: Mapping[str, Any] | None) -> dict[str, Any]:
     return dict(value or {})
 
@@ -373,6 +380,9 @@ class Obligation:
             "period_end": _iso(self.period_end),
             # what a confirmed breach made available (obligations._powers)
             "powers": [dict(p) for p in self.data.get("available_powers", ())],
+            # added after the first contract: what kind of duty, and a prohibition's window
+            "kind": self.kind.value,
+            "in_force": in_force_window(self.kind, self.due.isoformat(), _iso(self.period_end)),
         }
 
     def to_dict(self) -> dict[str, Any]:

@@ -29,8 +29,18 @@ def _money(ob: Obligation) -> str:
     return text
 
 
+def _when(ob: Obligation, *, due: str = "") -> str:
+    """When it is owed: its deadline (after ``due``, if given), or a prohibition's window (its
+    ``due`` is the day it takes effect, not a deadline), worded as the console's obligation
+    page words it: "in force from … until …"."""
+    if ob.kind != "prohibition":
+        return due + ob.due.isoformat()
+    until = "" if ob.period_end is None else f" until {ob.period_end.isoformat()}"
+    return f"in force from {ob.due.isoformat()}{until}"
+
+
 def _ob_line(ob: Obligation, now: datetime) -> str:
-    parts = [ob.id, ob.spec_id, ob.subject or "-", f"due {ob.due.isoformat()}", ob.state.value]
+    parts = [ob.id, ob.spec_id, ob.subject or "-", _when(ob, due="due "), ob.state.value]
     timing = ob.timing(now)
     if timing is not None:
         parts.append(timing.value)
@@ -52,15 +62,16 @@ def _table(obligations: Sequence[Obligation], now: datetime) -> None:
     from rich.table import Table
 
     table = Table(show_lines=False, title=f"{len(obligations)} obligations at {now.isoformat()}")
-    for col in ("id", "spec", "subject", "due", "state", "timing", "flags", "amount"):
-        table.add_column(col, no_wrap=col in ("id", "spec", "due"))
+    # a prohibition's cell is its window, not a deadline (see _when)
+    for col in ("id", "spec", "subject", "due / in force", "state", "timing", "flags", "amount"):
+        table.add_column(col, no_wrap=col in ("id", "spec", "due / in force"))
     for ob in obligations:
         timing = ob.timing(now)
         table.add_row(
             ob.id,
             ob.spec_id,
             ob.subject or "",
-            ob.due.isoformat(),
+            _when(ob),
             ob.state.value,
             "" if timing is None else timing.value,
             ", ".join(sorted(ob.flags)),

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from .._enums import FINAL, Timing
-from .._model import DUE_SOON, quantize
+from .._model import DUE_SOON, in_force_window, quantize
 from .._powers import KEY as POWERS_KEY
 from ._rowmap import OBLIGATION_ROWS
 
@@ -107,6 +107,8 @@ def views_from_rows(
                     # what a confirmed breach made available (obligations._powers); only
                     # rows that carry powers pay for decoding their data
                     "powers": loads(data).get(POWERS_KEY, []) if POWERS_KEY_JSON in data else [],
+                    "kind": r[i_kind],
+                    "in_force": in_force_window(r[i_kind], due, end),
                 },
             )
         )

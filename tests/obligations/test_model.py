@@ -117,7 +117,15 @@ def test_view_is_the_cli_contract():
         "period_start": "2026-01-05",
         "period_end": "2026-01-11",
         "powers": [],
+        "kind": "payment",
+        "in_force": None,  # a premium period's end is not a window: only a prohibition has one
     }
+    # a prohibition's due is the day it takes effect: the view adds the window it is in force
+    watch = make(kind="prohibition", period_start=date(2026, 3, 10), period_end=date(2027, 3, 10))
+    assert watch.to_view(T0)["due"] == "2026-02-11"
+    assert watch.to_view(T0)["in_force"] == {"from": "2026-02-11", "until": "2027-03-10"}
+    open_ended = make(kind="prohibition", period_end=None).to_view(T0)
+    assert open_ended["in_force"] == {"from": "2026-02-11", "until": None}  # an event ends it
 
 
 states = st.sampled_from(list(LegalState))

@@ -71,6 +71,17 @@ class Money(BaseModel):
     currency: str
 
 
+class InForce(BaseModel):
+    """A prohibition's window: its ``due`` is the day it takes effect, not a deadline."""
+
+    model_config = {"populate_by_name": True}
+
+    from_: str = Field(alias="from", description="The day it takes effect (its due).")
+    until: str | None = Field(
+        None, description="Its last day in force; null while it runs until an event ends it."
+    )
+
+
 class ObligationView(BaseModel):
     """One obligation as ``wsr obligations --json`` shows it (the CLI contract)."""
 
@@ -95,6 +106,8 @@ class ObligationView(BaseModel):
     period_start: str | None = None
     period_end: str | None = None
     powers: list[dict[str, Any]] = Field(default_factory=list)
+    kind: str | None = Field(None, description="payment, action, report, prohibition, ...")
+    in_force: InForce | None = Field(None, description="A prohibition's window; else null.")
 
 
 class ObligationPage(BaseModel):

@@ -137,7 +137,8 @@ def bundle_page(
         )
     disputed = [
         {"id": o.id, "title": o.title, "subject": o.subject or "", "due": o.due.isoformat(),
-         "state": o.state.value, "flags": sorted(o.flags)}
+         "state": o.state.value, "flags": sorted(o.flags),
+         "in_force": o.to_view(now)["in_force"]}
         for o in stored
         if o.state is LegalState.VIOLATED or {"breach_suspected", "disputed"} & o.flags
     ]  # fmt: skip
