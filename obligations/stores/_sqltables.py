@@ -590,4 +590,24 @@ OBLIGATION_INDEXES = (
     ),
 )
 
+# --- migration 0011_judged (the dashboard's "breach suspected" and "in cure" counts) -----------
+
+#: the two counts' conditions, each its partial index's (the console's counts spell them so)
+SUSPECTED_SQL = (
+    "flags LIKE '%\"breach_suspected\"%' AND state <> 'violated' "
+    "AND flags NOT LIKE '%\"breach_confirmed\"%'"
+)
+IN_CURE_SQL = f"spec_id LIKE '%.cure' AND {OPEN_STATES_SQL}"
+_FILTERED = (obligations.c.agreement_id, obligations.c.subject, obligations.c.clause_id)
+OBLIGATION_INDEXES = (
+    *OBLIGATION_INDEXES,
+    *(
+        Index(name, *_FILTERED, obligations.c.obligor, sqlite_where=w, postgresql_where=w)
+        for name, w in (
+            ("ix_obligations_suspected", text(SUSPECTED_SQL)),
+            ("ix_obligations_in_cure", text(IN_CURE_SQL)),
+        )
+    ),
+)
+
 Index("ix_audit_log_obligation", audit_log.c.obligation_id, audit_log.c.seq)

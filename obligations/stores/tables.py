@@ -28,8 +28,10 @@ from typing import Any
 from .._model import Obligation
 from ._rowmap import OBLIGATION_ROWS
 from ._sqltables import (
+    IN_CURE_SQL,
     JUDGED_SQL,
     OPEN_STATES_SQL,
+    SUSPECTED_SQL,
     UTCDateTime,
     audit_log,
     obligations,
@@ -62,8 +64,10 @@ __all__ = [
     "draft_status_changes",
     "drafts",
     # queries
+    "IN_CURE_SQL",
     "JUDGED_SQL",
     "OPEN_STATES_SQL",
+    "SUSPECTED_SQL",
     "UTCDateTime",
     "audit_log",
     "obligations",

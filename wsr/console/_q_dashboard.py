@@ -18,6 +18,7 @@ from obligations import (
     ObligationStore,
 )
 from obligations.stores.tables import (
+    IN_CURE_SQL,
     JUDGED_SQL,
     OPEN_STATES_SQL,
     UTCDateTime,
@@ -27,7 +28,6 @@ from . import _projection
 from ._access import Viewer
 from ._q_facts import Choices, _choices, _read, _scope, _store
 from ._q_filters import (
-    _CURE,
     _NOT_CONFIRMED,
     CHART_WEEKS,
     DEFAULT_LIMIT,
@@ -84,10 +84,11 @@ def _figures(
         f"due_at > :w{i} AND due_at <= :w{i + 1}" for i in range(CHART_WEEKS)
     ]
     parts = [f"(SELECT count(*) FROM {source} WHERE {w.sql(OPEN_STATES_SQL, r)})" for r in ranges]
-    # the suspected, in cure and violated rows: their partial index
+    # the suspected and in cure rows: each count's own partial index (0011_judged: no
+    # condition left to test per entry); the violated: ix_obligations_state_due_at
     parts += [
         f"(SELECT count(*) FROM obligations WHERE {w.sql(JUDGED_SQL, cond)})"
-        for cond in (_NOT_CONFIRMED, f"{_CURE} AND {OPEN_STATES_SQL}", "state = 'violated'")
+        for cond in (_NOT_CONFIRMED, IN_CURE_SQL, "state = 'violated'")
     ]
     parts.append("(SELECT max(last_now) FROM scheduler_heartbeats) AS last_now")
     stmt = w.statement("SELECT " + ", ".join(parts))
