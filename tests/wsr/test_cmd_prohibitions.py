@@ -4,16 +4,15 @@ the console's obligation page does, and the JSON adds ``kind`` and ``in_force`` 
 unchanged ``due`` (keys are only ever added to the CLI contract). Through ``wsr.cli.main`` on a
 real SQLite file and, when WSR_TEST_POSTGRES_URL is set, a real PostgreSQL database."""
 
+# ruff: noqa: F811  (the database fixture is imported from test_cmd_obligations)
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
+from tests.wsr.test_cmd_obligations import any_db  # noqa: F401  (the fixture)
 from wsr.cli import main
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fair-food-produce.yaml"
@@ -41,27 +40,6 @@ def record(tmp_path_factory) -> Path:
     assert e.value.code == 0
     (rec,) = out.glob("agr-*.json")
     return rec
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_db(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'wsr.db'}"
-        return
-    url = os.environ.get("WSR_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("WSR_TEST_POSTGRES_URL is not set (scripts/pg-test-server start DIR)")
-    base = sa.engine.make_url(url)
-    name = f"wsr_proh_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 @pytest.fixture
