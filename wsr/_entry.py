@@ -15,6 +15,7 @@ and compares what they print, write and exit with.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,17 @@ class PlainDraft:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+def _value(args: Sequence[str], i: int, eq: str, value: str) -> tuple[str, int] | None:
+    """The value of the option at ``args[i]`` (``--name=value``, or the next token) and the
+    index of its last token; None when it is missing or starts with ``-`` (click reads such a
+    value its own way, so typer is left to read it)."""
+    if not eq:
+        if i + 1 >= len(args):
+            return None
+        value, i = args[i + 1], i + 1
+    return None if value.startswith("-") else (value, i)
+
+
 def plain_draft(args: list[str]) -> PlainDraft | None:
     """``args`` (global options already hoisted) as a plain draft, or None for typer to read.
 
@@ -51,13 +63,10 @@ def plain_draft(args: list[str]) -> PlainDraft | None:
         name, eq, value = token.partition("=")
         if name not in GLOBAL_OPTIONS:
             return None
-        if not eq:
-            if i + 1 >= len(args):
-                return None
-            value = args[i + 1]
-            i += 1
-        if value.startswith("-"):
+        taken = _value(args, i, eq, value)
+        if taken is None:
             return None
+        value, i = taken
         setattr(plan, name[2:], value)
         i += 1
     if i >= len(args):
@@ -69,13 +78,10 @@ def plain_draft(args: list[str]) -> PlainDraft | None:
         token = rest[j]
         name, eq, value = token.partition("=")
         if name in _VALUED:
-            if not eq:
-                if j + 1 >= len(rest):
-                    return None
-                value = rest[j + 1]
-                j += 1
-            if value.startswith("-"):
+            taken = _value(rest, j, eq, value)
+            if taken is None:
                 return None
+            value, j = taken
             plan.options[_VALUED[name]] = value
         elif token in _FLAGS:
             plan.options[_FLAGS[token]] = True
