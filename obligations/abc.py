@@ -230,6 +230,11 @@ class ObligationStore(ABC):
     def audit_entries(self, agreement_id: str | None = None) -> list[AuditEntry]:
         """The chain (or one agreement's entries), ordered by ``seq``."""
 
+    def data_revision(self) -> int | None:
+        """A number that is equal in two reads only if nothing was written between them, or
+        None when this store cannot say (then nothing read from it may be reused)."""
+        return None
+
     def last_audit_at(self) -> datetime | None:
         """When the newest audit entry is dated (None for an empty log): the log is in time
         order, so nothing may be recorded at an earlier ``now``."""

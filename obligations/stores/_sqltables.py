@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -269,6 +270,16 @@ audit_head = Table(
     Column("mac", String(64)),
     Column("legacy_seq", Integer, nullable=False, server_default="0"),
     CheckConstraint("id = 1", name="ck_audit_head_single_row"),
+)
+
+#: migration 0012_revision: one row whose ``n`` every unit of work that wrote adds one to, in
+#: its own transaction, so a reader can tell from its snapshot alone that nothing changed
+store_revision = Table(
+    "store_revision",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("n", BigInteger, nullable=False),
+    CheckConstraint("id = 1", name="ck_store_revision_single_row"),
 )
 
 evidence = Table(

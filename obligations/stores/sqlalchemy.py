@@ -88,6 +88,7 @@ from ._sqltables import (
     evidence,
     evidence_links,
     obligations,
+    store_revision,
 )
 from ._views import views_from_rows
 
@@ -455,8 +456,10 @@ class SqlAlchemyObligationStore(ObligationStore):
             self._local.conn = conn
             self._local.new_key = False
             self._local.unwoken = set()
+            self._local.wrote = False
             try:
                 yield
+                self._count_revision(conn)
             except BaseException:
                 if self._local.new_key:
                     # the key was made for a first append that is now rolled back: remove it
@@ -508,7 +511,29 @@ class SqlAlchemyObligationStore(ObligationStore):
         """The current unit of work's connection for a write (refused inside a read), or a
         new unit of work around one call."""
         with _damage_named(), self.transaction():
+            self._local.wrote = True
             yield self._local.conn
+
+    def _count_revision(self, conn: Connection) -> None:
+        """Add one to ``store_revision.n`` if this unit of work wrote (migration 0012), in its
+        own transaction: a reader's snapshot then says whether anything changed since."""
+        if getattr(self._local, "wrote", False):
+            conn.execute(
+                update(store_revision)
+                .where(store_revision.c.id == 1)
+                .values(n=store_revision.c.n + 1)
+            )
+            self._local.wrote = False
+
+    def data_revision(self) -> int | None:
+        """``store_revision.n`` as the current transaction sees it: equal in two snapshots
+        only if no unit of work of any process wrote between them (None if its row is gone:
+        then nothing may be reused)."""
+        with self._conn() as conn:
+            n: int | None = conn.execute(
+                select(store_revision.c.n).where(store_revision.c.id == 1)
+            ).scalar_one_or_none()
+        return n
 
     @contextmanager
     def connection(self, *, write: bool = True) -> Iterator[Connection]:
@@ -530,8 +555,10 @@ class SqlAlchemyObligationStore(ObligationStore):
         self._local.read_only = False
         self._local.new_key = False
         self._local.unwoken = set()
+        self._local.wrote = False
         try:
             yield
+            self._count_revision(conn)
         except BaseException:
             if self._local.new_key:
                 self.audit_key.discard()

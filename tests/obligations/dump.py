@@ -33,11 +33,14 @@ def reset(store: ObligationStore) -> None:
     assert isinstance(store, SqlAlchemyObligationStore)
     with store.engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
-            if table.name != "audit_head":
+            if table.name not in ("audit_head", "store_revision"):
                 conn.execute(table.delete())
         conn.exec_driver_sql(
             "UPDATE audit_head SET seq = 0, hash = NULL, mac = NULL, legacy_seq = 0"
         )
+        # a write like any other: the revision only ever grows (what was read before the
+        # reset must never be taken for what is there after it)
+        conn.exec_driver_sql("UPDATE store_revision SET n = n + 1")
 
 
 def fast_dump(store: SqlAlchemyObligationStore) -> Any:

@@ -78,14 +78,9 @@ def pg_database_url() -> Iterator[str]:
 
 
 def empty_tables(engine) -> None:
-    from obligations.stores._sqltables import metadata
+    from tests.obligations.conftest import _empty
 
-    names = ", ".join(t.name for t in metadata.sorted_tables if t.name != "audit_head")
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-        conn.exec_driver_sql(
-            "UPDATE audit_head SET seq = 0, hash = NULL, mac = NULL, legacy_seq = 0"
-        )
+    _empty(engine)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

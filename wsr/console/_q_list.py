@@ -25,6 +25,7 @@ from obligations.stores.tables import (
 
 from . import _projection
 from ._access import Viewer, redact_view
+from ._overlay_cache import overlay_cache
 from ._q_facts import _Facts, _read, _scope, _service, _store
 from ._q_filters import DEFAULT_LIMIT, DUE_SOON_DAYS, Filters, _list_where, _Where, parse_page
 
@@ -107,7 +108,10 @@ def _time_overlay(
     unknown or come); the others are passed by with no statement at all (the quiet case: the
     SQL alone, as fast as before the projection) unless ``now`` is before the newest audit
     entry, when the service decides for every one (``ObligationService.time_overlay`` applies
-    the exact rule, ``obligations._wake.quiet``; this only narrows what it is asked)."""
+    the exact rule, ``obligations._wake.quiet``; this only narrows what it is asked).
+
+    The step's result is kept for the next requests at the same ``now`` over the same rows
+    (:mod:`wsr.console._overlay_cache`, keyed by the store's revision in this snapshot)."""
     awake = [f.id for f in scoped if (w := wakes.get(f.id)) is None or now >= w]
     if len(awake) < len(scoped):
         last = _store(source).last_audit_at()
@@ -116,7 +120,14 @@ def _time_overlay(
     if not awake:
         return {}
     everything = len(awake) == len(scoped) and "agreements" not in where.params
-    found = _service(source).time_overlay(now=now, agreement_ids=None if everything else awake)
+    asked = None if everything else tuple(sorted(awake))
+    store = _store(source)
+    revision = store.data_revision()  # in this read's snapshot, as the step's rows are
+
+    def step() -> dict[str, Obligation]:
+        return _service(source).time_overlay(now=now, agreement_ids=asked)
+
+    found = step() if revision is None else overlay_cache(store).get((revision, now, asked), step)
     agreements = frozenset(f.id for f in scoped)
     return {
         k: o

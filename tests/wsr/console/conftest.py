@@ -42,6 +42,7 @@ from typing import Any
 import pytest
 
 from obligations._db import make_engine, upgrade
+from tests.obligations.conftest import pg_engine, sql_store  # noqa: F401  (fixtures: SQL stores)
 from wsr._settings import Settings
 from wsr.console._access import Role
 

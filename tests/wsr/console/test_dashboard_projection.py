@@ -25,9 +25,6 @@ from hypothesis import HealthCheck, given, settings
 
 from clauses import NotFound
 from obligations import ObligationService
-from obligations._db import make_engine, upgrade
-from obligations.stores.sqlalchemy import SqlAlchemyObligationStore
-from tests.obligations.conftest import _empty, pg_engine  # noqa: F401 (the fixture)
 from tests.obligations.dump import dump, reset
 from tests.obligations.test_wake import AGREEMENTS, _play, scenarios
 from tests.wsr.console.conftest import COMPLAINANT_REFS, USERS
@@ -44,17 +41,6 @@ FILTERS = [
     Filters(supplier="GROWER-G"),
 ]
 MONITOR = Viewer(user_id=0, email="m@wsr.example", role=Role.MONITOR, brand=None)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def sql_store(request: pytest.FixtureRequest, tmp_path: Any) -> SqlAlchemyObligationStore:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'wsr.db'}")
-        upgrade(engine)
-        return SqlAlchemyObligationStore(engine)
-    engine = request.getfixturevalue("pg_engine")
-    _empty(engine)
-    return SqlAlchemyObligationStore(engine)
 
 
 def counsel_of(store: Any, agreement_id: str) -> Viewer:
