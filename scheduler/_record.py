@@ -221,7 +221,10 @@ def record_notices(
     with one audit entry per rung reached, in the current unit of work (one is opened if
     none is)."""
     rows: list[dict[str, Any]] = []
-    with store.connection() as conn:
+    entries: list[AuditEntry] = []
+    # decided on a read of the unit of work, written only if a notice is due: a sweep with
+    # nothing to send leaves the store's revision (the console's cache key) where it was
+    with store.transaction(), store.connection(write=False) as conn:
         for tracked in store.list_agreements():
             record = Agreement.from_json(tracked.record_json)
             state = agreement_state(store, conn, tracked, record, now=now)
@@ -235,8 +238,10 @@ def record_notices(
                 context = notice_context(record, by_id[d.obligation_id], now=now,
                                          console_url=console_url)  # fmt: skip
                 rows.append(notice_row(d, context, now=now))
-        insert_rows(conn, rows)
-        entries = store.append_audit(_audit(rows, now=now, actor=actor))
+        if rows:
+            with store.connection() as written:
+                insert_rows(written, rows)
+            entries = store.append_audit(_audit(rows, now=now, actor=actor))
     return RecordReport(rows=rows, audit_entries=len(entries))
 
 
