@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 
 from benchmarks import _data
+from benchmarks._bytecode import compile_engine
 
 PY = sys.executable
 WSR = str(Path(sys.executable).with_name("wsr"))
@@ -242,6 +243,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--pg", default=None, help="PostgreSQL server URL")
     ap.add_argument("--no-sqlite", action="store_true")
     args = ap.parse_args(argv)
+    compile_engine()  # as an installed engine is (benchmarks/_bytecode.py)
     if args.what == "help":
         bench_help(args.runs or 21)
         return

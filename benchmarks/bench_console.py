@@ -3,7 +3,8 @@
 process on loopback — against the store query's own time (the same queries run in process).
 
     nice -n 5 .venv/bin/python -m benchmarks.bench_console [--size 1000000] [--requests 200]
-        [--concurrency 1,4] [--pg URL] [--no-sqlite] [--later DAYS] [--sweep-first] [--main]
+        [--concurrency 1,4] [--writes 0,20,1] [--pg URL] [--no-sqlite] [--later DAYS]
+        [--sweep-first] [--main]
 
 * the store: the cached realistic d3 store of ``benchmarks/_data.py`` (the newest one cached for
   ``--size``, whatever schema it was built at), copied to a private folder and migrated to this
@@ -19,8 +20,15 @@ process on loopback — against the store query's own time (the same queries run
   for one agreement and for one supplier; the API's first page, a page 2,000 rows in, one
   agreement's overdue obligations), each answer checked (200, and the ids the API gives equal to
   what ``wsr.console.queries`` gives in process); p50 / p95 latency and throughput;
+* ``--writes N,…``: one round per value; before every N-th request of a route (counted over
+  the client's threads, outside the timing) the client commits what every unit of work that
+  wrote commits to ``store_revision`` (migration 0012) and nothing else, so the next request
+  reads a revision no cache holds and computes the time overlay afresh on the same rows. 0 (never)
+  is a quiet console: after the warm-up every request is served from the overlay cache (the
+  server runs at a fixed ``--now``); 1 makes every request a miss; 20 is one write per 20 reads;
 * the floor: the same call of ``wsr.console.queries`` in the benchmark's own process (the SQL
-  and the decoding of one page, no HTTP, no templates), p50 / p95 over as many runs.
+  and the decoding of one page, no HTTP, no templates), p50 / p95 over as many runs, ``fresh``
+  (a write committed before each call) and ``cached`` (none), alternated.
 
 * ``--later DAYS``: the server and the floor read at ``NOW + DAYS`` (the reads then project
   what a sweep at that instant would add: agreements whose stored wake has come are stepped);
@@ -271,8 +279,27 @@ def sign_in(port: int) -> str:
     return "; ".join(got)
 
 
-def load(port: int, path: str, headers: dict[str, str], n: int, threads: int) -> dict[str, Any]:
-    """``n`` GETs of ``path`` from ``threads`` keep-alive connections: latencies, throughput."""
+def bump_revision(engine: Any) -> None:
+    """What every committed unit of work that wrote does to ``store_revision`` (migration
+    0012), and nothing else: the next read's overlay is computed afresh, on the same rows."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE store_revision SET n = n + 1 WHERE id = 1")
+
+
+def load(
+    port: int,
+    path: str,
+    headers: dict[str, str],
+    n: int,
+    threads: int,
+    *,
+    writes: int = 0,
+    engine: Any = None,
+) -> dict[str, Any]:
+    """``n`` GETs of ``path`` from ``threads`` keep-alive connections: latencies, throughput.
+
+    ``writes``: before every ``writes``-th request (counted over all threads, outside its
+    timing) a unit of work commits, so the requests then read a revision no cache holds."""
     latencies: list[float] = []
     failures: list[str] = []
     lock = threading.Lock()
@@ -282,8 +309,11 @@ def load(port: int, path: str, headers: dict[str, str], n: int, threads: int) ->
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         while True:
             with lock:
-                if next(counter, None) is None:
+                i = next(counter, None)
+                if i is None:
                     break
+                if writes and i % writes == 0:
+                    bump_revision(engine)
             start = time.perf_counter()
             conn.request("GET", path, headers=headers)
             res = conn.getresponse()
@@ -323,7 +353,12 @@ def client_main(argv: list[str]) -> None:
     ap.add_argument("--requests", type=int, required=True)
     ap.add_argument("--concurrency", type=int, required=True)
     ap.add_argument("--route", action="append", default=[])
+    ap.add_argument("--writes", type=int, default=0)
+    ap.add_argument("--db", required=True)
     args = ap.parse_args(argv)
+    from sqlalchemy import create_engine
+
+    engine = create_engine(args.db)
     cookie = sign_in(args.port)
     out = []
     for spec in args.route:
@@ -332,9 +367,17 @@ def client_main(argv: list[str]) -> None:
             {"Cookie": cookie} if kind == "page" else {"Authorization": f"Bearer {args.token}"}
         )
         load(args.port, path, headers, max(4, args.concurrency), args.concurrency)  # warm up
-        out.append(
-            {"kind": kind, **load(args.port, path, headers, args.requests, args.concurrency)}
+        got = load(
+            args.port,
+            path,
+            headers,
+            args.requests,
+            args.concurrency,
+            writes=args.writes,
+            engine=engine,
         )
+        out.append({"kind": kind, **got})
+    engine.dispose()
     json.dump(out, sys.stdout)
 
 
@@ -342,6 +385,9 @@ def client_main(argv: list[str]) -> None:
 
 
 def floor(url: str, runs: int, routes: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Each route's query in process, twice: ``fresh`` (a unit of work committed just before
+    each call, outside its timing: the overlay is computed) and ``cached`` (nothing written
+    between calls: the overlay kept from the call before, as a server serves it)."""
     from obligations import open_store
     from wsr.console._access import Role, Viewer
     from wsr.console.queries import dashboard, obligations_page, parse_filters, parse_page
@@ -365,12 +411,18 @@ def floor(url: str, runs: int, routes: list[tuple[str, str]]) -> list[dict[str, 
                 )
 
             call()  # the records are decoded once per process, as in the server
-            times = []
-            for _ in range(runs):
+            fresh, cached = [], []
+            for _ in range(runs):  # A and B alternated
+                bump_revision(store.engine)
                 start = time.perf_counter()
                 call()
-                times.append(time.perf_counter() - start)
-            out.append({"kind": kind, "path": path, **summary(times)})
+                fresh.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                call()
+                cached.append(time.perf_counter() - start)
+            out.append(
+                {"kind": kind, "path": path, "fresh": summary(fresh), "cached": summary(cached)}
+            )
     finally:
         store.engine.dispose()
     return out
@@ -440,33 +492,39 @@ def run(url: str, label: str, args: argparse.Namespace) -> list[str]:
     routes = routes_for(url, args.main)
     port = free_port()
     server = start_server(url, port)
-    served: list[tuple[int, list[dict[str, Any]]]] = []
+    served: list[tuple[int, int, list[dict[str, Any]]]] = []
     try:
         for kind, path in routes:
             if kind == "api":
                 check_api(port, token, url, path)
-        for threads in args.concurrency:
-            cmd = [sys.executable, "-m", "benchmarks.bench_console", "_client"]
-            cmd += ["--port", str(port), "--token", token, "--requests", str(args.requests)]
-            cmd += ["--concurrency", str(threads)]
-            for kind, path in routes:
-                cmd += ["--route", f"{kind} {path}"]
-            log(f"{label}: {len(routes)} routes × {args.requests} requests, {threads} at once")
-            done = subprocess.run(cmd, check=True, capture_output=True, text=True)
-            served.append((threads, json.loads(done.stdout)))
+        for writes in args.writes:
+            for threads in args.concurrency:
+                cmd = [sys.executable, "-m", "benchmarks.bench_console", "_client"]
+                cmd += ["--port", str(port), "--token", token, "--requests", str(args.requests)]
+                cmd += ["--concurrency", str(threads), "--writes", str(writes), "--db", url]
+                for kind, path in routes:
+                    cmd += ["--route", f"{kind} {path}"]
+                log(
+                    f"{label}: {len(routes)} routes × {args.requests} requests, {threads} at "
+                    f"once, a write every {writes or 'never'}"
+                )
+                done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+                served.append((threads, writes, json.loads(done.stdout)))
     finally:
         stop_server(server)
     direct = floor(url, args.requests, routes)
     lines = []
-    for threads, results in served:
+    for threads, writes, results in served:
         for s, d in zip(results, direct, strict=True):
             verdict = "ok" if s["p95"] < 100 else "MISSED"
             if s["failures"]:
                 verdict += f" (failures: {s['failures']})"
+            fresh, cached = d["fresh"], d["cached"]
             lines.append(
-                f"| {label} | {threads} | {s['kind']} | `{s['path']}` "
+                f"| {label} | {threads} | {writes or '–'} | {s['kind']} | `{s['path']}` "
                 f"| {s['p50']:.1f} / {s['p95']:.1f} ms | {s['rps']:.1f} "
-                f"| {d['p50']:.1f} / {d['p95']:.1f} ms | {verdict} |"
+                f"| {fresh['p50']:.1f} / {fresh['p95']:.1f} ms "
+                f"| {cached['p50']:.1f} / {cached['p95']:.1f} ms | {verdict} |"
             )
     return lines
 
@@ -491,6 +549,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--workers", type=int, default=1, help="wsr serve --workers N")
     ap.add_argument("--sweep-first", action="store_true", help="sweep at that instant first")
     ap.add_argument("--main", action="store_true", help="only / and /api/obligations?limit=50")
+    ap.add_argument(
+        "--writes",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=[0, 20, 1],
+        help="a unit of work commits before every N-th request (0: never), one round per value "
+        "(default 0,20,1)",
+    )
     args = ap.parse_args(argv)
     global READ_AT, WORKERS
     READ_AT = _data.NOW + timedelta(days=args.later)
@@ -499,12 +564,13 @@ def main(argv: list[str] | None = None) -> None:
     lines = [
         f"console benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, --size {args.size} "
         f"--requests {args.requests} --concurrency "
-        f"{','.join(map(str, args.concurrency))} --later {args.later:g} --workers {args.workers}"
+        f"{','.join(map(str, args.concurrency))} --writes {','.join(map(str, args.writes))} "
+        f"--later {args.later:g} --workers {args.workers}"
         f"{' --sweep-first' if args.sweep_first else ''}, load {load_avg:.1f}",
         "",
-        "| store | clients | kind | request | served p50 / p95 | req/s "
-        "| query in process p50 / p95 | p95 < 100 ms |",
-        "|---|---|---|---|---|---|---|---|",
+        "| store | clients | a write every | kind | request | served p50 / p95 | req/s "
+        "| in process, fresh p50 / p95 | in process, cached p50 / p95 | p95 < 100 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     with tempfile.TemporaryDirectory(prefix="wsr-bench-console-") as tmp:
         url = prepared(args.size, Path(tmp))
