@@ -21,14 +21,16 @@ process on loopback — against the store query's own time (the same queries run
   agreement's overdue obligations), each answer checked (200, and the ids the API gives equal to
   what ``wsr.console.queries`` gives in process); p50 / p95 latency and throughput;
 * ``--writes N,…``: one round per value; before every N-th request of a route (counted over
-  the client's threads, outside the timing) the client commits what every unit of work that
-  wrote commits to ``store_revision`` (migration 0012) and nothing else, so the next request
-  reads a revision no cache holds and computes the time overlay afresh on the same rows. 0 (never)
+  the client's threads, outside the timing) the client commits what a unit of work that wrote
+  one agreement's obligations commits to the revisions (``store_revision``, migration 0012;
+  that agreement's own, 0013; the agreements in turn) and nothing else, so the next request
+  reads a revision no cache holds and steps that agreement afresh on the same rows. 0 (never)
   is a quiet console: after the warm-up every request is served from the overlay cache (the
   server runs at a fixed ``--now``); 1 makes every request a miss; 20 is one write per 20 reads;
 * the floor: the same call of ``wsr.console.queries`` in the benchmark's own process (the SQL
-  and the decoding of one page, no HTTP, no templates), p50 / p95 over as many runs, ``fresh``
-  (a write committed before each call) and ``cached`` (none), alternated.
+  and the decoding of one page, no HTTP, no templates), p50 / p95 over as many runs, three
+  ways alternated: after a write of every agreement (the whole time step), after a write of
+  one agreement's obligations, and with nothing written (served from the cache).
 
 * ``--later DAYS``: the server and the floor read at ``NOW + DAYS`` (the reads then project
   what a sweep at that instant would add: agreements whose stored wake has come are stepped);
@@ -279,11 +281,25 @@ def sign_in(port: int) -> str:
     return "; ".join(got)
 
 
-def bump_revision(engine: Any) -> None:
-    """What every committed unit of work that wrote does to ``store_revision`` (migration
-    0012), and nothing else: the next read's overlay is computed afresh, on the same rows."""
+def bump_revision(engine: Any, agreement_id: str | None) -> None:
+    """What a committed unit of work that wrote ``agreement_id``'s obligations does to the
+    revisions (``store_revision``, migration 0012; the agreement's own, 0013), and nothing
+    else: the next read steps that agreement afresh, on the same rows. None: every agreement
+    (the whole step is computed again)."""
+    from sqlalchemy import text
+
+    sql = "UPDATE agreement_revision SET n = (SELECT n FROM store_revision WHERE id = 1)"
     with engine.begin() as conn:
         conn.exec_driver_sql("UPDATE store_revision SET n = n + 1 WHERE id = 1")
+        if agreement_id is None:
+            conn.exec_driver_sql(sql)
+        else:
+            conn.execute(text(sql + " WHERE agreement_id = :a"), {"a": agreement_id})
+
+
+def agreement_ids(engine: Any) -> list[str]:
+    with engine.connect() as conn:
+        return [r[0] for r in conn.exec_driver_sql("SELECT id FROM agreements ORDER BY id")]
 
 
 def load(
@@ -299,8 +315,11 @@ def load(
     """``n`` GETs of ``path`` from ``threads`` keep-alive connections: latencies, throughput.
 
     ``writes``: before every ``writes``-th request (counted over all threads, outside its
-    timing) a unit of work commits, so the requests then read a revision no cache holds."""
+    timing) a unit of work commits that wrote one agreement's obligations (the agreements in
+    turn), so the requests then read a revision no cache holds, and that agreement is
+    stepped afresh."""
     latencies: list[float] = []
+    ids = agreement_ids(engine) if writes else []
     failures: list[str] = []
     lock = threading.Lock()
     counter = iter(range(n))
@@ -313,7 +332,7 @@ def load(
                 if i is None:
                     break
                 if writes and i % writes == 0:
-                    bump_revision(engine)
+                    bump_revision(engine, ids[(i // writes) % len(ids)])
             start = time.perf_counter()
             conn.request("GET", path, headers=headers)
             res = conn.getresponse()
@@ -385,9 +404,11 @@ def client_main(argv: list[str]) -> None:
 
 
 def floor(url: str, runs: int, routes: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    """Each route's query in process, twice: ``fresh`` (a unit of work committed just before
-    each call, outside its timing: the overlay is computed) and ``cached`` (nothing written
-    between calls: the overlay kept from the call before, as a server serves it)."""
+    """Each route's query in process, three ways alternated: ``fresh`` (a unit of work that
+    wrote every agreement committed just before each call, outside its timing: the whole
+    overlay is computed), ``one`` (a write of one agreement's obligations, the agreements in
+    turn: that agreement is stepped) and ``cached`` (nothing written between calls: the
+    overlay kept from the call before, as a server serves it)."""
     from obligations import open_store
     from wsr.console._access import Role, Viewer
     from wsr.console.queries import dashboard, obligations_page, parse_filters, parse_page
@@ -411,17 +432,25 @@ def floor(url: str, runs: int, routes: list[tuple[str, str]]) -> list[dict[str, 
                 )
 
             call()  # the records are decoded once per process, as in the server
-            fresh, cached = [], []
-            for _ in range(runs):  # A and B alternated
-                bump_revision(store.engine)
-                start = time.perf_counter()
-                call()
-                fresh.append(time.perf_counter() - start)
+            ids = agreement_ids(store.engine)
+            fresh, one, cached = [], [], []
+            for i in range(runs):  # alternated
+                for written, times in ((None, fresh), (ids[i % len(ids)], one)):
+                    bump_revision(store.engine, written)
+                    start = time.perf_counter()
+                    call()
+                    times.append(time.perf_counter() - start)
                 start = time.perf_counter()
                 call()
                 cached.append(time.perf_counter() - start)
             out.append(
-                {"kind": kind, "path": path, "fresh": summary(fresh), "cached": summary(cached)}
+                {
+                    "kind": kind,
+                    "path": path,
+                    "fresh": summary(fresh),
+                    "one": summary(one),
+                    "cached": summary(cached),
+                }
             )
     finally:
         store.engine.dispose()
@@ -519,12 +548,12 @@ def run(url: str, label: str, args: argparse.Namespace) -> list[str]:
             verdict = "ok" if s["p95"] < 100 else "MISSED"
             if s["failures"]:
                 verdict += f" (failures: {s['failures']})"
-            fresh, cached = d["fresh"], d["cached"]
+            floors = " | ".join(
+                f"{d[k]['p50']:.1f} / {d[k]['p95']:.1f} ms" for k in ("fresh", "one", "cached")
+            )
             lines.append(
                 f"| {label} | {threads} | {writes or '–'} | {s['kind']} | `{s['path']}` "
-                f"| {s['p50']:.1f} / {s['p95']:.1f} ms | {s['rps']:.1f} "
-                f"| {fresh['p50']:.1f} / {fresh['p95']:.1f} ms "
-                f"| {cached['p50']:.1f} / {cached['p95']:.1f} ms | {verdict} |"
+                f"| {s['p50']:.1f} / {s['p95']:.1f} ms | {s['rps']:.1f} | {floors} | {verdict} |"
             )
     return lines
 
@@ -569,8 +598,9 @@ def main(argv: list[str] | None = None) -> None:
         f"{' --sweep-first' if args.sweep_first else ''}, load {load_avg:.1f}",
         "",
         "| store | clients | a write every | kind | request | served p50 / p95 | req/s "
-        "| in process, fresh p50 / p95 | in process, cached p50 / p95 | p95 < 100 ms |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| in process p50 / p95: every agreement written | one written | nothing written "
+        "| p95 < 100 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     with tempfile.TemporaryDirectory(prefix="wsr-bench-console-") as tmp:
         url = prepared(args.size, Path(tmp))

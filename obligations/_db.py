@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 # Alembic is imported only where a migration runs or the script directory is read: importing it
 # costs ~0.2 s, which every `wsr` command would otherwise pay just to check the schema version.
 #: the newest migration; tests check it against the script directory
-HEAD_REVISION = "0012_revision"
+HEAD_REVISION = "0013_agreement_revision"
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

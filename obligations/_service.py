@@ -291,14 +291,15 @@ class ObligationService:
         reads ask the store for the rows without it (:meth:`ObligationStore.agreement_heads`)
         and fill it in from what this service has already read.
         """
-        out: list[TrackedAgreement] = []
-        for head in self.store.agreement_heads():
-            text = self._record_texts.get(head.id)
-            if text is None:
-                full = self.store.get_agreement(head.id)
-                self._record_texts[head.id] = text = full.record_json
-            out.append(attrs.evolve(head, record_json=text))
-        return out
+        return [self._with_record(head) for head in self.store.agreement_heads()]
+
+    def _with_record(self, head: TrackedAgreement) -> TrackedAgreement:
+        """An agreement's head with its record, read from the store only once per service."""
+        text = self._record_texts.get(head.id)
+        if text is None:
+            full = self.store.get_agreement(head.id)
+            self._record_texts[head.id] = text = full.record_json
+        return attrs.evolve(head, record_json=text)
 
     def _record(self, tracked: TrackedAgreement) -> Agreement:
         record = self._records.get(tracked.id)
@@ -1167,6 +1168,26 @@ class ObligationService:
             else:
                 tracked = [self.store.get_agreement(i) for i in sorted(set(agreement_ids))]
             return _overlay(self._steps(tracked, now, shown_before=shown_before))
+
+    def time_overlay_parts(
+        self, *, now: datetime, agreement_ids: Collection[str]
+    ) -> dict[str, dict[str, Obligation]]:
+        """Agreement id → its part of :meth:`time_overlay` (empty for a quiet agreement), for
+        each of ``agreement_ids``. A part is a function of that agreement's own row and
+        obligations and ``now`` alone (the step reads nothing of any other agreement), so a
+        caller may keep parts apart and serve one for as long as its agreement's revision
+        (:meth:`ObligationStore.agreement_revisions`) is unchanged. Nothing is written."""
+        now = _aware(now)
+        wanted = set(agreement_ids)
+        with self.store.read():
+            heads = {h.id: h for h in self.store.agreement_heads() if h.id in wanted}
+            for missing in sorted(wanted - heads.keys()):
+                raise NotFound("agreement", missing)
+            tracked = [self._with_record(heads[i]) for i in sorted(heads)]
+            skip = self._quiet(tracked, now)
+            return {
+                t.id: {} if t.id in skip else _overlay([self._advance(t, now)]) for t in tracked
+            }
 
     def agreements(self, *, now: datetime) -> list[TrackedAgreement]:
         """Every tracked agreement with its status as of ``now`` (nothing is written)."""

@@ -235,6 +235,13 @@ class ObligationStore(ABC):
         None when this store cannot say (then nothing read from it may be reused)."""
         return None
 
+    def agreement_revisions(self) -> dict[str, int] | None:
+        """For each agreement, a number that is equal in two reads only if neither its row nor
+        its obligations were written between them (an agreement missing from the dict: unknown),
+        or None when this store cannot say. An agreement's time step reads nothing else, so a
+        step computed at one revision serves every read at the same ``now`` and revision."""
+        return None
+
     def last_audit_at(self) -> datetime | None:
         """When the newest audit entry is dated (None for an empty log): the log is in time
         order, so nothing may be recorded at an earlier ``now``."""

@@ -282,6 +282,16 @@ store_revision = Table(
     CheckConstraint("id = 1", name="ck_store_revision_single_row"),
 )
 
+#: migration 0013_agreement_revision: for each agreement, the ``store_revision.n`` of the last
+#: unit of work that wrote its row or its obligations (its time step is a function of those
+#: alone); an agreement with no row here is never served from a cache
+agreement_revision = Table(
+    "agreement_revision",
+    metadata,
+    Column("agreement_id", ID, primary_key=True),
+    Column("n", BigInteger, nullable=False),
+)
+
 evidence = Table(
     "evidence",
     metadata,

@@ -43,6 +43,7 @@ from sqlalchemy import (
     Text,
     bindparam,
     cast,
+    delete,
     func,
     insert,
     literal,
@@ -81,6 +82,7 @@ from ._periods import periods_subjects
 from ._rowmap import AGREEMENT_ROWS, OBLIGATION_ROWS
 from ._sqltables import (
     OBLIGATION_INDEXES,
+    agreement_revision,
     agreements,
     audit_head,
     audit_log,
@@ -457,6 +459,7 @@ class SqlAlchemyObligationStore(ObligationStore):
             self._local.new_key = False
             self._local.unwoken = set()
             self._local.wrote = False
+            self._local.touched = set()
             try:
                 yield
                 self._count_revision(conn)
@@ -514,16 +517,63 @@ class SqlAlchemyObligationStore(ObligationStore):
             self._local.wrote = True
             yield self._local.conn
 
+    def _touched(self, agreement_ids: Collection[str] | None) -> None:
+        """Note that this unit of work writes these agreements' rows or obligations (None:
+        every agreement's), for :meth:`_count_revision`."""
+        found: set[str] | None = getattr(self._local, "touched", None)
+        if agreement_ids is None or found is None:
+            self._local.touched = None  # every agreement (also when nothing was noted yet)
+        else:
+            found.update(agreement_ids)
+
     def _count_revision(self, conn: Connection) -> None:
-        """Add one to ``store_revision.n`` if this unit of work wrote (migration 0012), in its
-        own transaction: a reader's snapshot then says whether anything changed since."""
-        if getattr(self._local, "wrote", False):
-            conn.execute(
-                update(store_revision)
-                .where(store_revision.c.id == 1)
-                .values(n=store_revision.c.n + 1)
+        """If this unit of work wrote, add one to ``store_revision.n`` (migration 0012) and
+        give the agreements whose row or obligations it wrote that new ``n`` (0013), in its
+        own transaction: a reader's snapshot then says what changed since."""
+        if not getattr(self._local, "wrote", False):
+            return
+        conn.execute(
+            update(store_revision).where(store_revision.c.id == 1).values(n=store_revision.c.n + 1)
+        )
+        n = conn.execute(
+            select(store_revision.c.n).where(store_revision.c.id == 1)
+        ).scalar_one_or_none()
+        touched: set[str] | None = getattr(self._local, "touched", None)
+        self._local.wrote, self._local.touched = False, set()
+        if touched is None:  # every agreement
+            touched = set(conn.execute(select(agreements.c.id)).scalars())
+        if not touched:
+            return
+        if n is None:  # the revision row is gone: no agreement may be served from a cache
+            for part in _chunks(sorted(touched)):
+                conn.execute(
+                    delete(agreement_revision).where(agreement_revision.c.agreement_id.in_(part))
+                )
+            return
+        for part in _chunks(sorted(touched)):
+            have = set(
+                conn.execute(
+                    select(agreement_revision.c.agreement_id).where(
+                        agreement_revision.c.agreement_id.in_(part)
+                    )
+                ).scalars()
             )
-            self._local.wrote = False
+            if have:
+                conn.execute(
+                    update(agreement_revision)
+                    .where(agreement_revision.c.agreement_id.in_(sorted(have)))
+                    .values(n=n)
+                )
+            new = [{"agreement_id": a, "n": n} for a in part if a not in have]
+            if new:
+                conn.execute(insert(agreement_revision), new)
+
+    def agreement_revisions(self) -> dict[str, int] | None:
+        with self._conn() as conn:
+            rows = conn.execute(
+                select(agreement_revision.c.agreement_id, agreement_revision.c.n)
+            ).all()
+        return {a: int(n) for a, n in rows}
 
     def data_revision(self) -> int | None:
         """``store_revision.n`` as the current transaction sees it: equal in two snapshots
@@ -556,6 +606,7 @@ class SqlAlchemyObligationStore(ObligationStore):
         self._local.new_key = False
         self._local.unwoken = set()
         self._local.wrote = False
+        self._local.touched = set()
         try:
             yield
             self._count_revision(conn)
@@ -581,6 +632,7 @@ class SqlAlchemyObligationStore(ObligationStore):
             except IntegrityError:  # tracked by another process since we looked
                 raise self._already_tracked(agreement.id, None) from None
             self._unwoken().add(agreement.id)
+            self._touched({agreement.id})
 
     @staticmethod
     def _already_tracked(agreement_id: str, since: datetime | None) -> Conflict:
@@ -611,6 +663,7 @@ class SqlAlchemyObligationStore(ObligationStore):
         with self._writing() as conn:
             row = {**_agreement_row(agreement), "wake_at": None}  # the writer sets a fresh one
             self._unwoken().add(agreement.id)
+            self._touched({agreement.id})
             done = conn.execute(
                 update(agreements).where(agreements.c.id == agreement.id).values(row)
             )
@@ -626,7 +679,9 @@ class SqlAlchemyObligationStore(ObligationStore):
 
     def _forget_wakes(self, conn: Connection, agreement_ids: Collection[str]) -> None:
         """The safety net: an agreement whose obligations or events are written has no known
-        wake until its writer sets a fresh one (so a path that forgets is slow, never wrong)."""
+        wake until its writer sets a fresh one (so a path that forgets is slow, never wrong);
+        and a new revision at the commit (``_count_revision``)."""
+        self._touched(agreement_ids)
         ids = sorted(set(agreement_ids) - self._unwoken())
         for part in _chunks(ids):
             conn.execute(
@@ -957,6 +1012,7 @@ class SqlAlchemyObligationStore(ObligationStore):
         with self._writing() as conn:
             # which agreements the rows belong to is only known once they are in: forget all
             conn.execute(update(agreements).values(wake_at=None))
+            self._touched(None)
             for ix in OBLIGATION_INDEXES:
                 ix.drop(conn)
             try:

@@ -37,7 +37,7 @@ def test_migrations_build_exactly_the_store_schema(sql_store):
     with sql_store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
-    assert current_revision(sql_store.engine) == head_revision() == "0012_revision"
+    assert current_revision(sql_store.engine) == head_revision() == "0013_agreement_revision"
 
 
 def test_new_sqlite_database_is_migrated_on_first_use(tmp_path):

@@ -16,6 +16,13 @@ same overlay. This keeps it, keyed by:
 A store that cannot say its revision (``None``) is never cached. Concurrent misses of one key
 compute once: the others wait for it (one flight per key). The step's values are frozen
 ``Obligation``s and callers get a new dict each time, so nothing served can be changed.
+
+**Parts.** A miss of the whole overlay (any write moves ``store_revision``) is put together
+from each agreement's part, and a part is kept under (agreement, that agreement's revision,
+``now``): migration ``0013_agreement_revision`` gives an agreement the store's new revision
+whenever a unit of work writes its row or its obligations, and its step reads nothing else. So
+after a write to one agreement only that agreement's step is computed again; an agreement with
+no revision is computed every time.
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ Overlay = dict[str, Obligation]
 
 #: entries kept: one per (revision, minute, scope) in use; a few viewers' scopes per minute
 SIZE = 32
+#: agreements' parts kept: one per (agreement, its revision, minute) in use
+PART_SIZE = 512
 
 
 @dataclass
@@ -42,9 +51,13 @@ class OverlayCache:
     routes run in a thread pool)."""
 
     size: int = SIZE
+    part_size: int = PART_SIZE
     hits: int = 0
     misses: int = 0
+    part_hits: int = 0
+    part_misses: int = 0
     _entries: OrderedDict[Hashable, Overlay] = field(default_factory=OrderedDict)
+    _parts: OrderedDict[Hashable, Overlay] = field(default_factory=OrderedDict)
     _flights: dict[Hashable, threading.Lock] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -73,6 +86,24 @@ class OverlayCache:
                     self._flights.pop(key, None)
         return dict(value)
 
+    def part(self, key: Hashable) -> Overlay | None:
+        """The agreement's part kept under ``key`` (agreement, its revision, now), if any; the
+        caller only reads it (the whole overlay built from parts is a new dict)."""
+        with self._lock:
+            found = self._parts.get(key)
+            if found is None:
+                self.part_misses += 1
+            else:
+                self._parts.move_to_end(key)
+                self.part_hits += 1
+            return found
+
+    def keep_part(self, key: Hashable, part: Overlay) -> None:
+        with self._lock:
+            self._parts[key] = dict(part)
+            while len(self._parts) > self.part_size:
+                self._parts.popitem(last=False)
+
     def _hit(self, key: Hashable) -> Overlay | None:
         found = self._entries.get(key)
         if found is not None:
@@ -83,6 +114,7 @@ class OverlayCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._parts.clear()
 
 
 _CACHES: weakref.WeakKeyDictionary[ObligationStore, OverlayCache] = weakref.WeakKeyDictionary()

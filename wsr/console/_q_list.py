@@ -123,11 +123,33 @@ def _time_overlay(
     asked = None if everything else tuple(sorted(awake))
     store = _store(source)
     revision = store.data_revision()  # in this read's snapshot, as the step's rows are
+    cache = overlay_cache(store)
 
     def step() -> dict[str, Obligation]:
         return _service(source).time_overlay(now=now, agreement_ids=asked)
 
-    found = step() if revision is None else overlay_cache(store).get((revision, now, asked), step)
+    def from_parts() -> dict[str, Obligation]:
+        """The overlay from each agreement's part, kept apart by its own revision (read in
+        this snapshot too): after a write only the agreements it wrote are stepped again."""
+        revisions = store.agreement_revisions()
+        if revisions is None:
+            return step()
+        ids = sorted(wakes) if asked is None else asked  # ``wakes`` holds every agreement
+        parts: dict[str, dict[str, Obligation]] = {}
+        for a in ids:
+            kept = cache.part((a, r, now)) if (r := revisions.get(a)) is not None else None
+            if kept is not None:
+                parts[a] = kept
+        missing = [a for a in ids if a not in parts]
+        if missing:
+            fresh = _service(source).time_overlay_parts(now=now, agreement_ids=missing)
+            for a, part in fresh.items():
+                if (r := revisions.get(a)) is not None:
+                    cache.keep_part((a, r, now), part)
+            parts.update(fresh)
+        return {k: o for a in ids for k, o in parts[a].items()}
+
+    found = step() if revision is None else cache.get((revision, now, asked), from_parts)
     agreements = frozenset(f.id for f in scoped)
     return {
         k: o

@@ -7,6 +7,9 @@ read would show, on SQLite and PostgreSQL.
 - A write by another store object on its own engine (another process: a CLI command, the
   scheduler) is seen at once: the next read at the same ``now`` misses, and equals a fresh read,
   which differs from what was cached (so serving the stale entry would fail the test).
+- The overlay is put together from each agreement's part (migration 0013): after a write to one
+  agreement's obligations only that agreement is stepped again; after a write of no agreement
+  (an audit entry) none is; either way the result equals a fresh read.
 - The cache itself: one computation however many threads miss a key together, copies served,
   least recently used dropped, a failed computation not kept.
 - The console's wall clock reads whole minutes; ``--now`` is kept as given.
@@ -101,6 +104,80 @@ def test_a_write_from_another_process_is_seen_at_once(sql_store, write):
     assert overlay_cache(sql_store).misses > misses, "the cached overlay outlived the write"
     assert after == _fresh(sql_store, MONITOR, now, ids)
     assert after != cached  # the write changed what is shown: a stale entry would be caught
+
+
+def _stepped(monkeypatch) -> list[str]:
+    """The ids of the agreements the time step runs for, in order, from now on."""
+    calls: list[str] = []
+    advance = ObligationService._advance
+
+    def spy(self: ObligationService, tracked: Any, now: datetime, **kw: Any) -> Any:
+        calls.append(tracked.id)
+        return advance(self, tracked, now, **kw)
+
+    monkeypatch.setattr(ObligationService, "_advance", spy)
+    return calls
+
+
+def _note(other: SqlAlchemyObligationStore, now: datetime) -> None:
+    """A write of no agreement's row or obligations: an audit entry alone."""
+    from obligations import AuditEntry
+
+    aid = other.list_agreements()[0].id
+    entry = AuditEntry(agreement_id=aid, obligation_id=None, at=now, actor="cli",
+                       action="note", reason="a note")  # fmt: skip
+    other.append_audit([entry])
+
+
+def _other(sql_store: SqlAlchemyObligationStore) -> SqlAlchemyObligationStore:
+    return SqlAlchemyObligationStore(
+        create_engine(sql_store.engine.url), audit_key=sql_store.audit_key
+    )
+
+
+def test_after_a_write_only_the_agreement_it_wrote_is_stepped_again(sql_store, monkeypatch):
+    """Migration 0013: the overlay is put together from each agreement's part, kept by that
+    agreement's own revision; a write to one agreement's obligations leaves the other's part
+    served as it was, and the whole still equals a fresh read."""
+    svc, now, ids = _awake(sql_store)
+    stepped = _stepped(monkeypatch)
+    reads(svc, MONITOR, now, [])
+    both = sorted(set(stepped))
+    assert len(both) == 2, "the scenario must have two awake agreements"
+    other = _other(sql_store)
+    try:
+        amended = other.get_obligation(
+            next(
+                i
+                for i in sorted(ObligationService(other).time_overlay(now=now))
+                if i in {o.id for o in other.find_obligations()}
+            )  # fmt: skip
+        ).agreement_id
+        _amend(other, now)
+    finally:
+        other.engine.dispose()
+    stepped.clear()
+    reads(svc, MONITOR, now, [])  # the dashboard and lists (an obligation's page steps its own)
+    assert stepped == [amended], "an agreement the write did not touch was stepped again"
+    monkeypatch.undo()
+    assert reads(svc, MONITOR, now, ids) == _fresh(sql_store, MONITOR, now, ids)
+
+
+def test_a_write_of_no_agreement_steps_none_again(sql_store, monkeypatch):
+    svc, now, ids = _awake(sql_store)
+    cached = reads(svc, MONITOR, now, ids)
+    other = _other(sql_store)
+    try:
+        _note(other, now)
+    finally:
+        other.engine.dispose()
+    stepped = _stepped(monkeypatch)
+    misses = overlay_cache(sql_store).misses
+    reads(svc, MONITOR, now, [])  # the dashboard and lists (an obligation's page steps its own)
+    assert overlay_cache(sql_store).misses > misses  # the store's revision moved
+    assert stepped == []  # but every agreement's part was still its own
+    monkeypatch.undo()
+    assert reads(svc, MONITOR, now, ids) == cached == _fresh(sql_store, MONITOR, now, ids)
 
 
 def test_one_computation_for_many_threads():
