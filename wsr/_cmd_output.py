@@ -51,6 +51,23 @@ def _ob_line(ob: Obligation, now: datetime) -> str:
     return "  ".join(parts)
 
 
+def _echo_changes(
+    created: Sequence[Obligation],
+    changed: Sequence[Obligation],
+    messages: Sequence[str],
+    now: datetime,
+    *,
+    indent: str = "",
+) -> None:
+    """What a write created and changed, a line each, then its messages (``note: …``)."""
+    for ob in created:
+        typer.echo(f"{indent}created  {_ob_line(ob, now)}")
+    for ob in changed:
+        typer.echo(f"{indent}changed  {_ob_line(ob, now)}")
+    for message in messages:
+        typer.echo(f"{indent}note: {message}")
+
+
 def _console() -> Console:
     from rich.console import Console
 

@@ -14,7 +14,8 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
-from ._cmd_obligations import JsonOpt, _echo_json, _ob_line, _opened
+from ._cmd_obligations import JsonOpt, _echo_json, _opened
+from ._cmd_output import _echo_changes
 from .cli import app
 
 payroll_app = typer.Typer(
@@ -96,7 +97,4 @@ def payroll_import(
         f"recorded {ev.id}: payroll of {supplier} with {len(payroll.lines)} lines, "
         f"paid {ev.occurred_on.isoformat()}"
     )
-    for ob in result.changed:
-        typer.echo(f"changed  {_ob_line(ob, now)}")
-    for message in result.messages:
-        typer.echo(f"note: {message}")
+    _echo_changes((), result.changed, result.messages, now)

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from ._cmd_output import _echo_json, _ob_line, _print_one
+from ._cmd_output import _echo_changes, _echo_json, _ob_line, _print_one
 from ._cmd_plumbing import (
     JsonOpt,
     _actor,
@@ -77,12 +77,7 @@ def event(
         return
     ev = result.event
     typer.echo(f"recorded {ev.id}: {ev.type} on {ev.occurred_on.isoformat()}")
-    for ob in result.created:
-        typer.echo(f"created  {_ob_line(ob, now)}")
-    for ob in result.changed:
-        typer.echo(f"changed  {_ob_line(ob, now)}")
-    for message in result.messages:
-        typer.echo(f"note: {message}")
+    _echo_changes(result.created, result.changed, result.messages, now)
 
 
 @app.command()
@@ -122,12 +117,7 @@ def determination(
             f"{ev.agreement_id}: recorded {ev.id}: {ev.type} for {supplier} "
             f"on {ev.occurred_on.isoformat()}"
         )
-        for ob in result.created:
-            typer.echo(f"  created  {_ob_line(ob, now)}")
-        for ob in result.changed:
-            typer.echo(f"  changed  {_ob_line(ob, now)}")
-        for message in result.messages:
-            typer.echo(f"  note: {message}")
+        _echo_changes(result.created, result.changed, result.messages, now, indent="  ")
     for agreement_id, why in scope.skipped:
         typer.echo(f"{agreement_id}: not recorded ({why})")
 
