@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from obligations import make_engine
 from obligations.stores._sqltables import metadata
 from tests import hostile, tally
-from tests.wsr.test_cmd_obligations import ANSWERS, any_db, run  # noqa: F401  (fixture)
+from tests.wsr.test_cmd_obligations import ANSWERS, run
 from wsr._entry import main  # the `wsr` script: a plain draft without typer
 
 LOCATED = re.compile(r"^[^\s:][^:]*: \S.*$")
@@ -78,7 +78,7 @@ class World:
 
 
 @pytest.fixture
-def world(any_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[World]:  # noqa: F811
+def world(any_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[World]:
     yield World(tmp_path, any_db, capsys)
 
 
@@ -226,7 +226,7 @@ def test_each_path_problem_is_named(
 
 
 def test_the_longest_supplier_id_drafts_tracks_and_records_on_both_engines(
-    any_db: str,  # noqa: F811
+    any_db: str,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -12,7 +12,6 @@ from tests.wsr.test_cmd_obligations import (  # noqa: F401  (fixtures)
     _obligations,
     _season,
     _track,
-    any_db,
     record,
     run,
 )

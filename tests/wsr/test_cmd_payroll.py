@@ -7,8 +7,6 @@ was (compared row by row before and after).
 from __future__ import annotations
 
 import json
-import os
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -27,27 +25,6 @@ def run(capsys, db: str, *args: str, now: str = T_PAID) -> tuple[int, str, str]:
         main(["--db", db, "--now", now, *args])
     out = capsys.readouterr()
     return int(exit_info.value.code or 0), out.out, out.err
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_db(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'wsr.db'}"
-        return
-    url = os.environ.get("WSR_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("WSR_TEST_POSTGRES_URL is not set (scripts/pg-test-server start DIR)")
-    base = sa.engine.make_url(url)
-    name = f"wsr_pay_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def dump(db: str) -> dict[str, list[tuple[object, ...]]]:

@@ -4,7 +4,6 @@ the console's obligation page does, and the JSON adds ``kind`` and ``in_force`` 
 unchanged ``due`` (keys are only ever added to the CLI contract). Through ``wsr.cli.main`` on a
 real SQLite file and, when WSR_TEST_POSTGRES_URL is set, a real PostgreSQL database."""
 
-# ruff: noqa: F811  (the database fixture is imported from test_cmd_obligations)
 from __future__ import annotations
 
 import json
@@ -12,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.wsr.test_cmd_obligations import any_db  # noqa: F401  (the fixture)
 from wsr.cli import main
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fair-food-produce.yaml"
