@@ -10,8 +10,6 @@ each test starts from empty tables.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -26,8 +24,8 @@ from obligations.abc import ObligationStore
 from obligations.stores._sqltables import metadata
 from obligations.stores.memory import MemoryObligationStore
 from obligations.stores.sqlalchemy import SqlAlchemyObligationStore
+from tests.pgdb import private_database
 
-PG_ENV = "WSR_TEST_POSTGRES_URL"
 NOW = datetime(2026, 3, 13, 14, 0, tzinfo=UTC)
 
 
@@ -37,26 +35,13 @@ NOW = datetime(2026, 3, 13, 14, 0, tzinfo=UTC)
 @pytest.fixture(scope="session")
 def pg_engine() -> Iterator[sa.Engine]:
     """A private, migrated database on the server named by WSR_TEST_POSTGRES_URL."""
-    url = os.environ.get(PG_ENV)
-    if not url:
-        pytest.skip(
-            f"{PG_ENV} is not set; start a server with "
-            f"`export {PG_ENV}=$(scripts/pg-test-server start /tmp/wsr-pg)`"
-        )
-    base = sa.engine.make_url(url)
-    name = f"wsr_t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    engine = make_engine(base.set(database=name).render_as_string(hide_password=False))
-    upgrade(engine)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.dispose()
+    with private_database("wsr_t") as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def _empty(engine: sa.Engine) -> None:

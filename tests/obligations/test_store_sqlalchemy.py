@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import attrs
@@ -28,7 +26,7 @@ from obligations._db import (
 )
 from obligations.stores._sqltables import agreements, audit_log, metadata
 from obligations.stores.sqlalchemy import SqlAlchemyObligationStore, _agreement_row
-from tests.obligations.conftest import PG_ENV
+from tests.pgdb import private_database
 
 NOW = datetime(2026, 3, 13, 14, 0, tzinfo=UTC)
 
@@ -266,20 +264,8 @@ def empty_db_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
-    url = os.environ.get(PG_ENV)
-    if not url:
-        pytest.skip(f"{PG_ENV} is not set (scripts/pg-test-server start DIR)")
-    base = sa.engine.make_url(url)
-    name = f"wsr_m_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.dispose()
+    with private_database("wsr_m") as url:
+        yield url
 
 
 #: the audit tables as revisions 0001 and 0002 built them (no recorded_at, no signatures)

@@ -46,35 +46,16 @@ def stub() -> Iterator[SendGridStub]:
 
 # -- databases: SQLite per test, and one PostgreSQL database for the session --------------------
 
-PG_ENV = "WSR_TEST_POSTGRES_URL"
-
 
 @pytest.fixture(scope="session")
 def pg_database_url() -> Iterator[str]:
     """A private, migrated database on the server named by WSR_TEST_POSTGRES_URL."""
-    import os
-    import uuid
-
-    import sqlalchemy as sa
-
     from obligations._db import upgrade
+    from tests.pgdb import private_database
 
-    url = os.environ.get(PG_ENV)
-    if not url:
-        pytest.skip(f"{PG_ENV} is not set (scripts/pg-test-server start DIR)")
-    base = sa.engine.make_url(url)
-    name = f"wsr_s_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    target = base.set(database=name).render_as_string(hide_password=False)
-    upgrade(target)
-    try:
+    with private_database("wsr_s") as target:
+        upgrade(target)
         yield target
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def empty_tables(engine) -> None:

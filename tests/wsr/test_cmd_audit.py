@@ -24,6 +24,7 @@ from obligations._audit import GENESIS, AuditHead, chain_hash, entry_mac, head_m
 from obligations._auditkey import AuditKey, default_path
 from obligations._db import make_engine, open_store, upgrade
 from obligations.stores._sqltables import audit_head, audit_log, metadata
+from tests.pgdb import private_database
 from tests.wsr.test_cmd_obligations import ANSWERS, T_MARCH, _season, _track, run
 from wsr.cli import main
 
@@ -527,18 +528,8 @@ def empty_url(request, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
-    if not PG:
-        pytest.skip("WSR_TEST_POSTGRES_URL is not set")
-    name = f"wsr_audit_l_{uuid.uuid4().hex[:10]}"
-    admin = _pg_admin()
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield _pg_url(name)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.dispose()
+    with private_database("wsr_audit_l") as url:
+        yield url
 
 
 def test_an_0002_log_upgrades_to_an_unkeyed_legacy_chain_then_rekeys(capsys, empty_url):

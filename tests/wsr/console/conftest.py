@@ -25,14 +25,12 @@ example agreements, one user of each role, signed-in clients and API clients, a 
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import socket
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -43,6 +41,7 @@ import pytest
 
 from obligations._db import make_engine, upgrade
 from tests.obligations.conftest import pg_engine, sql_store  # noqa: F401  (fixtures: SQL stores)
+from tests.pgdb import private_database
 from wsr._settings import Settings
 from wsr.console._access import Role
 
@@ -59,7 +58,6 @@ COMPLAINANT_REFS = ("C-0147", "W-5521")
 #: the seeded retaliation finding's text (confidential: a brand never sees it either)
 RETALIATION_TEXT = "dismissed after"
 PASSWORD = "correct horse battery staple"
-PG_ENV = "WSR_TEST_POSTGRES_URL"
 
 
 @dataclass(frozen=True)
@@ -196,26 +194,11 @@ def console_db(tmp_path: Path) -> str:
 @pytest.fixture
 def console_pg() -> Iterator[str]:
     """A migrated, empty database of its own on the PostgreSQL server of the tests."""
-    import sqlalchemy as sa
-
-    base_url = os.environ.get(PG_ENV)
-    if not base_url:
-        pytest.skip(f"{PG_ENV} is not set (postgres)")
-    base = sa.engine.make_url(base_url)
-    name = f"wsr_c_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = base.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
+    with private_database("wsr_c") as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")
