@@ -48,6 +48,7 @@ if _typing.TYPE_CHECKING:  # what mypy and editors see; at run time, `_LAZY` bel
         TemplateError,
         ToolMissing,
     )
+    from ._frozen import error_message
     from ._inputfile import LIMITS, InputKind, read_input, read_input_text
     from ._kinds import ObligationKind
     from ._library import Library, load_library, read_document
@@ -95,6 +96,7 @@ _LAZY: dict[str, str] = {
     "SupplierRec": "._agreement",
     "WarningRec": "._agreement",
     "canonical_json": "._canonical",
+    "error_message": "._frozen",
     "seal": "._agreement",
     "AgreementInfo": "._answers",
     "Answers": "._answers",
@@ -245,6 +247,7 @@ __all__ = [
     "WarningRec",
     "WsrElement",
     "canonical_json",
+    "error_message",
     "compare_to_standard",
     "describe_floor",
     "fmt_decimal",

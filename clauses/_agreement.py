@@ -41,12 +41,12 @@ Section::
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
-
 from ._canonical import canonical_json
+from ._frozen import OMIT_EMPTY, OMIT_NONE, Frozen, omit_if
 from ._kinds import ObligationKind
 from ._schema import (
     EndsOn,
@@ -62,11 +62,8 @@ from ._upgrade import upgrade_v1
 SCHEMA_VERSION = 2
 
 
-class _Rec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-
-class PartyRec(_Rec):
+@dataclass(frozen=True, kw_only=True)
+class PartyRec(Frozen):
     role: str
     name: str
     address: str
@@ -76,28 +73,32 @@ class PartyRec(_Rec):
     # issue 10: further notice addresses (tried in order when one bounces) and the language of
     # the party's notices; left out of the record when not given, so older records keep their
     # bytes and content hash
-    notice_emails: list[str] = Field(default_factory=list, exclude_if=lambda v: not v)
-    language: str = Field(default="en", exclude_if=lambda v: v == "en")
+    notice_emails: list[str] = field(default_factory=list, metadata=OMIT_EMPTY)
+    language: str = field(default="en", metadata=omit_if(lambda v: v == "en"))
 
 
-class SupplierRec(_Rec):
+@dataclass(frozen=True, kw_only=True)
+class SupplierRec(Frozen):
     id: str
     name: str
     country: str
 
 
-class DefinedTermRec(_Rec):
+@dataclass(frozen=True, kw_only=True)
+class DefinedTermRec(Frozen):
     term: str
     definition: str
     clause_id: str
 
 
-class ParagraphRec(_Rec):
+@dataclass(frozen=True, kw_only=True)
+class ParagraphRec(Frozen):
     number: str
     text: str
 
 
-class BoundDeadline(_Rec):
+@dataclass(frozen=True, kw_only=True)
+class BoundDeadline(Frozen):
     anchor: str
     days: int
     months: int
@@ -105,16 +106,18 @@ class BoundDeadline(_Rec):
     rounding: str
 
 
-class BoundTrigger(_Rec):
+@dataclass(frozen=True, kw_only=True)
+class BoundTrigger(Frozen):
     """When instances come into being, with ``every`` resolved to the period's name."""
 
     on: Literal["execution", "recurrence", "event"]
     every: str | None = None
     event: str | None = None
-    where: dict[str, Any] = Field(default_factory=dict)
+    where: dict[str, Any] = field(default_factory=dict)
 
 
-class BoundAccrue(_Rec):
+@dataclass(frozen=True, kw_only=True)
+class BoundAccrue(Frozen):
     """Accrual with its period and unit resolved (``unit`` None: summed as recorded)."""
 
     per: str
@@ -123,12 +126,14 @@ class BoundAccrue(_Rec):
     unit: str | None = None
 
 
-class BoundCure(_Rec):
+@dataclass(frozen=True, kw_only=True)
+class BoundCure(Frozen):
     days: int
-    powers: list[str] = Field(default_factory=list)
+    powers: list[str] = field(default_factory=list)
 
 
-class BoundSpec(_Rec):
+@dataclass(frozen=True, kw_only=True)
+class BoundSpec(Frozen):
     """An obligation spec with its variables resolved: what the obligations compiler reads."""
 
     id: str  # full id: "<clause id>.<local id>"
@@ -146,9 +151,9 @@ class BoundSpec(_Rec):
     ends: BoundDeadline | None = None
     amount_formula: str | None
     accrue: BoundAccrue | None = None
-    settled_by: list[SettledBy] = Field(default_factory=list)
-    ends_on: list[EndsOn] = Field(default_factory=list)
-    violated_by: list[ViolatedBy] = Field(default_factory=list)
+    settled_by: list[SettledBy] = field(default_factory=list)
+    ends_on: list[EndsOn] = field(default_factory=list)
+    violated_by: list[ViolatedBy] = field(default_factory=list)
     evidence: list[str]
     reminders: list[int]
     grace_days: int
@@ -157,13 +162,14 @@ class BoundSpec(_Rec):
     kpi: bool
     # issue 10: the notice ladder; left out of the record when absent, so every record drafted
     # before it keeps its bytes and its content hash
-    escalation: Escalation | None = Field(default=None, exclude_if=lambda v: v is None)
+    escalation: Escalation | None = field(default=None, metadata=OMIT_NONE)
 
     def settlements(self, by: SettleBy) -> list[SettledBy]:
         return [s for s in self.settled_by if s.by is by]
 
 
-class SectionRec(_Rec):
+@dataclass(frozen=True, kw_only=True)
+class SectionRec(Frozen):
     number: str
     clause_id: str
     clause_version: str
@@ -172,11 +178,12 @@ class SectionRec(_Rec):
     alternative_kind: str
     variables: dict[str, Any]
     paragraphs: list[ParagraphRec]
-    obligations: list[BoundSpec] = Field(default_factory=list)
-    powers: list[PowerSpec] = Field(default_factory=list)
+    obligations: list[BoundSpec] = field(default_factory=list)
+    powers: list[PowerSpec] = field(default_factory=list)
 
 
-class OverrideRec(_Rec):
+@dataclass(frozen=True, kw_only=True)
+class OverrideRec(Frozen):
     clause_id: str
     variable: str
     value: Any
@@ -185,7 +192,8 @@ class OverrideRec(_Rec):
     approved_by: str
 
 
-class OmissionRec(_Rec):
+@dataclass(frozen=True, kw_only=True)
+class OmissionRec(Frozen):
     """A clause type the agreement does not include; ``reason``/``approved_by`` when recorded."""
 
     clause_id: str
@@ -196,14 +204,16 @@ class OmissionRec(_Rec):
     lacks: str = ""  # for a required clause: what the agreement then lacks, in counsel's words
 
 
-class WarningRec(_Rec):
+@dataclass(frozen=True, kw_only=True)
+class WarningRec(Frozen):
     """Something counsel must see that does not stop drafting (``path`` as in input errors)."""
 
     path: str
     message: str
 
 
-class Agreement(_Rec):
+@dataclass(frozen=True, kw_only=True)
+class Agreement(Frozen):
     id: str
     content_hash: str
     schema_version: int = SCHEMA_VERSION
@@ -218,15 +228,15 @@ class Agreement(_Rec):
     suppliers: list[SupplierRec]
     defined_terms: list[DefinedTermRec]
     sections: list[SectionRec]
-    overrides: list[OverrideRec] = Field(default_factory=list)
-    omitted: list[OmissionRec] = Field(default_factory=list)
-    warnings: list[WarningRec] = Field(default_factory=list)
+    overrides: list[OverrideRec] = field(default_factory=list)
+    omitted: list[OmissionRec] = field(default_factory=list)
+    warnings: list[WarningRec] = field(default_factory=list)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _version(cls, data: Any, info: ValidationInfo) -> Any:
+    @staticmethod
+    def _before_validate(data: Any, info: Any) -> Any:
         """A stored version-1 record is read in its version-2 form (``_upgrade``); sealing
-        (drafting, or ``wsr track`` checking a file) accepts only the current version."""
+        (drafting, or ``wsr track`` checking a file) accepts only the current version.
+        Run by pydantic before the fields (``_frozen.adapter``)."""
         version = data.get("schema_version", SCHEMA_VERSION) if isinstance(data, dict) else None
         sealing = bool(info.context and info.context.get("sealing"))
         if version == 1 and not sealing:
@@ -266,14 +276,22 @@ class Agreement(_Rec):
         return cls.model_validate_json(text)
 
 
-def seal(body: dict[str, Any]) -> Agreement:
-    """Compute content_hash and id over the canonical form of ``body`` and build the record."""
-    body = {k: v for k, v in body.items() if k not in ("id", "content_hash")}
-    body.setdefault("schema_version", SCHEMA_VERSION)
-    # Normalise through the model first so the hash covers exactly what is serialised.
-    probe = Agreement.model_validate(
-        {**body, "id": "agr-0", "content_hash": "sha256:0"}, context={"sealing": True}
-    )
+def seal(body: dict[str, Any] | Agreement) -> Agreement:
+    """The record with ``content_hash`` and ``id`` computed over the canonical form of the rest.
+
+    ``body`` is either the record's fields as JSON-like data (a record file, a test's edit of
+    one), checked and normalised through the schema first so the hash covers exactly what is
+    serialised, or an :class:`Agreement` the engine built itself (``assemble``), whose
+    values already have their types; its id and hash are replaced.
+    """
+    if isinstance(body, Agreement):
+        probe = body
+    else:
+        fields = {k: v for k, v in body.items() if k not in ("id", "content_hash")}
+        fields.setdefault("schema_version", SCHEMA_VERSION)
+        probe = Agreement.model_validate(
+            {**fields, "id": "agr-0", "content_hash": "sha256:0"}, context={"sealing": True}
+        )
     dumped = probe.model_dump(mode="json")
     dumped.pop("id")
     dumped.pop("content_hash")

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict
 
 from ._agreement import PartyRec, SupplierRec, WarningRec
 from ._codes import COUNTRIES, CURRENCIES
@@ -23,6 +22,7 @@ from ._constraints import agreement_findings
 from ._dates import zone_problem
 from ._exceptions import InputError, Problem
 from ._formula import FormulaError, formula_names
+from ._frozen import Frozen
 from ._inputfile import InputKind
 from ._library import Library, display_path, read_document
 from ._paper import Paper, default_paper
@@ -63,11 +63,8 @@ MAX_PARTIES = 26
 SUPPLIER_FIELDS = ("id", "name", "country")
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-
-class AgreementInfo(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class AgreementInfo(Frozen):
     title: str
     effective_date: date
     timezone: str
@@ -77,26 +74,31 @@ class AgreementInfo(_Frozen):
     paper: Paper = Paper.LETTER
 
 
-class Override(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class Override(Frozen):
     """Explicit approval to draft a clause with a value past its WSR floor."""
 
     reason: str
     approved_by: str
 
 
-class ClauseChoice(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class ClauseChoice(Frozen):
     alternative: str = "standard"
     variables: dict[str, Any]  # typed values: Decimal, int, date, bool, str, list[dict], None
     override: Override | None = None
 
 
-class Answers(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class Answers(Frozen):
     agreement: AgreementInfo
     parties: list[PartyRec]
     suppliers: list[SupplierRec]
     clauses: dict[str, ClauseChoice]  # in library order
-    omissions: dict[str, Override] = {}  # clause id -> why it is left out and who approved
-    notes: list[WarningRec] = []  # what reading the answers found that counsel must see
+    #: clause id -> why it is left out and who approved
+    omissions: dict[str, Override] = field(default_factory=dict)
+    #: what reading the answers found that counsel must see
+    notes: list[WarningRec] = field(default_factory=list)
 
     def as_standard(self, lib: Library) -> Answers:
         """The same agreement with every clause on its standard text and standard defaults.
@@ -325,7 +327,9 @@ def _parties(raw: Any, problems: list[Problem]) -> list[PartyRec]:
         if not data:
             continue
         n = len(problems)
-        fields = {f: _text(data.get(f), f"{path}.{f}", problems) for f in PARTY_FIELDS}
+        fields: dict[str, Any] = {
+            f: _text(data.get(f), f"{path}.{f}", problems) for f in PARTY_FIELDS
+        }
         for f in OPTIONAL_PARTY_FIELDS:
             if data.get(f) is not None:
                 fields[f] = _text(data.get(f), f"{path}.{f}", problems)

@@ -12,13 +12,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._agreement import (
+    SCHEMA_VERSION,
     Agreement,
     BoundAccrue,
     BoundCure,
     BoundDeadline,
     BoundSpec,
     BoundTrigger,
+    DefinedTermRec,
+    OverrideRec,
+    ParagraphRec,
     PartyRec,
+    SectionRec,
+    WarningRec,
     seal,
 )
 from ._answers import LITERAL_PERIODS, Answers, ClauseChoice, active_specs, floor_breaches
@@ -175,10 +181,10 @@ def bind_spec(
     )
 
 
-def contradiction_warnings(answers: Answers, lib: Library) -> list[dict[str, str]]:
+def contradiction_warnings(answers: Answers, lib: Library) -> list[WarningRec]:
     """What counsel must see in this agreement: warning-level constraints (``_constraints``)."""
     return [
-        {"path": f.path, "message": f.message}
+        WarningRec(path=f.path, message=f.message)
         for f in agreement_findings(lib, answers.clauses)
         if f.severity is Severity.WARNING
     ]
@@ -194,9 +200,9 @@ def assemble(answers: Answers, lib: Library) -> Agreement:
         )
     numbers = {cid: str(i) for i, cid in enumerate(included, start=1)}
     others = {cid: answers.clauses[cid].variables for cid in included}
-    sections: list[dict[str, Any]] = []
-    terms: list[dict[str, Any]] = []
-    overrides: list[dict[str, Any]] = []
+    sections: list[SectionRec] = []
+    terms: list[DefinedTermRec] = []
+    overrides: list[OverrideRec] = []
     for cid in included:
         cdef = lib.get(cid)
         choice = answers.clauses[cid]
@@ -205,60 +211,65 @@ def assemble(answers: Answers, lib: Library) -> Agreement:
         ctx = _context(answers, cid, choice, numbers)
         text = render(cid, alt.text, ctx)
         paras = [
-            {"number": f"{number}.{n}", "text": p} for n, p in enumerate(paragraphs(text), start=1)
+            ParagraphRec(number=f"{number}.{n}", text=p)
+            for n, p in enumerate(paragraphs(text), start=1)
         ]
         for d in cdef.defines:
             definition = " ".join(paragraphs(render(cid, d.definition, ctx)))
-            terms.append({"term": d.term, "definition": definition, "clause_id": cid})
+            terms.append(DefinedTermRec(term=d.term, definition=definition, clause_id=cid))
         specs = [
             bind_spec(cdef, s, number, choice.variables, others)
             for s in active_specs(cdef, choice.alternative)
         ]
         sections.append(
-            {
-                "number": number,
-                "clause_id": cid,
-                "clause_version": cdef.version,
-                "title": cdef.title,
-                "alternative": choice.alternative,
-                "alternative_kind": alt.kind.value,
-                "variables": to_json_value(choice.variables),
-                "paragraphs": paras,
-                "obligations": [s.model_dump(mode="json") for s in specs],
-                "powers": [p.model_dump(mode="json") for p in cdef.powers],
-            }
+            SectionRec(
+                number=number,
+                clause_id=cid,
+                clause_version=cdef.version,
+                title=cdef.title,
+                alternative=choice.alternative,
+                alternative_kind=alt.kind.value,
+                variables=to_json_value(choice.variables),
+                paragraphs=paras,
+                obligations=specs,
+                powers=list(cdef.powers),
+            )
         )
         if choice.override is not None:
             for name in floor_breaches(cdef, choice.variables):
                 floor = cdef.variables[name].floor
                 assert floor is not None
                 overrides.append(
-                    {
-                        "clause_id": cid,
-                        "variable": name,
-                        "value": to_json_value(choice.variables[name]),
-                        "floor": describe_floor(floor),
-                        "reason": choice.override.reason,
-                        "approved_by": choice.override.approved_by,
-                    }
+                    OverrideRec(
+                        clause_id=cid,
+                        variable=name,
+                        value=to_json_value(choice.variables[name]),
+                        floor=describe_floor(floor),
+                        reason=choice.override.reason,
+                        approved_by=choice.override.approved_by,
+                    )
                 )
     info = answers.agreement
     omitted = omissions(answers, lib)
     warnings = [*answers.notes, *omission_warnings(omitted)]
-    body: dict[str, Any] = {
-        "title": info.title,
-        "sector": info.sector,
-        "effective_date": info.effective_date.isoformat(),
-        "timezone": info.timezone,
-        "currency": info.currency,
-        "governing_law": info.governing_law,
-        "paper": info.paper.value,
-        "parties": [p.model_dump() for p in answers.parties],
-        "suppliers": [s.model_dump() for s in answers.suppliers],
-        "defined_terms": terms,
-        "sections": sections,
-        "overrides": overrides,
-        "omitted": [o.model_dump() for o in omitted],
-        "warnings": [w.model_dump() for w in warnings] + contradiction_warnings(answers, lib),
-    }
+    # built typed, from values the engine made: sealing it needs no validation (``seal``)
+    body = Agreement(
+        id="agr-0",
+        content_hash="sha256:0",
+        schema_version=SCHEMA_VERSION,
+        title=info.title,
+        sector=info.sector,
+        effective_date=info.effective_date,
+        timezone=info.timezone,
+        currency=info.currency,
+        governing_law=info.governing_law,
+        paper=info.paper.value,
+        parties=list(answers.parties),
+        suppliers=list(answers.suppliers),
+        defined_terms=terms,
+        sections=sections,
+        overrides=overrides,
+        omitted=list(omitted),
+        warnings=[*warnings, *contradiction_warnings(answers, lib)],
+    )
     return seal(body)

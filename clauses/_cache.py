@@ -78,14 +78,30 @@ def engine_key() -> str:
     """A hash of everything that shapes an entry besides its input files: this package's code,
     the Python version (marshalled code) and the versions of the libraries that compile."""
     import jinja2
-    import pydantic
 
     digest = hashlib.sha256(f"wsr-cache {FORMAT}\0{sys.version}\0".encode())
-    digest.update(f"jinja2 {jinja2.__version__}\0pydantic {pydantic.VERSION}\0".encode())
+    digest.update(f"jinja2 {jinja2.__version__}\0pydantic {_pydantic_version()}\0".encode())
     for source in sorted(_PACKAGE.rglob("*.py")):
         digest.update(source.relative_to(_PACKAGE).as_posix().encode() + b"\0")
         digest.update(source.read_bytes())
     return digest.hexdigest()
+
+
+def _pydantic_version() -> str:
+    """pydantic's version, read from its ``version.py`` without importing it: the library entry
+    holds what pydantic validated, but a warm draft never imports pydantic (``_frozen``)."""
+    import importlib.util
+    import re
+
+    spec = importlib.util.find_spec("pydantic")
+    if spec is None or not spec.submodule_search_locations:
+        return "absent"
+    try:
+        text = (Path(spec.submodule_search_locations[0]) / "version.py").read_text("utf-8")
+    except OSError:
+        return "unreadable"
+    found = re.search(r"^VERSION = ['\"]([^'\"]+)['\"]", text, re.M)
+    return found.group(1) if found else "unknown"
 
 
 def content_key(kind: str, parts: list[tuple[str, bytes]]) -> str:

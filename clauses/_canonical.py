@@ -1,6 +1,6 @@
 """The canonical JSON form every hash in the engine is taken over (records, audit entries):
-sorted keys, no ASCII escaping, fixed separators. Kept apart from the record's pydantic model so
-the audit log and the store's read path can use it without importing pydantic."""
+sorted keys, no ASCII escaping, fixed separators. Kept apart from the record's model so the
+audit log and the store's read path can use it without importing the clause schema."""
 
 from __future__ import annotations
 

@@ -27,15 +27,18 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import ValidationError
 
 from ._canonical import canonical_json
 from ._exceptions import InputError, LibraryError, NotFound, Problem
+from ._frozen import error_message
 from ._inputfile import InputKind, read_input_text
 from ._schema import ClauseDef
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 #: the library shipped with the package
 DEFAULT_LIBRARY = Path(__file__).resolve().parent / "library"
@@ -253,8 +256,7 @@ def validation_problems(prefix: str, exc: ValidationError) -> list[Problem]:
     problems = []
     for err in exc.errors():
         where = loc_path(tuple(err["loc"]))
-        msg = str(err["msg"])
-        msg = msg.removeprefix("Value error, ")
+        msg = error_message(err).removeprefix("Value error, ")
         path = f"{prefix}: {where}" if where else prefix
         problems.append(Problem(path, msg))
     return problems
@@ -363,6 +365,8 @@ def _load_texts(root: Path, texts: dict[str, str] | None) -> Library:
                 Problem(where, "a clause file must be a mapping (id, version, title, …)")
             )
             continue
+        from pydantic import ValidationError  # only a library file is validated (``_frozen``)
+
         try:
             cdef = ClauseDef.model_validate(data)
         except ValidationError as exc:

@@ -1,7 +1,8 @@
 """The machine-checked format of a clause library file (``clauses/library/<id>.yaml``).
 
-These pydantic models are the single definition of the format: the loader validates every
-file against them, ``wsr library --check`` adds the cross-checks a schema cannot express
+These frozen dataclasses are the single definition of the format: the loader validates every
+file against them with pydantic (``_frozen``: the constraints are in the annotations, each
+``__post_init__`` is a check across fields), ``wsr library --check`` adds the cross-checks a schema cannot express
 (see ``_check.py``), and :func:`library_json_schema` exports them as JSON Schema for editors.
 
 A clause file, in short::
@@ -28,20 +29,19 @@ A clause file, in short::
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
+from ._frozen import Frozen
 from ._kinds import ObligationKind
+
+if TYPE_CHECKING:  # the constraints in the annotations are read by pydantic only (``_frozen``)
+    from pydantic import Field
 
 SEMVER = r"^\d+\.\d+\.\d+$"
 IDENT = r"^[a-z][a-z0-9_]*$"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class VarType(StrEnum):
@@ -60,7 +60,8 @@ class VarType(StrEnum):
     LIST = "list"  # a list of records described by `items`
 
 
-class Floor(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Floor(Frozen):
     """The WSR floor for a variable: going past it needs a recorded override."""
 
     at_least: Decimal | None = None
@@ -68,17 +69,16 @@ class Floor(_Strict):
     allowed: list[str] | None = None  # enum values that still satisfy the floor
     equals: bool | None = None  # booleans that must hold (e.g. auto_renew)
 
-    @model_validator(mode="after")
-    def _one(self) -> Floor:
+    def __post_init__(self) -> None:
         given = [
             v for v in (self.at_least, self.at_most, self.allowed, self.equals) if v is not None
         ]
         if len(given) != 1:
             raise ValueError("a floor gives exactly one of at_least, at_most, allowed, equals")
-        return self
 
 
-class Reference(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Reference(Frozen):
     """A programme's own figure for a variable the library gives no default.
 
     A variable without a default has no standard value, so the deviation report cannot compare
@@ -87,10 +87,11 @@ class Reference(_Strict):
     """
 
     value: Any  # a value of the variable's own type; null = "none" (no cap) is the figure
-    source: str = Field(min_length=1)  # the programme and document the figure comes from
+    source: Annotated[str, Field(min_length=1)]  # the programme and document the figure comes from
 
 
-class VariableDef(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class VariableDef(Frozen):
     type: VarType
     label: str
     help: str = ""
@@ -107,8 +108,7 @@ class VariableDef(_Strict):
     floor: Floor | None = None
     reference: Reference | None = None  # only for a variable without a default
 
-    @model_validator(mode="after")
-    def _shape(self) -> VariableDef:
+    def __post_init__(self) -> None:
         if self.type is VarType.ENUM and not self.choices:
             raise ValueError("an enum variable needs `choices`")
         if self.type is not VarType.ENUM and self.choices:
@@ -117,7 +117,6 @@ class VariableDef(_Strict):
             raise ValueError("a list variable needs `items` (the fields of each record)")
         if self.type is not VarType.LIST and self.items:
             raise ValueError("only list variables take `items`")
-        return self
 
 
 class AlternativeKind(StrEnum):
@@ -126,16 +125,18 @@ class AlternativeKind(StrEnum):
     FLOOR = "floor"  # the minimum that still satisfies WSR principles
 
 
-class Alternative(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Alternative(Frozen):
     kind: AlternativeKind
     label: str
     note: str = ""  # for counsel: what this alternative concedes
     text: str  # Jinja2; blank lines separate numbered sub-clauses
-    defaults: dict[str, Any] = Field(default_factory=dict)  # overrides of variable defaults
+    defaults: dict[str, Any] = field(default_factory=dict)  # overrides of variable defaults
     obligations: list[str] | None = None  # spec ids active under it; None = all
 
 
-class Trigger(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Trigger(Frozen):
     """When instances of an obligation come into being.
 
     - ``execution``: one instance when the agreement is executed;
@@ -149,17 +150,15 @@ class Trigger(_Strict):
     on: Literal["execution", "recurrence", "event"]
     every: str | None = None
     event: str | None = None
-    where: dict[str, Any] = Field(default_factory=dict)
+    where: dict[str, Any] = field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _shape(self) -> Trigger:
+    def __post_init__(self) -> None:
         if self.on == "recurrence" and not self.every:
             raise ValueError("a recurrence trigger needs `every`")
         if self.on == "event" and not self.event:
             raise ValueError("an event trigger needs `event`")
         if self.on != "event" and (self.event or self.where):
             raise ValueError("`event` and `where` belong to event triggers")
-        return self
 
 
 class Match(StrEnum):
@@ -173,7 +172,8 @@ class Match(StrEnum):
     """Every open instance of the spec in the agreement."""
 
 
-class Accrue(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Accrue(Frozen):
     """``accrue``: the trigger event's quantities add up into one instance per subject and
     period; the formula's ``quantity`` is the sum, converted into the clause's unit.
 
@@ -189,13 +189,11 @@ class Accrue(_Strict):
     unit: str | None = None
     unit_variable: str | None = None
 
-    @model_validator(mode="after")
-    def _shape(self) -> Accrue:
+    def __post_init__(self) -> None:
         if self.unit is not None and self.unit_variable is not None:
             raise ValueError("give the unit as `unit` (fixed) or `unit_variable`, not both")
         if (self.unit or self.unit_variable) and not self.unit_field:
             raise ValueError("converting into a unit needs `unit_field` (the event's unit)")
-        return self
 
 
 class SettleBy(StrEnum):
@@ -211,22 +209,21 @@ class SettleBy(StrEnum):
     """A matching event fulfils it (late when after the due date)."""
 
 
-class SettledBy(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class SettledBy(Frozen):
     """``settled_by``: one way the obligation is performed (a spec may list several)."""
 
     by: SettleBy
     event: str | None = None
     match: Match | None = None
-    where: dict[str, Any] = Field(default_factory=dict)
+    where: dict[str, Any] = field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _shape(self) -> SettledBy:
+    def __post_init__(self) -> None:
         if self.by is SettleBy.EVIDENCE:
             if self.event or self.match or self.where:
                 raise ValueError("`by: evidence` takes no event, match or where")
         elif not self.event:
             raise ValueError(f"`by: {self.by.value}` needs `event` (the event that settles it)")
-        return self
 
 
 class EndOutcome(StrEnum):
@@ -240,7 +237,8 @@ class EndOutcome(StrEnum):
     """Left open: what was owed is still owed (an overdue action stays overdue)."""
 
 
-class EndsOn(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class EndsOn(Frozen):
     """``ends_on``: an event (``event``) or the end date passing (``time: end``) ends open
     instances, as ``outcome``; one with a suspected breach as ``if_suspected``; an action or
     payment already overdue as ``if_overdue``."""
@@ -248,21 +246,20 @@ class EndsOn(_Strict):
     event: str | None = None
     time: Literal["end"] | None = None
     match: Match = Match.SUBJECT
-    where: dict[str, Any] = Field(default_factory=dict)
+    where: dict[str, Any] = field(default_factory=dict)
     outcome: EndOutcome = EndOutcome.FULFILLED
     if_suspected: EndOutcome = EndOutcome.DISCHARGED
     if_overdue: EndOutcome = EndOutcome.OPEN
 
-    @model_validator(mode="after")
-    def _shape(self) -> EndsOn:
+    def __post_init__(self) -> None:
         if (self.event is None) == (self.time is None):
             raise ValueError("an ending gives exactly one of `event` or `time: end`")
         if self.time is not None and (self.where or self.match is not Match.SUBJECT):
             raise ValueError("`time: end` takes no match or where")
-        return self
 
 
-class ViolatedBy(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class ViolatedBy(Frozen):
     """``violated_by``: a matching event raises ``breach_suspected`` (a person confirms).
 
     ``after: due`` counts only events dated after the due date (for a prohibition: after it
@@ -273,15 +270,16 @@ class ViolatedBy(_Strict):
 
     event: str
     match: Match = Match.SUBJECT
-    where: dict[str, Any] = Field(default_factory=dict)
+    where: dict[str, Any] = field(default_factory=dict)
     after: Literal["start", "due"] = "start"
     #: fields the event shares with the event that created the instance (a finding about one
     #: complainant breaks only the watch of that complainant's complaint); compared when both
     #: events carry the field, so a finding that names nobody concerns every watch
-    same: list[str] = Field(default_factory=list)
+    same: list[str] = field(default_factory=list)
 
 
-class Deadline(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Deadline(Frozen):
     """Due date = anchor + days/months, on the agreement's calendar, end of that local day."""
 
     anchor: Literal["execution", "event", "period_end", "term_end", "payment"]
@@ -291,7 +289,8 @@ class Deadline(_Strict):
     rounding: Literal["none", "month_end"] = "none"
 
 
-class Amount(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Amount(Frozen):
     """Money owed: a formula over clause variables and event fields, in Decimal arithmetic.
 
     Formulas allow names, numbers, + - * / ( ), ``min``, ``max``, ``round2`` and
@@ -302,7 +301,8 @@ class Amount(_Strict):
     currency: Literal["agreement"] = "agreement"
 
 
-class Cure(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Cure(Frozen):
     """After a confirmed breach, the breaching party has ``days`` to cure; ``powers`` name
     what becomes available if it does not.
 
@@ -313,11 +313,10 @@ class Cure(_Strict):
     ``fallback_days``."""
 
     days: int | str
-    fallback_days: int | None = Field(default=None, ge=0, le=3650)
-    powers: list[str] = Field(default_factory=list)
+    fallback_days: Annotated[int | None, Field(ge=0, le=3650)] = None
+    powers: list[str] = field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _fallback(self) -> Cure:
+    def __post_init__(self) -> None:
         other = isinstance(self.days, str) and "." in self.days
         if other and self.fallback_days is None:
             raise ValueError(
@@ -329,14 +328,14 @@ class Cure(_Strict):
                 "`cure.fallback_days` applies only when `cure.days` names another clause's "
                 "variable (<clause>.<variable>)"
             )
-        return self
 
 
 #: the reminder offsets a spec that declares none is drafted with (days before the due date)
 DEFAULT_REMINDERS: tuple[int, ...] = (14, 7, 1)
 
 
-class Escalation(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Escalation(Frozen):
     """``escalation``: the notice ladder after the reminders (issue 10) — overdue notices every
     ``overdue_every`` days (0: none), a formal breach notice to the obligor once a breach is
     confirmed, and where the ``cure`` period runs from: the confirmation, or the day that
@@ -346,19 +345,20 @@ class Escalation(_Strict):
     amount is thirty days overdue"), the sweep raises ``breach_suspected`` that many days after
     the due date, so a person is asked to confirm it; None: only people and events suspect."""
 
-    overdue_every: int = Field(default=7, ge=0, le=365)
-    suspect_after_days: int | None = Field(default=None, ge=0, le=365)
+    overdue_every: Annotated[int, Field(ge=0, le=365)] = 7
+    suspect_after_days: Annotated[int | None, Field(ge=0, le=365)] = None
     breach_notice: bool = True
     cure_from: Literal["confirmation", "delivery"] = "confirmation"
 
 
-class ObligationSpec(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class ObligationSpec(Frozen):
     """One obligation of a clause. What starts it (``trigger``, ``deadline``), and what the
     engine does with it, declared: ``accrue``, ``settled_by``, ``ends``/``ends_on``,
     ``violated_by``, ``kpi``; each of these keywords is one registered rule in
     ``obligations`` (:data:`clauses.RULE_KEYWORDS`)."""
 
-    id: str = Field(pattern=IDENT)  # local; the full id is "<clause id>.<id>"
+    id: Annotated[str, Field(pattern=IDENT)]  # local; the full id is "<clause id>.<id>"
     title: str
     description: str = ""
     kind: ObligationKind
@@ -372,10 +372,10 @@ class ObligationSpec(_Strict):
     ends: Deadline | None = None
     amount: Amount | None = None
     accrue: Accrue | None = None
-    settled_by: list[SettledBy] = Field(default_factory=list)
-    ends_on: list[EndsOn] = Field(default_factory=list)
-    violated_by: list[ViolatedBy] = Field(default_factory=list)
-    evidence: list[str] = Field(default_factory=list)
+    settled_by: list[SettledBy] = field(default_factory=list)
+    ends_on: list[EndsOn] = field(default_factory=list)
+    violated_by: list[ViolatedBy] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
     #: days before due; None (not given) = the default ladder, DEFAULT_REMINDERS, bound into
     #: the record at drafting; [] = no reminders before the due day
     reminders: list[int] | None = None
@@ -385,8 +385,7 @@ class ObligationSpec(_Strict):
     kpi: bool = False  # a performance target: missing it is ``kpi_missed``, never a breach
     escalation: Escalation | None = None  # the notice ladder (scheduler); see Escalation
 
-    @model_validator(mode="after")
-    def _shape(self) -> ObligationSpec:
+    def __post_init__(self) -> None:
         if self.escalation is not None and self.escalation.cure_from == "delivery":
             if self.cure is None or not self.escalation.breach_notice:
                 raise ValueError(
@@ -403,7 +402,6 @@ class ObligationSpec(_Strict):
             raise ValueError("a KPI is a target, never a breach: it takes no `violated_by`")
         if self.kpi and self.cure is not None:
             raise ValueError("a KPI is a target, never a breach: it takes no `cure`")
-        return self
 
 
 class PowerAction(StrEnum):
@@ -417,12 +415,13 @@ class PowerAction(StrEnum):
     ARBITRATE = "arbitrate"
 
 
-class PowerSpec(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class PowerSpec(Frozen):
     """``powers``: a right one party gains against another — available after a confirmed
     breach (``trigger: "violation:<spec id>"``) or when an event happens (an event type) —
     and exercised by a person, with a reason."""
 
-    id: str = Field(pattern=IDENT)
+    id: Annotated[str, Field(pattern=IDENT)]
     title: str
     holder: str
     against: str
@@ -430,13 +429,15 @@ class PowerSpec(_Strict):
     trigger: str  # "violation:<spec id>" or an event type
 
 
-class TraceEvent(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class TraceEvent(Frozen):
     type: str
     on: str  # ISO date or aware datetime
-    set: dict[str, Any] = Field(default_factory=dict)
+    set: dict[str, Any] = field(default_factory=dict)
 
 
-class TraceExpect(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class TraceExpect(Frozen):
     spec: str
     subject: str | None = None
     due: str | None = None
@@ -450,14 +451,15 @@ class TraceExpect(_Strict):
     count: int | None = None
 
 
-class TraceTest(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class TraceTest(Frozen):
     """A small scenario: events in, obligations out; run by the test suite."""
 
     name: str
     signed_on: str
     now: str
-    variables: dict[str, Any] = Field(default_factory=dict)
-    events: list[TraceEvent] = Field(default_factory=list)
+    variables: dict[str, Any] = field(default_factory=dict)
+    events: list[TraceEvent] = field(default_factory=list)
     expect: list[TraceExpect]
 
 
@@ -472,7 +474,8 @@ class WsrElement(StrEnum):
     MONITORING = "monitoring"  # independent monitoring with access
 
 
-class Requirement(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Requirement(Frozen):
     """Marks a clause type as carrying a WSR element.
 
     An agreement that includes no clause carrying an element is not WSR; drafting it warns,
@@ -483,10 +486,11 @@ class Requirement(_Strict):
     """
 
     element: WsrElement
-    lacks: str = Field(min_length=20)
+    lacks: Annotated[str, Field(min_length=20)]
 
 
-class RetiredAlternative(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class RetiredAlternative(Frozen):
     """An alternative that no longer exists, kept so answers files that name it still draft.
 
     Drafting uses ``becomes`` for this clause and sets ``sets`` on the clause ``moved_to``
@@ -496,7 +500,7 @@ class RetiredAlternative(_Strict):
 
     becomes: str = "standard"
     moved_to: str | None = None
-    sets: dict[str, Any] = Field(default_factory=dict)
+    sets: dict[str, Any] = field(default_factory=dict)
     note: str
 
 
@@ -507,7 +511,8 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-class Constraint(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Constraint(Frozen):
     """A relation between variables that the answers must respect (see ``_constraints``).
 
     ``check`` is either a comparison of two formulas over variables (``floor <= cap``,
@@ -518,7 +523,7 @@ class Constraint(_Strict):
     makes unreachable). A constraint naming a variable that is not set does not apply.
     """
 
-    id: str = Field(pattern=IDENT)
+    id: Annotated[str, Field(pattern=IDENT)]
     check: str
     path: str = ""  # the variable a broken comparison is reported against (defaults: first name)
     severity: Severity = Severity.ERROR
@@ -526,14 +531,16 @@ class Constraint(_Strict):
     when: str | None = None  # a boolean variable that must be true for the check to apply
 
 
-class DefinedTerm(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class DefinedTerm(Frozen):
     term: str
     definition: str  # Jinja2, same context as the clause text
 
 
-class ClauseDef(_Strict):
-    id: str = Field(pattern=IDENT)
-    version: str = Field(pattern=SEMVER)
+@dataclass(frozen=True, kw_only=True)
+class ClauseDef(Frozen):
+    id: Annotated[str, Field(pattern=IDENT)]
+    version: Annotated[str, Field(pattern=SEMVER)]
     title: str
     category: str
     order: int
@@ -541,18 +548,17 @@ class ClauseDef(_Strict):
     required: Requirement | None = None  # carries a WSR element; leaving it out warns
     summary: str
     commentary: str
-    sources: list[str] = Field(default_factory=list)
-    defines: list[DefinedTerm] = Field(default_factory=list)
-    variables: dict[str, VariableDef] = Field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+    defines: list[DefinedTerm] = field(default_factory=list)
+    variables: dict[str, VariableDef] = field(default_factory=dict)
     alternatives: dict[str, Alternative]
-    retired_alternatives: dict[str, RetiredAlternative] = Field(default_factory=dict)
-    obligations: list[ObligationSpec] = Field(default_factory=list)
-    powers: list[PowerSpec] = Field(default_factory=list)
-    tests: list[TraceTest] = Field(default_factory=list)
-    constraints: list[Constraint] = Field(default_factory=list)
+    retired_alternatives: dict[str, RetiredAlternative] = field(default_factory=dict)
+    obligations: list[ObligationSpec] = field(default_factory=list)
+    powers: list[PowerSpec] = field(default_factory=list)
+    tests: list[TraceTest] = field(default_factory=list)
+    constraints: list[Constraint] = field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _alternatives(self) -> ClauseDef:
+    def __post_init__(self) -> None:
         kinds = [a.kind for a in self.alternatives.values()]
         if (
             "standard" not in self.alternatives
@@ -574,7 +580,6 @@ class ClauseDef(_Strict):
                 )
         if self.mandatory and self.required is not None:
             raise ValueError("a mandatory clause is always included: it cannot also be required")
-        return self
 
 
 def library_json_schema() -> dict[str, Any]:

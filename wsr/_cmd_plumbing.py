@@ -123,7 +123,15 @@ def _read_agreement(path: Path) -> Agreement:
     """The agreement record from ``wsr draft``; refused if unreadable, invalid or edited."""
     from pydantic import ValidationError
 
-    from clauses import Agreement, InputError, InputKind, Problem, read_document, seal
+    from clauses import (
+        Agreement,
+        InputError,
+        InputKind,
+        Problem,
+        error_message,
+        read_document,
+        seal,
+    )
 
     name = str(path)
     body = read_document(path, InputKind.RECORD, where=name, json_only=True)
@@ -134,7 +142,7 @@ def _read_agreement(path: Path) -> Agreement:
         resealed = seal(body)
     except ValidationError as exc:
         raise InputError(
-            Problem(f"{name}: " + ".".join(str(p) for p in err["loc"]), err["msg"])
+            Problem(f"{name}: " + ".".join(str(p) for p in err["loc"]), error_message(err))
             for err in exc.errors()
         ) from None
     if resealed.content_hash != agreement.content_hash or resealed.id != agreement.id:

@@ -51,7 +51,9 @@ print("\\n" + json.dumps({"code": code, "loaded": heavy, "typer": "typer" in sys
 """
 
 
-def loaded_by(*argv: str, cwd: Path, prelude: str = "") -> tuple[int, list[str], str]:
+def loaded_by(
+    *argv: str, cwd: Path, prelude: str = "", env: dict[str, str] | None = None
+) -> tuple[int, list[str], str]:
     """(exit code, heavy packages imported, stdout) of ``wsr ARGV`` in a fresh interpreter,
     after running ``prelude`` (a statement) in it.
 
@@ -64,7 +66,7 @@ def loaded_by(*argv: str, cwd: Path, prelude: str = "") -> tuple[int, list[str],
         capture_output=True,
         text=True,
         check=False,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", **(env or {})},
     )
     assert done.returncode == 0, done.stderr
     LAST_STDERR[:] = [done.stderr]
@@ -159,6 +161,28 @@ def test_draft_loads_no_database_or_calendar_package(tmp_path):
     for package in ("sqlalchemy", "alembic", "psycopg", "icalendar", "holidays", "obligations"):
         assert package not in loaded
     assert LAST_TYPER == [False]  # a plain draft is read without typer (wsr/_entry.py)
+
+
+def test_a_draft_from_the_compiled_cache_imports_no_pydantic(tmp_path):
+    """pydantic checks what comes in from outside (a library file, a record read back); a
+    draft whose library comes out of the compiled cache builds its values itself, so it never
+    imports pydantic (``clauses/_frozen.py``: about a third of such a process)."""
+    answers = ROOT / "examples" / "accord-garment-safety.yaml"
+    env = {"WSR_CACHE_DIR": str(tmp_path / "cache")}
+    outputs = []
+    for run in ("cold", "warm"):
+        code, loaded, out = loaded_by(
+            "draft", str(answers), "--out", str(tmp_path / run), "--format", "docx,md",
+            cwd=ROOT, env=env,
+        )  # fmt: skip
+        assert code == 0, out
+        outputs.append((run, loaded))
+    (_, cold), (_, warm) = outputs
+    assert "pydantic" in cold  # the library files were validated, and the cache filled
+    assert "pydantic" not in warm and "clauses" in warm and "jinja2" in warm
+    cold_files = {p.name: p.read_bytes() for p in (tmp_path / "cold").iterdir()}
+    warm_files = {p.name: p.read_bytes() for p in (tmp_path / "warm").iterdir()}
+    assert cold_files == warm_files and len(cold_files) == 3  # record, docx, md
 
 
 def test_a_draft_typer_must_read_still_goes_through_typer(tmp_path):
