@@ -149,6 +149,9 @@ for (id_, agreement_id, clause_id, clause_version, spec_id, title, obligor, bene
         "period_start": iso(period_start), "period_end": iso(period_end),
         "powers": (json.loads(data).get("available_powers", [])
                    if '"available_powers"' in data else []),
+        "kind": kind,
+        "in_force": ({"from": iso(due), "until": iso(period_end)}
+                     if kind == "prohibition" else None),
     })
 sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
 """

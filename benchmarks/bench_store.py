@@ -275,6 +275,11 @@ class Raw:
                         if '"available_powers"' in r[27]
                         else []
                     ),
+                    # what kind of duty, and a prohibition's window (``in_force_window``)
+                    "kind": r[7],
+                    "in_force": (
+                        {"from": iso(r[14]), "until": iso(r[13])} if r[7] == "prohibition" else None
+                    ),
                 }
             )
         return out
