@@ -41,10 +41,12 @@ from sqlalchemy import (
     Engine,
     Row,
     Select,
+    String,
     Table,
     Text,
     bindparam,
     cast,
+    column,
     delete,
     func,
     insert,
@@ -186,6 +188,14 @@ def _analyze_sqlite(conn: Connection) -> None:
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+#: ids per statement when checking which are stored (``_existing_ids``)
+_ID_BATCH = 50_000
+
+
+def _json_ids(ids: Sequence[str]) -> str:
+    return json.dumps(list(ids))
 
 
 def _bind_limit(conn: Connection) -> int:
@@ -763,11 +773,26 @@ class SqlAlchemyObligationStore(ObligationStore):
 
     # -- obligations -----------------------------------------------------------------------
     def _existing_ids(self, conn: Connection, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are stored already.
+
+        The ids go in as one parameter per :data:`_ID_BATCH` (a PostgreSQL array, a JSON array
+        SQLite unpacks with ``json_each``), not as an ``IN`` list of one bound parameter each:
+        tracking 1M instances checked them in 2,000 such statements, each compiled by SQLAlchemy
+        and converted by the driver, 5.6 s of a 34 s ``add_obligations`` on PostgreSQL.
+        """
+        stored: ColumnElement[bool]
+        encode: Callable[[Sequence[str]], Any]
+        if conn.dialect.name == "postgresql":
+            stored = obligations.c.id == func.any(bindparam("ids", type_=postgresql.ARRAY(String)))
+            encode = list
+        else:
+            unpacked = func.json_each(bindparam("ids", type_=String))
+            stored = obligations.c.id.in_(select(column("value")).select_from(unpacked))
+            encode = _json_ids
+        stmt = select(obligations.c.id).where(stored)
         found: set[str] = set()
-        for part in _chunks(ids):
-            found.update(
-                conn.execute(select(obligations.c.id).where(obligations.c.id.in_(part))).scalars()
-            )
+        for part in _chunks(ids, _ID_BATCH):
+            found.update(conn.execute(stmt, {"ids": encode(part)}).scalars())
         return found
 
     def add_obligations(self, obligations_: Sequence[Obligation]) -> None:

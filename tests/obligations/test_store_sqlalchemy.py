@@ -380,3 +380,23 @@ def test_a_0001_database_is_refused_then_upgraded_with_its_rows(empty_db_url, ma
             store.engine.dispose()
     finally:
         engine.dispose()
+
+
+def test_an_id_already_stored_is_found_in_any_batch_of_the_check(
+    sql_store, make_agreement, make_obligation, monkeypatch
+):
+    """``add_obligations`` checks which ids are stored a batch at a time, each batch one array
+    parameter (``_existing_ids``); the clash is named whichever batch holds it, and nothing of
+    the call is written."""
+    from obligations.stores import sqlalchemy as store_module
+
+    monkeypatch.setattr(store_module, "_ID_BATCH", 2)
+    sql_store.add_agreement(make_agreement())
+    stored = make_obligation(subject="GROWER-C")
+    sql_store.add_obligations([stored])
+    fresh = [make_obligation(subject=f"GROWER-{c}") for c in "DEFG"]
+    with pytest.raises(Conflict, match=f"obligation {stored.id} already exists"):
+        sql_store.add_obligations([*fresh, stored])  # the clash is in the third batch
+    assert [o.id for o in sql_store.find_obligations()] == [stored.id]
+    with sql_store.engine.connect() as conn:
+        assert sql_store._existing_ids(conn, [f.id for f in fresh] + [stored.id]) == {stored.id}
