@@ -2,8 +2,9 @@
 
 These frozen dataclasses are the single definition of the format: the loader validates every
 file against them with pydantic (``_frozen``: the constraints are in the annotations, each
-``__post_init__`` is a check across fields), ``wsr library --check`` adds the cross-checks a schema cannot express
-(see ``_check.py``), and :func:`library_json_schema` exports them as JSON Schema for editors.
+``__post_init__`` is a check across fields), ``wsr library --check`` adds the cross-checks a
+schema cannot express (see ``_check.py``), and :func:`library_json_schema` exports them as JSON
+Schema for editors.
 
 A clause file, in short::
 

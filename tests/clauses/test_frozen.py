@@ -53,7 +53,9 @@ def test_values_dump_to_json_types_as_pydantic_wrote_them():
         "equals": None,
     }
     assert floor.model_dump()["at_least"] == Decimal("0.010")  # python mode keeps the type
-    var = VariableDef.model_validate({"type": "date", "label": "Start", "default": date(2026, 5, 1)})
+    var = VariableDef.model_validate(
+        {"type": "date", "label": "Start", "default": date(2026, 5, 1)}
+    )
     dumped = var.model_dump(mode="json")
     assert dumped["type"] == "date" and dumped["default"] == "2026-05-01"
     assert var.model_dump()["type"] is var.type  # the enum member, as pydantic's python mode
@@ -62,7 +64,8 @@ def test_values_dump_to_json_types_as_pydantic_wrote_them():
 def test_a_field_with_omit_if_is_left_out_of_the_dump_when_its_test_holds():
     """Fields added to the record later are absent from records that do not use them, so
     those records keep their bytes and their content hash."""
-    base = dict(role="buyer", name="B", address="1 Road", email="b@example.org", signatory="S")
+    base = {"role": "buyer", "name": "B", "address": "1 Road", "email": "b@example.org"}
+    base["signatory"] = "S"
     plain = PartyRec(**base)
     assert set(plain.model_dump()) == {"role", "name", "address", "email", "signatory",
                                        "signatory_title"}  # fmt: skip
