@@ -91,13 +91,6 @@ class Frozen:
         return dataclasses.replace(self, **(update or {}))  # type: ignore[type-var]
 
 
-def before_validator(cls: type) -> Callable[[Any, Any], Any] | None:
-    """The class's ``_before_validate(data, info)`` hook: what pydantic runs on the raw data
-    before the fields (a stored record's version check and upgrade)."""
-    hook: Callable[[Any, Any], Any] | None = getattr(cls, "_before_validate", None)
-    return hook
-
-
 _ADAPTERS: dict[type, TypeAdapter[Any]] = {}
 
 
@@ -114,7 +107,9 @@ def adapter(cls: type) -> TypeAdapter[Any]:
 
     found = _ADAPTERS.get(cls)
     if found is None:
-        hook = before_validator(cls)
+        # a class's ``_before_validate(data, info)`` runs on the raw data before the fields
+        # (a stored record's version check and upgrade, ``Agreement``)
+        hook = getattr(cls, "_before_validate", None)
         target: Any = cls if hook is None else Annotated[cls, BeforeValidator(hook)]
         found = _ADAPTERS[cls] = TypeAdapter(target)
     return found
@@ -156,7 +151,7 @@ def dump(value: Any, *, json: bool, exclude_none: bool = False) -> Any:
     cls = value.__class__
     if cls in _ATOMS:
         return value
-    if "__dataclass_fields__" in cls.__dict__ or hasattr(cls, "__dataclass_fields__"):
+    if hasattr(cls, "__dataclass_fields__"):  # dataclasses.is_dataclass, without narrowing
         fields = value.__dict__
         out = {}
         for name, omit in _plan(cls):
